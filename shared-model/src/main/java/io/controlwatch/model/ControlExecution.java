@@ -1,0 +1,36 @@
+package io.controlwatch.model;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One evaluation of one control against one event: the unit of audit evidence. Published on
+ * {@link Topics#EXECUTIONS}; stored once per {@code executionId} however often it is redelivered.
+ *
+ * @param executionId    deterministic id, see {@link ExecutionIds#of}
+ * @param controlVersion content hash of the control definition that produced this result
+ * @param reason         why the result is what it is (the violated condition, or the evaluation error); may be null on pass
+ * @param subject        who or what the result is about (user, resource, repository)
+ * @param eventTime      when the event happened at its source (CloudEvents {@code time}, else ingest time)
+ * @param ingestTime     when ControlWatch accepted the event (the Kafka record timestamp)
+ * @param evaluatedAt    when the evaluation service tested it
+ */
+public record ControlExecution(
+        String executionId,
+        String controlId,
+        String controlVersion,
+        String controlTitle,
+        List<String> criteria,
+        Severity severity,
+        ExecutionResult result,
+        String reason,
+        String subject,
+        String eventId,
+        String eventSource,
+        String eventType,
+        Instant eventTime,
+        Instant ingestTime,
+        Instant evaluatedAt,
+        String pack,
+        String packVersion) {
+}

@@ -1,0 +1,42 @@
+package io.controlwatch.model;
+
+import java.util.List;
+
+/**
+ * Kafka topic names, the one source of truth for every service, the tests and {@code deploy/local/up.sh}.
+ * <p>
+ * The version suffix is the message schema version: an incompatible change of a message shape gets a new
+ * topic, so old and new consumers can run side by side during a migration.
+ */
+public final class Topics {
+
+    /** Validated CloudEvents as accepted by the ingest service, keyed by subject (else source). */
+    public static final String EVENTS = "cw.events.v1";
+    /** Records of {@link #EVENTS} that the evaluation service could not parse, with the reason in headers. */
+    public static final String EVENTS_DEAD_LETTER = "cw.events.dlq.v1";
+    /** One {@link ControlExecution} per (control, event) the control applies to. */
+    public static final String EXECUTIONS = "cw.executions.v1";
+    /** Records of {@link #EXECUTIONS} that the alerting service could not parse, with the reason in headers. */
+    public static final String EXECUTIONS_DEAD_LETTER = "cw.executions.dlq.v1";
+    /** The control catalog: latest {@link ControlDefinition} per control id (compacted). */
+    public static final String CONTROLS = "cw.controls.v1";
+
+    /** How a topic is provisioned. */
+    public record TopicSpec(String name, String cleanupPolicy) {
+    }
+
+    public static final List<TopicSpec> ALL = List.of(
+            new TopicSpec(EVENTS, "delete"),
+            new TopicSpec(EVENTS_DEAD_LETTER, "delete"),
+            new TopicSpec(EXECUTIONS, "delete"),
+            new TopicSpec(EXECUTIONS_DEAD_LETTER, "delete"),
+            new TopicSpec(CONTROLS, "compact"));
+
+    private Topics() {
+    }
+
+    /** Prints {@code <name> <cleanup.policy>} per topic, for provisioning scripts. */
+    public static void main(String[] args) {
+        ALL.forEach(t -> System.out.println(t.name() + " " + t.cleanupPolicy()));
+    }
+}
