@@ -1,0 +1,102 @@
+package io.controlwatch.ingest.api;
+
+import io.controlwatch.common.api.Problem;
+import io.controlwatch.common.api.ProblemException;
+import io.controlwatch.common.api.Roles;
+import io.controlwatch.ingest.config.IngestConfig;
+import io.controlwatch.ingest.messaging.EventPublisher;
+import io.controlwatch.ingest.service.AcceptedEvent;
+import io.controlwatch.ingest.service.EventIntake;
+import io.controlwatch.model.CloudEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /api/v1/events}: one CloudEvent or a batch, answered {@code 202} only once Kafka holds every event.
+ */
+@Path("/api/v1/events")
+public class EventResource {
+
+    private static final Logger LOG = Logger.getLogger(EventResource.class);
+
+    /** What a client gets back: the ids of the events now durably in Kafka. */
+    public record Accepted(int accepted, List<String> ids) {
+    }
+
+    private final EventIntake intake;
+    private final EventPublisher publisher;
+    private final IngestConfig config;
+    private final MeterRegistry registry;
+    private final Counter accepted;
+
+    public EventResource(EventIntake intake, EventPublisher publisher, IngestConfig config, MeterRegistry registry) {
+        this.intake = intake;
+        this.publisher = publisher;
+        this.config = config;
+        this.registry = registry;
+        this.accepted = Counter.builder("cw.events.accepted").description("Events acknowledged by Kafka and answered 202")
+                .register(registry);
+    }
+
+    @POST
+    @RolesAllowed(Roles.INGEST)
+    @Consumes({CloudEvent.MEDIA_TYPE, CloudEvent.BATCH_MEDIA_TYPE})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Uni<Response> accept(@HeaderParam(HttpHeaders.CONTENT_TYPE) MediaType contentType, byte[] body) {
+        List<AcceptedEvent> events;
+        try {
+            if (body != null && body.length > config.maxBodyBytes()) {
+                throw tooLarge();
+            }
+            events = isBatch(contentType) ? intake.batch(body) : intake.single(body);
+        } catch (ProblemException e) {
+            rejected(e.problem(), 1);
+            throw e;
+        }
+        return publisher.publishAll(events)
+                .ifNoItem().after(config.publishTimeout()).fail()
+                .onItem().transform(ignored -> {
+                    accepted.increment(events.size());
+                    List<String> ids = events.stream().map(AcceptedEvent::id).toList();
+                    return Response.accepted(new Accepted(ids.size(), ids)).build();
+                })
+                .onFailure().transform(failure -> {
+                    // Some events of the request may be in Kafka already: a retry is safe, because execution ids
+                    // are derived from (control, source, id) and stored once.
+                    LOG.warnf("CW-INGEST-503 Kafka did not acknowledge %d events: %s", events.size(), failure.toString());
+                    Problem problem = Problem.of(Response.Status.SERVICE_UNAVAILABLE, "event-store-unavailable",
+                            "Event store unavailable",
+                            "Kafka did not acknowledge the events in time; nothing is confirmed. Retry later.");
+                    rejected(problem, events.size());
+                    return new ProblemException(problem, Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(config.retryAfterSeconds())));
+                });
+    }
+
+    static boolean isBatch(MediaType contentType) {
+        return contentType != null && "cloudevents-batch+json".equalsIgnoreCase(contentType.getSubtype());
+    }
+
+    private ProblemException tooLarge() {
+        return new ProblemException(Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
+                "Payload too large", "The request body exceeds " + config.maxBodyBytes() + " bytes; split the batch."));
+    }
+
+    private void rejected(Problem problem, int count) {
+        String reason = problem.type().substring(problem.type().lastIndexOf(':') + 1);
+        registry.counter("cw.events.rejected", "reason", reason).increment(count);
+    }
+}

@@ -1,0 +1,192 @@
+package io.controlwatch.ingest.api;
+
+import io.controlwatch.model.Topics;
+import io.controlwatch.testsupport.JwtTestResource;
+import io.controlwatch.testsupport.KafkaTestResource;
+import io.controlwatch.testsupport.TestKafka;
+import io.controlwatch.testsupport.TestTokens;
+import io.controlwatch.testsupport.TopicReader;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+/** The ingest API against a real Kafka broker: what a 2xx promises, and every way a request is refused. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = JwtTestResource.class, restrictToAnnotatedClass = true)
+class EventIngestIT {
+
+    static final String SINGLE = "application/cloudevents+json";
+    static final String BATCH = "application/cloudevents-batch+json";
+    static final String PROBLEM = "application/problem+json";
+
+    static String event(String id, String subject) {
+        return """
+                {"specversion":"1.0","id":"%s","source":"https://idp.example.com","type":"auth.login",
+                 "subject":"%s","time":"2026-11-28T09:00:00Z","datacontenttype":"application/json",
+                 "data":{"user":"%s","mfa":false,"outcome":"success"},"tenant":"acme"}""".formatted(id, subject, subject);
+    }
+
+    static RequestSpecification asIngest() {
+        return given().auth().oauth2(TestTokens.withRoles("ingest"));
+    }
+
+    static List<ConsumerRecord<String, String>> eventsTopic() {
+        return TopicReader.readAll(TestKafka.bootstrapServers(), Topics.EVENTS);
+    }
+
+    @Test
+    void acceptsOneEventOnlyOnceKafkaHoldsIt() {
+        String id = UUID.randomUUID().toString();
+
+        asIngest().contentType(SINGLE).body(event(id, "alice@example.com"))
+                .when().post("/api/v1/events")
+                .then().statusCode(202).body("accepted", equalTo(1)).body("ids", contains(id));
+
+        // the 202 came after the broker's ack, so the record is there now, not eventually
+        ConsumerRecord<String, String> record = eventsTopic().stream()
+                .filter(r -> r.value().contains(id)).findFirst().orElseThrow();
+        assertThat(record.key()).isEqualTo("alice@example.com");
+        assertThat(record.value()).contains("\"tenant\":\"acme\"");
+        assertThat(new String(record.headers().lastHeader("content-type").value())).isEqualTo(SINGLE);
+    }
+
+    @Test
+    void acceptsABatchAndKeysEventsWithoutSubjectBySource() {
+        String a = UUID.randomUUID().toString();
+        String b = UUID.randomUUID().toString();
+        String noSubject = """
+                {"specversion":"1.0","id":"%s","source":"urn:backup:orders-db","type":"backup.completed"}""".formatted(b);
+
+        asIngest().contentType(BATCH).body("[" + event(a, "bob@example.com") + "," + noSubject + "]")
+                .when().post("/api/v1/events")
+                .then().statusCode(202).body("accepted", equalTo(2)).body("ids", contains(a, b));
+
+        List<ConsumerRecord<String, String>> records = eventsTopic();
+        assertThat(records).filteredOn(r -> r.value().contains(b)).singleElement()
+                .satisfies(r -> assertThat(r.key()).isEqualTo("urn:backup:orders-db"));
+        assertThat(records).filteredOn(r -> r.value().contains(a)).hasSize(1);
+    }
+
+    @Test
+    void refusesABatchWithOneInvalidEventWholeAndNamesIt() {
+        String good = UUID.randomUUID().toString();
+        String bad = UUID.randomUUID().toString();
+        String missingSource = """
+                {"specversion":"1.0","id":"%s","type":"auth.login","time":"yesterday"}""".formatted(bad);
+
+        asIngest().contentType(BATCH).body("[" + event(good, "carol@example.com") + "," + missingSource + "]")
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:invalid-event"))
+                .body("status", equalTo(400))
+                .body("errors.find { it.field == 'source' }.index", equalTo(1))
+                .body("errors.find { it.field == 'time' }.index", equalTo(1));
+
+        // a later accepted event proves the broker is readable up to after the refused request
+        String marker = UUID.randomUUID().toString();
+        asIngest().contentType(SINGLE).body(event(marker, "carol@example.com")).post("/api/v1/events").then().statusCode(202);
+        List<ConsumerRecord<String, String>> records = eventsTopic();
+        assertThat(records).anyMatch(r -> r.value().contains(marker));
+        assertThat(records).noneMatch(r -> r.value().contains(good) || r.value().contains(bad));
+    }
+
+    @Test
+    void namesEveryMissingRequiredAttribute() {
+        given().auth().oauth2(TestTokens.withRoles("ingest")).contentType(SINGLE).body("{\"data\":{}}")
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.field", hasItem("specversion"))
+                .body("errors.field", hasItem("id"))
+                .body("errors.field", hasItem("source"))
+                .body("errors.field", hasItem("type"));
+    }
+
+    @Test
+    void refusesMalformedJson() {
+        asIngest().contentType(SINGLE).body("{\"specversion\":\"1.0\",")
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:malformed-json"))
+                .body("detail", containsString("line 1"));
+    }
+
+    @Test
+    void refusesABatchThatIsNotAnArrayOrTooLong() {
+        asIngest().contentType(BATCH).body(event(UUID.randomUUID().toString(), "x"))
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM).body("type", equalTo("urn:controlwatch:problem:invalid-batch"));
+
+        String tooMany = IntStream.range(0, 1001).mapToObj(i -> "{\"specversion\":\"1.0\",\"id\":\"" + i
+                + "\",\"source\":\"s\",\"type\":\"t\"}").collect(Collectors.joining(",", "[", "]"));
+        asIngest().contentType(BATCH).body(tooMany)
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM).body("type", equalTo("urn:controlwatch:problem:batch-too-large"));
+    }
+
+    @Test
+    void refusesABodyOverOneMebibyte() {
+        String padding = "x".repeat(1024 * 1024);
+        String huge = "{\"specversion\":\"1.0\",\"id\":\"big\",\"source\":\"s\",\"type\":\"t\",\"data\":{\"pad\":\"" + padding + "\"}}";
+
+        asIngest().contentType(SINGLE).body(huge)
+                .when().post("/api/v1/events")
+                .then().statusCode(413).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:payload-too-large"));
+    }
+
+    @Test
+    void refusesOtherMediaTypes() {
+        asIngest().contentType(ContentType.JSON).body(event("e", "x"))
+                .when().post("/api/v1/events")
+                .then().statusCode(415).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:unsupported-media-type"));
+    }
+
+    @Test
+    void needsAValidTokenWithTheIngestRole() {
+        String body = event(UUID.randomUUID().toString(), "dave@example.com");
+
+        given().contentType(SINGLE).body(body).when().post("/api/v1/events")
+                .then().statusCode(401).contentType(PROBLEM).header("WWW-Authenticate", containsString("Bearer"));
+        given().auth().oauth2("not-a-jwt").contentType(SINGLE).body(body).when().post("/api/v1/events")
+                .then().statusCode(401).contentType(PROBLEM);
+        given().auth().oauth2(TestTokens.expired("ingest")).contentType(SINGLE).body(body).when().post("/api/v1/events")
+                .then().statusCode(401).contentType(PROBLEM);
+        given().auth().oauth2(TestTokens.signedByUnknownKey("ingest")).contentType(SINGLE).body(body).when().post("/api/v1/events")
+                .then().statusCode(401).contentType(PROBLEM);
+        for (String role : List.of("analyst", "auditor", "admin")) {
+            given().auth().oauth2(TestTokens.withRoles(role)).contentType(SINGLE).body(body).when().post("/api/v1/events")
+                    .then().statusCode(403).contentType(PROBLEM).body("type", equalTo("urn:controlwatch:problem:forbidden"));
+        }
+        assertThat(eventsTopic()).noneMatch(r -> r.value().contains("dave@example.com"));
+    }
+
+    @Test
+    void healthAndMetricsNeedNoTokenAndCountEvents() {
+        asIngest().contentType(SINGLE).body(event(UUID.randomUUID().toString(), "erin@example.com"))
+                .post("/api/v1/events").then().statusCode(202);
+        asIngest().contentType(SINGLE).body("nope").post("/api/v1/events").then().statusCode(400);
+
+        given().when().get("/q/health/ready").then().statusCode(200);
+        given().when().get("/q/health/live").then().statusCode(200);
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("cw_events_accepted_total"))
+                .body(containsString("cw_events_rejected_total{reason=\"malformed-json\"}"));
+    }
+}

@@ -1,0 +1,104 @@
+package io.controlwatch.testsupport;
+
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * A real PostgreSQL database for integration tests, one fresh database per test JVM (dropped at exit), on a
+ * server chosen in this order:
+ * <ol>
+ *   <li>an external server named by {@code CW_TEST_DB_HOST} (+ {@code CW_TEST_DB_PORT}, {@code CW_TEST_DB_USER},
+ *   {@code CW_TEST_DB_PASSWORD});</li>
+ *   <li>a Testcontainers PostgreSQL when a Docker engine answers;</li>
+ *   <li>otherwise the local server on 127.0.0.1:5432 (user postgres, trust auth).</li>
+ * </ol>
+ */
+public final class TestPostgres {
+
+    /** Where the test database lives. {@link #reactiveUrl()} and {@link #jdbcUrl()} point at the fresh database. */
+    public record Database(String host, int port, String name, String user, String password) {
+        public String jdbcUrl() {
+            return "jdbc:" + reactiveUrl();
+        }
+
+        public String reactiveUrl() {
+            return "postgresql://" + host + ":" + port + "/" + name;
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(TestPostgres.class.getName());
+    private static Database database;
+
+    private TestPostgres() {
+    }
+
+    public static synchronized Database database() {
+        if (database == null) {
+            database = createFreshDatabase(server());
+        }
+        return database;
+    }
+
+    private static Database server() {
+        String host = System.getenv("CW_TEST_DB_HOST");
+        if (host != null && !host.isBlank()) {
+            return new Database(host, Integer.parseInt(env("CW_TEST_DB_PORT", "5432")), "postgres",
+                    env("CW_TEST_DB_USER", "postgres"), env("CW_TEST_DB_PASSWORD", ""));
+        }
+        if (dockerAvailable()) {
+            PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
+            container.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-postgres-container"));
+            return new Database(container.getHost(), container.getMappedPort(5432), container.getDatabaseName(),
+                    container.getUsername(), container.getPassword());
+        }
+        return new Database("127.0.0.1", 5432, "postgres", "postgres", "");
+    }
+
+    private static Database createFreshDatabase(Database server) {
+        String name = "cw_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        execute(server, "CREATE DATABASE " + name);
+        Database fresh = new Database(server.host(), server.port(), name, server.user(), server.password());
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> dropQuietly(server, name), "drop-test-database"));
+        LOG.info("Created test database " + fresh.reactiveUrl());
+        return fresh;
+    }
+
+    private static void dropQuietly(Database server, String name) {
+        try {
+            execute(server, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (RuntimeException e) {
+            LOG.warning("could not drop test database " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static void execute(Database db, String sql) {
+        try (Connection connection = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + db.host() + ":" + db.port() + " refused: " + sql
+                    + " (is PostgreSQL running? see README)", e);
+        }
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (Throwable e) {
+            return false;
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}
