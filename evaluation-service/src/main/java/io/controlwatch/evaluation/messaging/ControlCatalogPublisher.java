@@ -1,0 +1,51 @@
+package io.controlwatch.evaluation.messaging;
+
+import io.controlwatch.engine.ControlEngine;
+import io.controlwatch.engine.ControlPack;
+import io.controlwatch.model.ControlDefinition;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Publishes the running pack's controls to the compacted catalog topic at start-up, so the alerting service
+ * lists every control, including those that have not run yet. Retries in the background until Kafka takes them;
+ * start-up and evaluation do not wait for it.
+ */
+@ApplicationScoped
+public class ControlCatalogPublisher {
+
+    public static final String CHANNEL = "controls-out";
+    private static final Logger LOG = Logger.getLogger(ControlCatalogPublisher.class);
+
+    private final MutinyEmitter<ControlDefinition> emitter;
+    private final ControlEngine engine;
+
+    public ControlCatalogPublisher(@Channel(CHANNEL) MutinyEmitter<ControlDefinition> emitter, ControlEngine engine) {
+        this.emitter = emitter;
+        this.engine = engine;
+    }
+
+    void onStart(@Observes StartupEvent startup) {
+        ControlPack pack = engine.pack();
+        List<Uni<Void>> sends = pack.controls().stream()
+                .map(control -> control.toDefinition(pack))
+                .map(definition -> emitter.sendMessage(Message.of(definition).addMetadata(
+                        OutgoingKafkaRecordMetadata.<String>builder().withKey(definition.id()).build())))
+                .toList();
+        Uni.join().all(sends).andFailFast()
+                .onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
+                .subscribe().with(
+                        ok -> LOG.infof("CW-CATALOG-PUBLISHED %d controls of pack %s %s", sends.size(), pack.name(), pack.version()),
+                        failure -> LOG.errorf("CW-CATALOG-FAILED %s", failure.toString()));
+    }
+}

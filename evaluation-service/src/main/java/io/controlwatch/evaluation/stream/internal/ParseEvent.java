@@ -1,0 +1,85 @@
+package io.controlwatch.evaluation.stream.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.controlwatch.model.CloudEvent;
+import io.controlwatch.model.CloudEventValidator;
+import io.controlwatch.model.DeadLetterHeaders;
+import io.controlwatch.model.ModelJson;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Collectors;
+
+/**
+ * Parses and validates each record. A record that is not a valid CloudEvent (written around the ingest API,
+ * or corrupted) is marked for the dead-letter topic with its reason in headers; it never stops the stream.
+ */
+public class ParseEvent implements FixedKeyProcessor<String, byte[], ParsedEvent> {
+
+    private static final Logger LOG = Logger.getLogger(ParseEvent.class);
+
+    private final MeterRegistry registry;
+    private FixedKeyProcessorContext<String, ParsedEvent> context;
+
+    public ParseEvent(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void init(FixedKeyProcessorContext<String, ParsedEvent> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(FixedKeyRecord<String, byte[]> record) {
+        byte[] raw = record.value() == null ? new byte[0] : record.value();
+        JsonNode tree;
+        try {
+            tree = ModelJson.mapper().readTree(raw);
+        } catch (IOException e) {
+            deadLetter(record, raw, "invalid-json", "not valid JSON: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException json ? json.getOriginalMessage() : e.getMessage()));
+            return;
+        }
+        var violations = CloudEventValidator.validate(tree);
+        if (!violations.isEmpty()) {
+            deadLetter(record, raw, "invalid-event", "not a valid CloudEvent: " + violations.stream()
+                    .map(v -> v.field() + " " + v.message()).collect(Collectors.joining("; ")));
+            return;
+        }
+        try {
+            CloudEvent event = ModelJson.mapper().treeToValue(tree, CloudEvent.class);
+            context.forward(record.withValue(new ParsedEvent(event, raw)));
+        } catch (IOException e) {
+            deadLetter(record, raw, "invalid-event", "cannot be read as a CloudEvent: " + e.getMessage());
+        }
+    }
+
+    private void deadLetter(FixedKeyRecord<String, byte[]> record, byte[] raw, String code, String reason) {
+        Headers headers = record.headers();
+        headers.add(DeadLetterHeaders.REASON, bytes(reason));
+        headers.add(DeadLetterHeaders.REASON_CODE, bytes(code));
+        context.recordMetadata().ifPresent(meta -> addOrigin(headers, meta));
+        registry.counter("cw.events.dead.lettered", "reason", code).increment();
+        LOG.warnf("CW-DLQ-EVENT record %s sent to %s: %s", context.recordMetadata().map(m -> m.topic() + "-"
+                + m.partition() + "@" + m.offset()).orElse("?"), io.controlwatch.model.Topics.EVENTS_DEAD_LETTER, reason);
+        context.forward(record.withValue(new ParsedEvent(null, raw)));
+    }
+
+    private static void addOrigin(Headers headers, RecordMetadata meta) {
+        headers.add(DeadLetterHeaders.TOPIC, bytes(meta.topic()));
+        headers.add(DeadLetterHeaders.PARTITION, bytes(String.valueOf(meta.partition())));
+        headers.add(DeadLetterHeaders.OFFSET, bytes(String.valueOf(meta.offset())));
+    }
+
+    private static byte[] bytes(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+}
