@@ -20,6 +20,8 @@ public final class Topics {
     public static final String EXECUTIONS_DEAD_LETTER = "cw.executions.dlq.v1";
     /** The control catalog: latest {@link ControlDefinition} per control id (compacted). */
     public static final String CONTROLS = "cw.controls.v1";
+    /** Records of {@link #CONTROLS} that the alerting service could not parse, with the reason in headers. */
+    public static final String CONTROLS_DEAD_LETTER = "cw.controls.dlq.v1";
 
     /** How a topic is provisioned. */
     public record TopicSpec(String name, String cleanupPolicy) {
@@ -30,7 +32,8 @@ public final class Topics {
             new TopicSpec(EVENTS_DEAD_LETTER, "delete"),
             new TopicSpec(EXECUTIONS, "delete"),
             new TopicSpec(EXECUTIONS_DEAD_LETTER, "delete"),
-            new TopicSpec(CONTROLS, "compact"));
+            new TopicSpec(CONTROLS, "compact"),
+            new TopicSpec(CONTROLS_DEAD_LETTER, "delete"));
 
     private Topics() {
     }

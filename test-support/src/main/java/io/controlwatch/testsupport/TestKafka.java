@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
 import java.util.List;
@@ -51,7 +50,7 @@ public final class TestKafka {
             LOG.info("Using the external Kafka broker " + external);
             return external;
         }
-        if (dockerAvailable()) {
+        if (DockerEngine.available()) {
             KafkaContainer container = new KafkaContainer("apache/kafka:4.1.2");
             container.start();
             Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-kafka-container"));
@@ -75,13 +74,6 @@ public final class TestKafka {
         return servers;
     }
 
-    private static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (Throwable e) {
-            return false;
-        }
-    }
 
     private static void createTopics(String servers) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {

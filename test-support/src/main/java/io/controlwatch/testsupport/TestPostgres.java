@@ -1,6 +1,5 @@
 package io.controlwatch.testsupport;
 
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import java.sql.Connection;
@@ -52,7 +51,7 @@ public final class TestPostgres {
             return new Database(host, Integer.parseInt(env("CW_TEST_DB_PORT", "5432")), "postgres",
                     env("CW_TEST_DB_USER", "postgres"), env("CW_TEST_DB_PASSWORD", ""));
         }
-        if (dockerAvailable()) {
+        if (DockerEngine.available()) {
             PostgreSQLContainer container = new PostgreSQLContainer("postgres:15-alpine");
             container.start();
             Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-postgres-container"));
@@ -89,13 +88,6 @@ public final class TestPostgres {
         }
     }
 
-    private static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (Throwable e) {
-            return false;
-        }
-    }
 
     private static String env(String name, String fallback) {
         String value = System.getenv(name);

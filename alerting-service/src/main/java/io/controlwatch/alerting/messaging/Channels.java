@@ -1,0 +1,14 @@
+package io.controlwatch.alerting.messaging;
+
+/** Reactive Messaging channel names of the alerting service; each names its topic in application.properties. */
+public final class Channels {
+    /** Executions from {@code cw.executions.v1}, consumed in batches. */
+    public static final String EXECUTIONS_IN = "executions-in";
+    /** The control catalog from {@code cw.controls.v1}. */
+    public static final String CONTROLS_IN = "controls-in";
+    /** Records this service cannot read, to the dead-letter topic of their source topic. */
+    public static final String DEAD_LETTERS_OUT = "dead-letters-out";
+
+    private Channels() {
+    }
+}
