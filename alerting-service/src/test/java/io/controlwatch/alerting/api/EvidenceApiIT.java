@@ -130,6 +130,18 @@ class EvidenceApiIT {
     }
 
     @Test
+    void aStrayCloudEventsHeaderDoesNotStopConsumption() throws Exception {
+        String control = "cc6.1-header-" + UUID.randomUUID().toString().substring(0, 8);
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.EXECUTIONS, "frank@example.com",
+                ModelJson.mapper().writeValueAsString(execution(control, "h1", ExecutionResult.FAIL, "frank@example.com", Instant.now())));
+        record.headers().add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        producer.send(record).get();
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(rows("select count(*) from control_failure where control_id = ?", control)).isEqualTo(1));
+    }
+
+    @Test
     void aRedeliveredExecutionIsStoredAndCountedOnce() throws Exception {
         String control = "cc6.1-redelivery-" + UUID.randomUUID().toString().substring(0, 8);
         ControlExecution failed = execution(control, "dup", ExecutionResult.FAIL, "carol@example.com", Instant.now());

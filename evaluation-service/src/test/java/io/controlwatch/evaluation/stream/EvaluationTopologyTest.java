@@ -59,7 +59,10 @@ class EvaluationTopologyTest {
     }
 
     void send(String key, String json) {
-        events.pipeInput(new TestRecord<>(key, json.getBytes(StandardCharsets.UTF_8), INGESTED));
+        // as ingest writes them: CloudEvents structured mode header
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        headers.add("content-type", "application/cloudevents+json".getBytes(StandardCharsets.UTF_8));
+        events.pipeInput(new TestRecord<>(key, json.getBytes(StandardCharsets.UTF_8), headers, INGESTED));
     }
 
     static String login(String id, String user, boolean mfa, String time) {
@@ -80,6 +83,9 @@ class EvaluationTopologyTest {
         TestRecord<String, String> record = executions.readRecord();
         ControlExecution execution = read(record.value());
         assertThat(record.key()).isEqualTo("alice@example.com");
+        // the event's CloudEvents content-type must not label the execution
+        assertThat(new String(record.headers().lastHeader("content-type").value(), StandardCharsets.UTF_8)).isEqualTo("application/json");
+        assertThat(record.headers().toArray()).hasSize(1);
         assertThat(execution.result()).isEqualTo(ExecutionResult.FAIL);
         assertThat(execution.executionId()).isEqualTo(ExecutionIds.of("cc6.1-console-login-mfa", "https://idp.example.com", "evt-1"));
         assertThat(execution.controlId()).isEqualTo("cc6.1-console-login-mfa");

@@ -13,11 +13,16 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 
 /** Tests one event against every applicable control and emits one execution per control (JSON). */
 public class EvaluateEvent implements FixedKeyProcessor<String, ParsedEvent, String> {
+
+    private static final byte[] JSON_CONTENT_TYPE = "application/json".getBytes(StandardCharsets.UTF_8);
 
     private final ControlEngine engine;
     private final Clock clock;
@@ -53,7 +58,11 @@ public class EvaluateEvent implements FixedKeyProcessor<String, ParsedEvent, Str
                     engine.pack().name(), engine.pack().version());
             registry.counter("cw.executions", "control", control.id(), "result", verdict.result().name().toLowerCase())
                     .increment();
-            context.forward(record.withValue(toJson(execution)));
+            // An execution is not a CloudEvent: the event's headers (its CloudEvents content-type above all) must
+            // not travel on, or consumers would try to read the execution as an event.
+            RecordHeaders headers = new RecordHeaders();
+            headers.add("content-type", JSON_CONTENT_TYPE);
+            context.forward(record.withValue(toJson(execution)).withHeaders(headers));
         }
     }
 
