@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Stops what deploy/local/up.sh started, consumers before the broker: demo feed, alerting,
+# evaluation, ingest, Kafka, and the private PostgreSQL if up.sh started one (never a system
+# cluster). Only processes named by up.sh's pid files are touched. Safe to run when nothing is up.
+#
+# Usage: deploy/local/down.sh [--purge]
+#   --purge  also delete deploy/local/.run (broker and database data, keys, tokens, logs)
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PURGE=0
+for arg in "$@"; do
+  case $arg in
+    --purge) PURGE=1 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $arg (see --help)" ;;
+  esac
+done
+
+stop_named demo-feed
+for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do stop_named "${CW_SERVICES[i]}"; done
+stop_named kafka
+
+if [[ -f $CW_PG_MARKER ]]; then
+  read -r pg_bin pg_data _ <"$CW_PG_MARKER"
+  if as_pg "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
+    info "stopping the private PostgreSQL ($pg_data)"
+    # fast: roll back open transactions instead of waiting for clients to leave.
+    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 20 stop >/dev/null ||
+      warn "pg_ctl stop failed; see $CW_RUN/pg/postgres.log"
+  fi
+  rm -f "$CW_PG_MARKER"
+fi
+
+# Anything of up.sh's still running (e.g. its pid file was deleted by hand)? The command lines give
+# them away (see pid_marker); the system tests' own service processes do not match.
+regex_escape() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
+patterns=("$CW_RUN/pg/data")
+for name in demo-feed "${CW_SERVICES[@]}" kafka; do patterns+=("$(pid_marker "$name")"); done
+left=""
+for p in "${patterns[@]}"; do
+  found=$(pgrep -af -- "$(regex_escape "$p")" || true)
+  [[ -z $found ]] || left+="$found"$'\n'
+done
+if [[ -n $left ]]; then
+  warn "still running, but not in .run/pids (so left alone; stop them with kill PID):"
+  printf '%s' "$left" >&2
+  exit 1
+fi
+
+if ((PURGE)); then
+  info "deleting $CW_RUN"
+  rm -rf "$CW_RUN"
+fi
+info "all stopped"

@@ -1,0 +1,117 @@
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this file
+# Shared by up.sh, down.sh and demo-feed.sh: paths, messages, pid-file handling. Sourced, not run.
+
+CW_LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+CW_ROOT="$(cd "$CW_LOCAL_DIR/../.." && pwd -P)"
+CW_RUN="$CW_LOCAL_DIR/.run"
+CW_PIDS="$CW_RUN/pids"
+CW_LOGS="$CW_RUN/logs"
+CW_KAFKA_PROPS="$CW_RUN/kafka/server.properties"
+# Marks a PostgreSQL cluster that up.sh itself started (so down.sh never stops a system cluster).
+CW_PG_MARKER="$CW_PIDS/postgres.private"
+
+# Start order; down.sh stops them in reverse.
+CW_SERVICES=(ingest evaluation alerting)
+
+info() { printf '[cw] %s\n' "$*"; }
+warn() { printf '[cw] WARN: %s\n' "$*" >&2; }
+die() { printf '[cw] ERROR: %s\n' "$*" >&2; exit 1; }
+
+service_port() {
+  case $1 in
+    ingest) echo "${CW_INGEST_PORT:-8081}" ;;
+    evaluation) echo "${CW_EVALUATION_PORT:-8082}" ;;
+    alerting) echo "${CW_ALERTING_PORT:-8083}" ;;
+    *) die "unknown service $1" ;;
+  esac
+}
+
+service_jar() { echo "$CW_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"; }
+
+# Put on the services' java command line (before -jar): the system tests run the same jars, and
+# this tells the processes of up.sh apart from theirs (and from another checkout's).
+service_tag() { echo "-Dcontrolwatch.local.run=$CW_RUN"; }
+
+# A string that must appear in the command line of the process a pid file names. Every process is
+# started with absolute paths under this repository.
+pid_marker() {
+  case $1 in
+    kafka) echo "$CW_KAFKA_PROPS" ;;
+    demo-feed) echo "$CW_LOCAL_DIR/demo-feed.sh" ;;
+    *) echo "$(service_tag) -jar $(service_jar "$1")" ;;
+  esac
+}
+
+# True while PID exists and is not a zombie (an exited child of this shell stays visible to kill -0).
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
+# Prints the pid recorded for NAME if that process is alive and still the one we started
+# (after a reboot the pid may belong to something else).
+live_pid() {
+  local file="$CW_PIDS/$1.pid" pid
+  [[ -s $file ]] || return 1
+  pid=$(<"$file")
+  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$(pid_marker "$1")" || return 1
+  echo "$pid"
+}
+
+# True if something accepts TCP connections on HOST PORT.
+# shellcheck disable=SC2016 # $0 and $1 are expanded by the inner bash
+port_open() { timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null; }
+
+# Sends SIG to PID, and to its whole process group when it leads one (up.sh starts everything with
+# setsid, so demo-feed's curl and sleep go down with it).
+signal_proc() {
+  local sig=$1 pid=$2 pgid
+  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || true
+  if [[ $pgid == "$pid" ]]; then
+    kill "-$sig" -- "-$pid" 2>/dev/null || true
+  else
+    kill "-$sig" "$pid" 2>/dev/null || true
+  fi
+}
+
+# Stops the process of NAME's pid file: SIGTERM, up to 20 s for a clean shutdown (consumers commit
+# offsets, the broker flushes), then SIGKILL. Removes the pid file.
+stop_named() {
+  local name=$1 pid i
+  if pid=$(live_pid "$name"); then
+    info "stopping $name (pid $pid)"
+    signal_proc TERM "$pid"
+    for ((i = 0; i < 40; i++)); do
+      alive "$pid" || break
+      sleep 0.5
+    done
+    if alive "$pid"; then
+      warn "$name did not stop within 20 s; killing it"
+      signal_proc KILL "$pid"
+      for ((i = 0; i < 20; i++)); do
+        alive "$pid" || break
+        sleep 0.25
+      done
+    fi
+  fi
+  rm -f "$CW_PIDS/$name.pid"
+}
+
+# Directory of the newest installed PostgreSQL server binaries, if any.
+pg_bin_dir() {
+  local d
+  d=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1)
+  [[ -n $d && -x $d/initdb ]] && echo "$d"
+}
+
+# Runs a PostgreSQL server binary as the postgres user when we are root (initdb and postgres refuse
+# root), from a directory that user can read.
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then
+    (cd "$CW_RUN/pg" && runuser -u postgres -- "$@")
+  else
+    (cd "$CW_RUN/pg" && "$@")
+  fi
+}

@@ -1,0 +1,386 @@
+#!/usr/bin/env bash
+# Starts ControlWatch on this machine without Docker: a single-node KRaft Kafka broker (from the jars
+# deploy/kafka-broker collects), PostgreSQL, the topics, dev JWT keys and tokens, and the three
+# services. Idempotent: whatever already runs (per pid file) is reused. Stop with down.sh.
+#
+# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only]
+#   --rebuild     run the Maven build even if the jars exist
+#   --demo        also start demo-feed.sh in the background
+#   --infra-only  broker, database, topics and tokens only (to run services from an IDE or
+#                 quarkus:dev); the services' environment is written to .run/services.env
+#
+# Environment: KAFKA_BOOTSTRAP_SERVERS (use that broker instead of starting one), CW_KAFKA_PORT
+# (9092), CW_KAFKA_CONTROLLER_PORT (9093), CW_TOPIC_PARTITIONS (6), CW_DB_HOST (127.0.0.1),
+# CW_DB_PORT (5432), CW_DB_NAME (controlwatch), CW_DB_USER (postgres), CW_DB_PASSWORD (empty),
+# CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083).
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+REBUILD=0 DEMO=0 INFRA_ONLY=0
+for arg in "$@"; do
+  case $arg in
+    --rebuild) REBUILD=1 ;;
+    --demo) DEMO=1 ;;
+    --infra-only) INFRA_ONLY=1 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $arg (see --help)" ;;
+  esac
+done
+
+mkdir -p "$CW_PIDS" "$CW_LOGS"
+# A private PostgreSQL runs as user postgres and must be able to traverse into .run/pg.
+chmod 755 "$CW_RUN"
+
+KAFKA_LIB="$CW_ROOT/deploy/kafka-broker/target/lib"
+SHARED_JAR="$CW_ROOT/shared-model/target/shared-model-0.1.0-SNAPSHOT.jar"
+
+# ---------------------------------------------------------------------------------------------
+# 1. Build whatever is missing.
+# ---------------------------------------------------------------------------------------------
+required=("$SHARED_JAR" "$KAFKA_LIB")
+if ((!INFRA_ONLY)); then
+  for s in "${CW_SERVICES[@]}"; do required+=("$(service_jar "$s")"); done
+fi
+missing=0
+for f in "${required[@]}"; do [[ -e $f ]] || missing=1; done
+if ((REBUILD || missing)); then
+  if ((INFRA_ONLY)); then
+    # shellcheck disable=SC2054 # -pl takes a comma-separated list
+    mvn_args=(-pl shared-model,deploy/kafka-broker -am)
+  else
+    mvn_args=()
+  fi
+  info "building (./mvnw -B -q ${mvn_args[*]:+${mvn_args[*]} }package -DskipTests) ..."
+  for s in "${CW_SERVICES[@]}"; do
+    if live_pid "$s" >/dev/null; then
+      warn "$s keeps running the previous build; restart it with deploy/local/down.sh && deploy/local/up.sh"
+    fi
+  done
+  (cd "$CW_ROOT" && ./mvnw -B -q "${mvn_args[@]}" package -DskipTests)
+  for f in "${required[@]}"; do [[ -e $f ]] || die "build did not produce $f"; done
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 2. Kafka.
+# ---------------------------------------------------------------------------------------------
+KAFKA_PORT=${CW_KAFKA_PORT:-9092}
+CONTROLLER_PORT=${CW_KAFKA_CONTROLLER_PORT:-9093}
+KAFKA_DIR="$CW_RUN/kafka"
+KAFKA_CP="$KAFKA_LIB/*"
+
+# Short-lived Kafka command-line tools: C1 only and a small heap start faster; WARN keeps the
+# AdminClient's config dump out of the output (no log4j2 file is given, so this sets the default).
+kafka_tool() {
+  java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dorg.apache.logging.log4j.level=WARN \
+    -cp "$KAFKA_CP" "$@"
+}
+
+start_kafka() {
+  local pid log="$CW_LOGS/kafka.log" data="$KAFKA_DIR/data" deadline
+  if pid=$(live_pid kafka); then
+    # Keep talking to the port it was started with.
+    local running_port
+    running_port=$(sed -n 's|^advertised.listeners=PLAINTEXT://[^:]*:\([0-9]*\).*|\1|p' "$CW_KAFKA_PROPS")
+    if [[ -n $running_port && $running_port != "$KAFKA_PORT" ]]; then
+      warn "kafka already runs on port $running_port, not $KAFKA_PORT; run deploy/local/down.sh to change ports"
+      KAFKA_PORT=$running_port
+    fi
+    info "kafka already running (pid $pid)"
+    port_open 127.0.0.1 "$KAFKA_PORT" || die "kafka (pid $pid) does not answer on 127.0.0.1:$KAFKA_PORT; see $log or run down.sh"
+    return
+  fi
+  local p
+  for p in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
+    port_open 127.0.0.1 "$p" && die "port $p is taken by another process. Stop it, choose other ports" \
+      "(CW_KAFKA_PORT/CW_KAFKA_CONTROLLER_PORT), or use a running broker via KAFKA_BOOTSTRAP_SERVERS=host:port"
+  done
+
+  mkdir -p "$data"
+  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" -e "s|@LOG_DIRS@|$data|g" \
+    "$CW_LOCAL_DIR/kafka/server.properties.template" >"$CW_KAFKA_PROPS"
+
+  # Format once; later starts reuse the data (also with other ports: a single voter updates its own endpoint).
+  if [[ ! -f $data/meta.properties ]]; then
+    local cluster_id
+    cluster_id=$(kafka_tool kafka.tools.StorageTool random-uuid)
+    info "formatting kafka storage (cluster id $cluster_id)"
+    kafka_tool kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$CW_KAFKA_PROPS" >"$KAFKA_DIR/format.log" 2>&1 ||
+      { cat "$KAFKA_DIR/format.log" >&2; die "kafka storage format failed"; }
+  fi
+
+  info "starting kafka on 127.0.0.1:$KAFKA_PORT (controller $CONTROLLER_PORT)"
+  # setsid: own process group, so a Ctrl-C on this script does not reach the broker.
+  setsid nohup java -Xms256m -Xmx512m -cp "$KAFKA_CP" \
+    -Dlog4j2.configurationFile="$CW_LOCAL_DIR/kafka/log4j2.yaml" \
+    kafka.Kafka "$CW_KAFKA_PROPS" >"$log" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$CW_PIDS/kafka.pid"
+
+  deadline=$((SECONDS + 60))
+  until grep -q "Kafka Server started" "$log" 2>/dev/null; do
+    if ! alive "$pid"; then
+      tail -n 40 "$log" >&2
+      die "kafka exited during start-up (log: $log)"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$log" >&2
+      die "kafka not started after 60 s (log: $log)"
+    fi
+    sleep 0.5
+  done
+  info "kafka started (pid $pid)"
+}
+
+kafka_t0=$SECONDS
+if [[ -n ${KAFKA_BOOTSTRAP_SERVERS:-} ]]; then
+  info "using the running broker at $KAFKA_BOOTSTRAP_SERVERS (KAFKA_BOOTSTRAP_SERVERS)"
+else
+  start_kafka
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$KAFKA_PORT"
+fi
+kafka_secs=$((SECONDS - kafka_t0))
+
+# ---------------------------------------------------------------------------------------------
+# 3. PostgreSQL.
+# ---------------------------------------------------------------------------------------------
+DB_HOST=${CW_DB_HOST:-127.0.0.1}
+DB_PORT=${CW_DB_PORT:-5432}
+DB_NAME=${CW_DB_NAME:-controlwatch}
+DB_USER=${CW_DB_USER:-postgres}
+DB_PASSWORD=${CW_DB_PASSWORD:-}
+
+PG_BIN=$(pg_bin_dir || true)
+# Client tools from PATH, else from the server installation.
+pg_client() {
+  local tool=$1
+  shift
+  if command -v "$tool" >/dev/null; then
+    "$tool" "$@"
+  elif [[ -n $PG_BIN && -x $PG_BIN/$tool ]]; then
+    "$PG_BIN/$tool" "$@"
+  else
+    die "$tool not found: install the PostgreSQL client (apt-get install postgresql-client)"
+  fi
+}
+
+start_private_pg() {
+  local dir="$CW_RUN/pg" data="$CW_RUN/pg/data"
+  id postgres >/dev/null 2>&1 || [[ $(id -u) -ne 0 ]] || die "no 'postgres' user to run a private PostgreSQL as"
+  mkdir -p "$dir/sock"
+  [[ $(id -u) -ne 0 ]] || chown postgres: "$dir" "$dir/sock"
+  if [[ -f $CW_PG_MARKER ]] && as_pg "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    die "the private PostgreSQL already runs on port $(cut -d' ' -f3 "$CW_PG_MARKER"), not $DB_PORT; run deploy/local/down.sh first"
+  fi
+  if [[ ! -s $data/PG_VERSION ]]; then
+    info "creating a private PostgreSQL cluster in $data"
+    as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  info "starting the private PostgreSQL on $DB_HOST:$DB_PORT"
+  # Port and listen address on the command line, so the cluster follows CW_DB_PORT.
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $DB_PORT -k $dir/sock" start >/dev/null ||
+    { tail -n 40 "$dir/postgres.log" >&2; die "the private PostgreSQL did not start (log: $dir/postgres.log)"; }
+  echo "$PG_BIN $data $DB_PORT" >"$CW_PG_MARKER"
+  ln -sfn ../pg/postgres.log "$CW_LOGS/postgres.log"
+}
+
+[[ -z $DB_PASSWORD ]] || export PGPASSWORD="$DB_PASSWORD"
+if ! pg_client pg_isready -q -h "$DB_HOST" -p "$DB_PORT" -t 3; then
+  case $DB_HOST in 127.0.0.1 | localhost | ::1) local_host=1 ;; *) local_host=0 ;; esac
+  if ((local_host)) && [[ -n $PG_BIN ]]; then
+    start_private_pg
+  else
+    die "PostgreSQL does not answer on $DB_HOST:$DB_PORT; start it or point CW_DB_HOST/CW_DB_PORT at one"
+  fi
+elif [[ -f $CW_PG_MARKER && "$(cut -d' ' -f3 "$CW_PG_MARKER")" == "$DB_PORT" ]]; then
+  info "private PostgreSQL already running on $DB_HOST:$DB_PORT"
+else
+  info "using PostgreSQL on $DB_HOST:$DB_PORT"
+fi
+
+# The name goes in as a psql variable (:'name' quotes it) rather than into the SQL text.
+db_exists=$(pg_client psql -X -At -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d postgres -v name="$DB_NAME" \
+  -f - <<<"select 1 from pg_database where datname = :'name'")
+if [[ $db_exists != 1 ]]; then
+  info "creating database $DB_NAME"
+  pg_client createdb -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" "$DB_NAME"
+fi
+export CW_DB_URL="postgresql://$DB_HOST:$DB_PORT/$DB_NAME" CW_DB_USER="$DB_USER" CW_DB_PASSWORD="$DB_PASSWORD"
+
+# ---------------------------------------------------------------------------------------------
+# 4. Topics, as io.controlwatch.model.Topics lists them ("<name> <cleanup.policy>" per line).
+# ---------------------------------------------------------------------------------------------
+topics_t0=$SECONDS
+topic_list=$(java -cp "$SHARED_JAR" io.controlwatch.model.Topics) || die "could not list the topics from $SHARED_JAR"
+[[ -n $topic_list ]] || die "io.controlwatch.model.Topics printed no topics"
+# One JVM to list what exists; then one per missing topic, in parallel (each JVM start is ~1.5 s).
+existing=$(kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --list) ||
+  die "could not list topics on $KAFKA_BOOTSTRAP_SERVERS"
+creators=()
+while read -r name policy; do
+  [[ -n $name ]] || continue
+  grep -qxF -- "$name" <<<"$existing" && continue
+  info "creating topic $name (cleanup.policy=$policy)"
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --create \
+    --if-not-exists --topic "$name" --partitions "${CW_TOPIC_PARTITIONS:-6}" --replication-factor 1 \
+    --config "cleanup.policy=$policy" >/dev/null &
+  creators+=($!)
+done <<<"$topic_list"
+for pid in "${creators[@]}"; do wait "$pid" || die "creating a topic failed (see above)"; done
+topics_secs=$((SECONDS - topics_t0))
+
+# ---------------------------------------------------------------------------------------------
+# 5. Dev keys and tokens (RS256 JWTs signed with a throw-away key, verified by the services).
+# ---------------------------------------------------------------------------------------------
+KEYS="$CW_RUN/keys"
+TOKENS="$CW_RUN/tokens.env"
+(umask 077 && mkdir -p "$KEYS")
+if [[ ! -s $KEYS/private.pem || ! -s $KEYS/public.pem ]]; then
+  info "generating the dev RSA key pair in $KEYS"
+  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/private.pem" 2>/dev/null)
+  openssl pkey -in "$KEYS/private.pem" -pubout -out "$KEYS/public.pem"
+fi
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+jwt() {
+  local role=$1 now header claims input sig
+  now=$(date +%s)
+  header='{"alg":"RS256","typ":"JWT","kid":"cw-dev"}'
+  claims=$(printf '{"iss":"controlwatch","sub":"dev-%s","upn":"dev-%s@controlwatch.local","groups":["%s"],"iat":%d,"exp":%d,"jti":"%s"}' \
+    "$role" "$role" "$role" "$now" $((now + 30 * 86400)) "$(openssl rand -hex 16)")
+  input="$(printf '%s' "$header" | b64url).$(printf '%s' "$claims" | b64url)"
+  sig=$(printf '%s' "$input" | openssl dgst -sha256 -sign "$KEYS/private.pem" -binary | b64url)
+  printf '%s.%s' "$input" "$sig"
+}
+
+# Tokens live 30 days; renew after 7 so a running setup never holds one about to expire. A new key
+# also invalidates the old tokens.
+if [[ ! -s $TOKENS || $KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -mmin +$((7 * 24 * 60))) ]]; then
+  info "writing dev tokens to $TOKENS"
+  (
+    umask 077
+    {
+      echo "# Dev JWTs for the local ControlWatch, one per role. Renewed by up.sh after 7 days."
+      for role in ingest analyst auditor admin; do
+        echo "CW_TOKEN_${role^^}=$(jwt "$role")"
+      done
+    } >"$TOKENS.tmp"
+  )
+  mv "$TOKENS.tmp" "$TOKENS"
+  chmod 600 "$TOKENS"
+fi
+export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$KEYS/public.pem" MP_JWT_VERIFY_ISSUER=controlwatch
+
+# The services' environment, for running one from an IDE or quarkus:dev against this setup.
+(
+  umask 077
+  for v in KAFKA_BOOTSTRAP_SERVERS CW_DB_URL CW_DB_USER CW_DB_PASSWORD MP_JWT_VERIFY_PUBLICKEY_LOCATION MP_JWT_VERIFY_ISSUER; do
+    printf '%s=%q\n' "$v" "${!v}"
+  done >"$CW_RUN/services.env"
+)
+
+# ---------------------------------------------------------------------------------------------
+# 6. Services.
+# ---------------------------------------------------------------------------------------------
+if ((!INFRA_ONLY)); then
+  services_t0=$SECONDS
+  declare -A svc_pid
+  for s in "${CW_SERVICES[@]}"; do
+    port=$(service_port "$s")
+    if pid=$(live_pid "$s"); then
+      info "$s already running (pid $pid)"
+    else
+      port_open 127.0.0.1 "$port" && die "port $port for $s is taken by another process (set CW_${s^^}_PORT)"
+      info "starting $s on port $port"
+      QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m "$(service_tag)" -jar "$(service_jar "$s")" \
+        >"$CW_LOGS/$s.log" 2>&1 </dev/null &
+      pid=$!
+      echo "$pid" >"$CW_PIDS/$s.pid"
+    fi
+    svc_pid[$s]=$pid
+  done
+
+  # All three start in parallel; wait for each one's readiness check (Kafka and DB connections).
+  deadline=$((SECONDS + 180))
+  pending=("${CW_SERVICES[@]}")
+  while ((${#pending[@]})); do
+    still=()
+    for s in "${pending[@]}"; do
+      if curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(service_port "$s")/q/health/ready" 2>/dev/null; then
+        info "$s ready"
+      elif ! alive "${svc_pid[$s]}"; then
+        tail -n 40 "$CW_LOGS/$s.log" >&2
+        die "$s exited during start-up (log: $CW_LOGS/$s.log)"
+      else
+        still+=("$s")
+      fi
+    done
+    pending=("${still[@]}")
+    ((${#pending[@]})) || break
+    if ((SECONDS >= deadline)); then
+      for s in "${pending[@]}"; do
+        echo "---- last 40 lines of $CW_LOGS/$s.log ----" >&2
+        tail -n 40 "$CW_LOGS/$s.log" >&2
+      done
+      die "not ready after 180 s: ${pending[*]} (the rest keeps running; stop all with deploy/local/down.sh)"
+    fi
+    sleep 1
+  done
+  services_secs=$((SECONDS - services_t0))
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 7. Demo feed.
+# ---------------------------------------------------------------------------------------------
+if ((DEMO)); then
+  if ((INFRA_ONLY)); then
+    warn "--demo needs the ingest service; not started with --infra-only"
+  elif pid=$(live_pid demo-feed); then
+    info "demo feed already running (pid $pid)"
+  else
+    setsid nohup "$CW_LOCAL_DIR/demo-feed.sh" >"$CW_LOGS/demo-feed.log" 2>&1 </dev/null &
+    echo $! >"$CW_PIDS/demo-feed.pid"
+    info "demo feed started (pid $!, log $CW_LOGS/demo-feed.log)"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 8. Summary.
+# ---------------------------------------------------------------------------------------------
+rel_run="${CW_RUN#"$PWD"/}"
+ingest=http://127.0.0.1:$(service_port ingest)
+evaluation=http://127.0.0.1:$(service_port evaluation)
+alerting=http://127.0.0.1:$(service_port alerting)
+echo
+echo "ControlWatch is up ($SECONDS s: kafka ${kafka_secs} s, topics ${topics_secs} s${services_secs:+, services ${services_secs} s})."
+echo "  Kafka      $KAFKA_BOOTSTRAP_SERVERS"
+echo "  PostgreSQL $CW_DB_URL (user $CW_DB_USER)"
+if ((!INFRA_ONLY)); then
+  cat <<EOF
+  Ingest     POST $ingest/api/v1/events
+  Alerting   GET  $alerting/api/v1/failures   GET $alerting/api/v1/controls
+  Evaluation      $evaluation
+  Metrics    /q/metrics on each service, e.g. $ingest/q/metrics
+  Health     /q/health, /q/health/ready on each service
+EOF
+else
+  echo "  Services   not started (--infra-only); their environment: $rel_run/services.env"
+fi
+cat <<EOF
+  Tokens     $rel_run/tokens.env (CW_TOKEN_INGEST, _ANALYST, _AUDITOR, _ADMIN; public key $rel_run/keys/public.pem)
+  Logs       $rel_run/logs/
+
+Send an event that violates MFA (a login without MFA):
+
+  set -a; . $TOKENS; set +a
+  curl -sS -X POST $ingest/api/v1/events \\
+    -H 'Content-Type: application/cloudevents-batch+json' -H "Authorization: Bearer \$CW_TOKEN_INGEST" \\
+    -d '[{"specversion":"1.0","id":"'"\$(cat /proc/sys/kernel/random/uuid)"'","source":"https://login.example-idp.com","type":"auth.login","subject":"mallory@example.com","time":"'"\$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","datacontenttype":"application/json","data":{"user":"mallory@example.com","mfa":false,"outcome":"success","ip":"198.51.100.23","app":"aws-console"}}]'
+  curl -sS -H "Authorization: Bearer \$CW_TOKEN_ANALYST" $alerting/api/v1/failures
+
+Stop: $CW_LOCAL_DIR/down.sh   (--purge also deletes data, keys and tokens)
+EOF
