@@ -14,6 +14,11 @@ import java.util.List;
  * @param eventTime      when the event happened at its source (CloudEvents {@code time}, else ingest time)
  * @param ingestTime     when ControlWatch accepted the event (the Kafka record timestamp)
  * @param evaluatedAt    when the evaluation service tested it
+ * @param evidenceEventIds ids of the events that decided the result (one for single-event controls; the events
+ *                       counted in a window, the trigger and the follow-up of a correlation …); empty when the
+ *                       result was decided by time alone (an expected event that never came)
+ * @param late           true when an event arrived after its window or deadline had already been decided
+ *                       (beyond the control's grace); such an event is recorded, never dropped silently
  */
 public record ControlExecution(
         String executionId,
@@ -32,5 +37,12 @@ public record ControlExecution(
         Instant ingestTime,
         Instant evaluatedAt,
         String pack,
-        String packVersion) {
+        String packVersion,
+        List<String> evidenceEventIds,
+        boolean late) {
+
+    /** For records written before evidence ids existed. */
+    public ControlExecution {
+        evidenceEventIds = evidenceEventIds == null ? List.of() : List.copyOf(evidenceEventIds);
+    }
 }

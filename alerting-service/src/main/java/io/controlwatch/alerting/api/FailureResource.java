@@ -4,6 +4,7 @@ import io.controlwatch.alerting.persistence.FailureEntity;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.Roles;
+import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -36,12 +37,20 @@ public class FailureResource {
     public record Failure(UUID executionId, String controlId, String controlVersion, String controlTitle,
                           List<String> criteria, String severity, String subject, String reason, String eventId,
                           String eventSource, String eventType, Instant eventTime, Instant detectedAt,
-                          Instant recordedAt, String status) {
+                          Instant recordedAt, String status, List<String> evidenceEventIds) {
 
         static Failure of(FailureEntity f) {
             return new Failure(f.executionId, f.controlId, f.controlVersion, f.controlTitle,
                     Arrays.asList(f.criteria.split(",")), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
-                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status);
+                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds));
+        }
+
+        private static List<String> parseIds(String json) {
+            try {
+                return json == null ? List.of() : List.of(ModelJson.mapper().readValue(json, String[].class));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return List.of();
+            }
         }
     }
 

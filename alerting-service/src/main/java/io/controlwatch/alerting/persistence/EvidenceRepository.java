@@ -2,6 +2,7 @@ package io.controlwatch.alerting.persistence;
 
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.ControlExecution;
+import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,22 +26,23 @@ public class EvidenceRepository {
     public record StoredCount(String controlId, String result, long count) {
     }
 
-    private static final int COLUMNS = 17;
+    private static final int COLUMNS = 19;
 
     // Data-modifying CTEs: `inserted` holds only the executions that were not stored before; failures and
     // counts are derived from it, so a duplicate can never add a failure or count twice.
     private static final String STORE_HEAD = """
             with incoming (execution_id, control_id, control_version, control_title, criteria, severity, result,
                            reason, subject, event_id, event_source, event_type, event_time, ingest_time,
-                           evaluated_at, pack, pack_version) as (
+                           evaluated_at, pack, pack_version, evidence_event_ids, late) as (
                 values %s
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
                                                subject, event_id, event_source, event_type, event_time, ingest_time,
-                                               evaluated_at, pack, pack_version)
+                                               evaluated_at, pack, pack_version, evidence_event_ids, late)
                 select execution_id, control_id, control_version, criteria, result, reason, subject, event_id,
-                       event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version
+                       event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
+                       evidence_event_ids, late
                 from incoming
                 on conflict (execution_id) do nothing
                 returning execution_id, control_id, result
@@ -48,9 +50,10 @@ public class EvidenceRepository {
             new_failures as (
                 insert into control_failure (execution_id, control_id, control_version, control_title, criteria,
                                              severity, reason, subject, event_id, event_source, event_type,
-                                             event_time, detected_at)
+                                             event_time, detected_at, evidence_event_ids)
                 select i.execution_id, i.control_id, i.control_version, i.control_title, i.criteria, i.severity,
-                       i.reason, i.subject, i.event_id, i.event_source, i.event_type, i.event_time, i.evaluated_at
+                       i.reason, i.subject, i.event_id, i.event_source, i.event_type, i.event_time, i.evaluated_at,
+                       i.evidence_event_ids
                 from incoming i join inserted n on n.execution_id = i.execution_id
                 where i.result = 'FAIL'
                 on conflict (execution_id) do nothing
@@ -100,8 +103,9 @@ public class EvidenceRepository {
             // nullif(?, ''): optional text is bound as '' so every parameter has a type the driver can send
             values.append("(cast(?%d as uuid), ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, nullif(?%d, ''), nullif(?%d, ''), ?%d, ?%d, ?%d, "
                     .formatted(p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 12))
-                    .append("cast(?%d as timestamptz), cast(?%d as timestamptz), cast(?%d as timestamptz), nullif(?%d, ''), nullif(?%d, ''))"
-                            .formatted(p + 13, p + 14, p + 15, p + 16, p + 17));
+                    .append("cast(?%d as timestamptz), cast(?%d as timestamptz), cast(?%d as timestamptz), nullif(?%d, ''), nullif(?%d, ''), "
+                            .formatted(p + 13, p + 14, p + 15, p + 16, p + 17))
+                    .append("?%d, cast(?%d as boolean))".formatted(p + 18, p + 19));
         }
         return Panache.getSession().chain(session -> {
             Mutiny.SelectionQuery<Object[]> query = session.createNativeQuery(STORE_HEAD.formatted(values), Object[].class);
@@ -151,6 +155,16 @@ public class EvidenceRepository {
         query.setParameter(offset + 15, utc(e.evaluatedAt()));
         query.setParameter(offset + 16, orEmpty(e.pack()));
         query.setParameter(offset + 17, orEmpty(e.packVersion()));
+        query.setParameter(offset + 18, json(e.evidenceEventIds()));
+        query.setParameter(offset + 19, e.late());
+    }
+
+    private static String json(List<String> values) {
+        try {
+            return ModelJson.mapper().writeValueAsString(values);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static OffsetDateTime utc(Instant instant) {

@@ -41,4 +41,7 @@ public class FailureEntity extends PanacheEntityBase {
     @Column(name = "recorded_at")
     public Instant recordedAt;
     public String status;
+    /** JSON array of the ids of the events that decided the failure. */
+    @Column(name = "evidence_event_ids")
+    public String evidenceEventIds;
 }

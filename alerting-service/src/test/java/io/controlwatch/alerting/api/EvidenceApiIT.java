@@ -69,7 +69,8 @@ class EvidenceApiIT {
         return new ControlExecution(ExecutionIds.of(control, "https://idp.example.com", eventId), control, "sha256:abc",
                 "Title of " + control, List.of("CC6.1", "CC6.2"), Severity.HIGH, result,
                 result == ExecutionResult.FAIL ? "violated: mfa" : null, subject, eventId, "https://idp.example.com",
-                "auth.login", eventTime, eventTime.plusSeconds(1), eventTime.plusSeconds(2), "soc2-core", "sha256:pack");
+                "auth.login", eventTime, eventTime.plusSeconds(1), eventTime.plusSeconds(2), "soc2-core", "sha256:pack",
+                List.of(eventId), false);
     }
 
     static void publish(String topic, String key, Object value) throws Exception {
@@ -117,7 +118,8 @@ class EvidenceApiIT {
                 .body("items[0].eventSource", equalTo("https://idp.example.com"))
                 .body("items[0].eventTime", equalTo("2026-11-28T09:00:00Z"))
                 .body("items[0].detectedAt", equalTo("2026-11-28T09:00:02Z"))
-                .body("items[0].status", equalTo("OPEN"));
+                .body("items[0].status", equalTo("OPEN"))
+                .body("items[0].evidenceEventIds", contains("e1"));
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(rows("select count(*) from control_execution where control_id = ?", control)).isEqualTo(3));

@@ -55,7 +55,8 @@ public class EvaluateEvent implements FixedKeyProcessor<String, ParsedEvent, Str
                     verdict.result(), verdict.reason(), verdict.subject(),
                     event.id(), event.source(), event.type(),
                     eventTime, ingestTime, evaluatedAt,
-                    engine.pack().name(), engine.pack().version());
+                    engine.pack().name(), engine.pack().version(),
+                    java.util.List.of(event.id()), false);
             registry.counter("cw.executions", "control", control.id(), "result", verdict.result().name().toLowerCase())
                     .increment();
             // An execution is not a CloudEvent: the event's headers (its CloudEvents content-type above all) must
