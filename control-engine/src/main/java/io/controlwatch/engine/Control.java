@@ -1,18 +1,17 @@
 package io.controlwatch.engine;
 
+import io.controlwatch.engine.rule.Rule;
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.Severity;
 
 import java.util.List;
 
 /**
- * One control of a pack, validated: what it tests (a CEL condition that is true when an event
- * <b>violates</b> the control), on which event types, and the metadata an auditor reads.
+ * One control of a pack, validated: what it tests ({@link #rule()}) and the metadata an auditor reads.
  *
  * @param version   content hash of this control's definition (changes when anything in it changes)
- * @param appliesTo CloudEvent types the control is evaluated on; other events yield no execution
- * @param subject   optional CEL expression naming who or what a result is about; defaults to the event's subject
- * @param violation CEL condition, true when the event violates the control
+ * @param frequency how often the control is expected to operate (continuous, daily, …)
+ * @param maturity  stable, incubating, sandbox or deprecated (as Falco grades its rules)
  * @param line      line of the control in its pack file, for error messages
  */
 public record Control(
@@ -24,14 +23,18 @@ public record Control(
         Severity severity,
         String owner,
         String frequency,
-        List<String> appliesTo,
-        String subject,
-        String violation,
+        String maturity,
+        Rule rule,
         int line) {
+
+    /** CloudEvent types the control consumes; {@code *} means every type. */
+    public List<String> appliesTo() {
+        return rule.eventTypes();
+    }
 
     /** The catalog entry published for this control. */
     public ControlDefinition toDefinition(ControlPack pack) {
-        return new ControlDefinition(id, version, title, description, criteria, severity, owner, appliesTo,
+        return new ControlDefinition(id, version, title, description, criteria, severity, owner, appliesTo(),
                 pack.name(), pack.version());
     }
 }

@@ -10,6 +10,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.controlwatch.engine.internal.CelSupport;
 import io.controlwatch.engine.internal.ContentHash;
+import io.controlwatch.engine.internal.Durations;
+import io.controlwatch.engine.rule.AbsenceRule;
+import io.controlwatch.engine.rule.CorrelationRule;
+import io.controlwatch.engine.rule.EventRule;
+import io.controlwatch.engine.rule.Rule;
+import io.controlwatch.engine.rule.ThresholdRule;
 import io.controlwatch.model.Severity;
 
 import java.io.IOException;
@@ -23,6 +29,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -47,13 +55,41 @@ public final class ControlPackLoader {
             .build();
 
     /** The YAML shape of a pack, before validation. */
-    record PackSpec(String pack, Integer formatVersion, String description, List<JsonNode> controls) {
+    record PackSpec(String pack, Integer formatVersion, String description, List<JsonNode> controls,
+                    List<ManualSpec> manual) {
     }
 
-    /** The YAML shape of one control, before validation. */
-    record ControlSpec(String id, String title, String description, List<String> criteria, String severity,
-                       String owner, String frequency, List<String> appliesTo, String subject, String violation) {
+    record ManualSpec(List<String> criteria, String reason) {
     }
+
+    /** The YAML shape of one control, before validation: metadata and exactly one rule block. */
+    record ControlSpec(String id, String title, String description, List<String> criteria, String severity,
+                       String owner, String frequency, String maturity,
+                       JsonNode event, JsonNode threshold, JsonNode absence, JsonNode correlation) {
+    }
+
+    record EventSpec(List<String> on, String when, String violation, String subject) {
+    }
+
+    record ThresholdSpec(List<String> on, String when, String key, String distinct, String window, String advance,
+                         Integer atLeast, String grace) {
+    }
+
+    record AbsenceSpec(List<String> expect, String when, String key, String within, List<String> keys, String grace,
+                       Boolean passOnArrival) {
+    }
+
+    record MatcherSpec(List<String> on, String when, String key) {
+    }
+
+    record CorrelationSpec(MatcherSpec first, MatcherSpec then, String mode, String within, String after, String grace) {
+    }
+
+    private static final Set<String> FREQUENCIES = Set.of("continuous", "hourly", "daily", "weekly", "monthly",
+            "quarterly", "annually");
+    private static final Set<String> MATURITIES = Set.of("stable", "incubating", "sandbox", "deprecated");
+    /** Default time a stateful decision waits for out-of-order events. */
+    static final Duration DEFAULT_GRACE = Duration.ofMinutes(1);
 
     private ControlPackLoader() {
     }
@@ -121,7 +157,19 @@ public final class ControlPackLoader {
             }
             controls.add(control);
         }
-        return new ControlPack(spec.pack(), ContentHash.of(tree), source, List.copyOf(controls));
+        List<ControlPack.ManualCriteria> manual = new ArrayList<>();
+        for (ManualSpec m : spec.manual() == null ? List.<ManualSpec>of() : spec.manual()) {
+            if (m.criteria() == null || m.criteria().isEmpty() || blank(m.reason())) {
+                throw new ControlPackException(source, null, 0, "each 'manual' entry needs 'criteria' and a 'reason'");
+            }
+            for (String criterion : m.criteria()) {
+                if (criterion == null || !CRITERION.matcher(criterion).matches()) {
+                    throw new ControlPackException(source, null, 0, "manual criterion '" + criterion + "' is not a Trust Services Criterion");
+                }
+            }
+            manual.add(new ControlPack.ManualCriteria(List.copyOf(m.criteria()), m.reason().trim()));
+        }
+        return new ControlPack(spec.pack(), ContentHash.of(tree), source, List.copyOf(controls), List.copyOf(manual), yaml);
     }
 
     private static Control toControl(JsonNode node, String source, int line) {
@@ -158,30 +206,186 @@ public final class ControlPackLoader {
         } catch (IllegalArgumentException e) {
             throw new ControlPackException(source, id, line, e.getMessage());
         }
-        if (spec.appliesTo() == null || spec.appliesTo().isEmpty()) {
-            throw new ControlPackException(source, id, line, "'appliesTo' must list at least one event type");
+        String frequency = spec.frequency() == null ? "continuous" : spec.frequency();
+        if (!FREQUENCIES.contains(frequency)) {
+            throw new ControlPackException(source, id, line, "'frequency' must be one of " + new TreeSet<>(FREQUENCIES));
         }
-        for (String type : spec.appliesTo()) {
-            if (type == null || !EVENT_TYPE.matcher(type).matches()) {
-                throw new ControlPackException(source, id, line, "event type '" + type + "' in 'appliesTo' is not valid");
-            }
+        String maturity = spec.maturity() == null ? "stable" : spec.maturity();
+        if (!MATURITIES.contains(maturity)) {
+            throw new ControlPackException(source, id, line, "'maturity' must be one of " + new TreeSet<>(MATURITIES));
         }
-        if (blank(spec.violation())) {
-            throw new ControlPackException(source, id, line, "'violation' (a CEL condition, true when an event violates the control) is required");
-        }
-        String violationError = CelSupport.checkViolation(spec.violation());
-        if (violationError != null) {
-            throw new ControlPackException(source, id, line, "'violation' does not compile: " + violationError);
-        }
-        if (spec.subject() != null) {
-            String subjectError = CelSupport.checkSubject(spec.subject());
-            if (subjectError != null) {
-                throw new ControlPackException(source, id, line, "'subject' does not compile: " + subjectError);
-            }
-        }
+        Rule rule = rule(spec, new Where(source, id, line));
         return new Control(id, ContentHash.of(node), spec.title().trim(), spec.description(),
-                List.copyOf(spec.criteria()), severity, spec.owner(), spec.frequency() == null ? "continuous" : spec.frequency(),
-                List.copyOf(spec.appliesTo()), spec.subject(), spec.violation().trim(), line);
+                List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, line);
+    }
+
+    /** Where in the pack a problem is, for messages. */
+    private record Where(String source, String controlId, int line) {
+        ControlPackException error(String reason) {
+            return new ControlPackException(source, controlId, line, reason);
+        }
+    }
+
+    private static Rule rule(ControlSpec spec, Where where) {
+        List<String> blocks = new ArrayList<>();
+        if (spec.event() != null) blocks.add("event");
+        if (spec.threshold() != null) blocks.add("threshold");
+        if (spec.absence() != null) blocks.add("absence");
+        if (spec.correlation() != null) blocks.add("correlation");
+        if (blocks.size() != 1) {
+            throw where.error("a control needs exactly one of 'event', 'threshold', 'absence' or 'correlation'"
+                    + (blocks.isEmpty() ? "" : " (found " + String.join(", ", blocks) + ")"));
+        }
+        return switch (blocks.get(0)) {
+            case "event" -> eventRule(read(spec.event(), EventSpec.class, "event", where), where);
+            case "threshold" -> thresholdRule(read(spec.threshold(), ThresholdSpec.class, "threshold", where), where);
+            case "absence" -> absenceRule(read(spec.absence(), AbsenceSpec.class, "absence", where), where);
+            default -> correlationRule(read(spec.correlation(), CorrelationSpec.class, "correlation", where), where);
+        };
+    }
+
+    private static <T> T read(JsonNode node, Class<T> type, String block, Where where) {
+        try {
+            return YAML.treeToValue(node, type);
+        } catch (IOException e) {
+            throw where.error("in '" + block + "': " + describe(e));
+        }
+    }
+
+    private static EventRule eventRule(EventSpec spec, Where where) {
+        List<String> on = eventTypes(spec.on(), "event.on", where);
+        bool(spec.when(), "event.when", false, where);
+        bool(spec.violation(), "event.violation", true, where);
+        string(spec.subject(), "event.subject", false, where);
+        return new EventRule(on, trim(spec.when()), spec.violation().trim(), trim(spec.subject()));
+    }
+
+    private static ThresholdRule thresholdRule(ThresholdSpec spec, Where where) {
+        List<String> on = eventTypes(spec.on(), "threshold.on", where);
+        bool(spec.when(), "threshold.when", false, where);
+        string(spec.key(), "threshold.key", true, where);
+        string(spec.distinct(), "threshold.distinct", false, where);
+        Duration window = duration(spec.window(), "threshold.window", true, where);
+        Duration advance = duration(spec.advance(), "threshold.advance", false, where);
+        if (advance != null && (advance.compareTo(window) > 0 || window.toMillis() % advance.toMillis() != 0)) {
+            throw where.error("'threshold.advance' must divide 'threshold.window' (e.g. window 5m, advance 1m)");
+        }
+        if (spec.atLeast() == null || spec.atLeast() < 1) {
+            throw where.error("'threshold.atLeast' must be a count of at least 1");
+        }
+        Duration grace = grace(spec.grace(), "threshold.grace", where);
+        return new ThresholdRule(on, trim(spec.when()), spec.key().trim(), trim(spec.distinct()), window, advance,
+                spec.atLeast(), grace);
+    }
+
+    private static AbsenceRule absenceRule(AbsenceSpec spec, Where where) {
+        List<String> expect = eventTypes(spec.expect(), "absence.expect", where);
+        bool(spec.when(), "absence.when", false, where);
+        string(spec.key(), "absence.key", true, where);
+        Duration within = duration(spec.within(), "absence.within", true, where);
+        Duration grace = grace(spec.grace(), "absence.grace", where);
+        List<String> keys = spec.keys() == null ? List.of() : List.copyOf(spec.keys());
+        if (keys.stream().anyMatch(ControlPackLoader::blank)) {
+            throw where.error("'absence.keys' must not hold empty keys");
+        }
+        return new AbsenceRule(expect, trim(spec.when()), spec.key().trim(), within, keys, grace,
+                spec.passOnArrival() == null || spec.passOnArrival());
+    }
+
+    private static CorrelationRule correlationRule(CorrelationSpec spec, Where where) {
+        if (spec.first() == null || spec.then() == null) {
+            throw where.error("'correlation' needs 'first' and 'then'");
+        }
+        CorrelationRule.EventMatcher first = matcher(spec.first(), "correlation.first", where);
+        CorrelationRule.EventMatcher then = matcher(spec.then(), "correlation.then", where);
+        CorrelationRule.Mode mode;
+        try {
+            mode = CorrelationRule.Mode.parse(spec.mode());
+        } catch (IllegalArgumentException e) {
+            throw where.error("'correlation.mode': " + e.getMessage());
+        }
+        Duration within = duration(spec.within(), "correlation.within", mode != CorrelationRule.Mode.NOT_FOLLOWED_AFTER, where);
+        Duration after = duration(spec.after(), "correlation.after", mode == CorrelationRule.Mode.NOT_FOLLOWED_AFTER, where);
+        Duration grace = grace(spec.grace(), "correlation.grace", where);
+        return new CorrelationRule(first, then, mode, within, after, grace);
+    }
+
+    private static CorrelationRule.EventMatcher matcher(MatcherSpec spec, String field, Where where) {
+        List<String> on = eventTypes(spec.on(), field + ".on", where);
+        bool(spec.when(), field + ".when", false, where);
+        string(spec.key(), field + ".key", true, where);
+        return new CorrelationRule.EventMatcher(on, trim(spec.when()), spec.key().trim());
+    }
+
+    private static List<String> eventTypes(List<String> types, String field, Where where) {
+        if (types == null || types.isEmpty()) {
+            throw where.error("'" + field + "' must list at least one event type");
+        }
+        for (String type : types) {
+            if (type == null || !(type.equals("*") || EVENT_TYPE.matcher(type).matches())) {
+                throw where.error("event type '" + type + "' in '" + field + "' is not valid");
+            }
+        }
+        return List.copyOf(types);
+    }
+
+    private static void bool(String expression, String field, boolean required, Where where) {
+        check(expression, field, required, where, CelSupport::checkCondition, "a CEL condition");
+    }
+
+    private static void string(String expression, String field, boolean required, Where where) {
+        check(expression, field, required, where, CelSupport::checkString, "a CEL expression giving a string");
+    }
+
+    private static void check(String expression, String field, boolean required, Where where,
+                              java.util.function.Function<String, String> checker, String what) {
+        if (blank(expression)) {
+            if (required) {
+                throw where.error("'" + field + "' (" + what + ") is required");
+            }
+            return;
+        }
+        String error = checker.apply(expression);
+        if (error != null) {
+            throw where.error("'" + field + "' does not compile: " + error);
+        }
+    }
+
+    private static Duration duration(String text, String field, boolean required, Where where) {
+        if (blank(text)) {
+            if (required) {
+                throw where.error("'" + field + "' (a duration such as 5m, 26h or 90d) is required");
+            }
+            return null;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isNegative() || d.isZero()) {
+                throw where.error("'" + field + "' must be positive");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw where.error("'" + field + "': " + e.getMessage());
+        }
+    }
+
+    private static Duration grace(String text, String field, Where where) {
+        if (blank(text)) {
+            return DEFAULT_GRACE;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isNegative()) {
+                throw where.error("'" + field + "' must not be negative");
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            throw where.error("'" + field + "': " + e.getMessage());
+        }
+    }
+
+    private static String trim(String value) {
+        return blank(value) ? null : value.trim();
     }
 
     /** Maps the index of each entry of {@code controls} to its line in the file, for messages. */

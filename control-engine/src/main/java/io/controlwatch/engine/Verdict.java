@@ -3,7 +3,7 @@ package io.controlwatch.engine;
 import io.controlwatch.model.ExecutionResult;
 
 /**
- * The result of testing one event against one control.
+ * The result of testing one event against one single-event control.
  *
  * @param reason  why: the violated condition on FAIL, the evaluation error on ERROR, null on PASS
  * @param subject who or what the result is about

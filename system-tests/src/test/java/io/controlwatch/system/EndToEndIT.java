@@ -49,17 +49,21 @@ class EndToEndIT {
         stack = ControlWatchStack.get();
     }
 
+    /** Events happen now: stateful controls judge lateness and deadlines on event time. */
+    static final String NOW = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+
     static String login(String id, String user, boolean mfa) {
         return """
                 {"specversion":"1.0","id":"%s","source":"https://login.example-idp.com","type":"auth.login",
-                 "subject":"%s","time":"2026-11-28T09:15:00Z",
-                 "data":{"user":"%s","mfa":%s,"outcome":"success","app":"aws-console"}}""".formatted(id, user, user, mfa);
+                 "subject":"%s","time":"%s",
+                 "data":{"user":"%s","mfa":%s,"outcome":"success","app":"aws-console"}}""".formatted(id, user, NOW, user, mfa);
     }
 
-    static String backup(String id) {
+    /** An event type no control of the pack applies to. */
+    static String unmonitored(String id) {
         return """
-                {"specversion":"1.0","id":"%s","source":"urn:backup:orders-db","type":"backup.completed",
-                 "data":{"system":"orders-db","status":"success"}}""".formatted(id);
+                {"specversion":"1.0","id":"%s","source":"urn:test:unmonitored","type":"controlwatch.test.unmonitored",
+                 "data":{"anything":"goes"}}""".formatted(id);
     }
 
     static String user() {
@@ -99,7 +103,7 @@ class EndToEndIT {
         String other = UUID.randomUUID().toString();
 
         post(SINGLE, login(violating, alice, false)).statusCode(202);
-        post(BATCH, "[" + login(compliant, alice, true) + "," + backup(other) + "]").statusCode(202);
+        post(BATCH, "[" + login(compliant, alice, true) + "," + unmonitored(other) + "]").statusCode(202);
 
         await().atMost(WITHIN).untilAsserted(() -> failuresOf(alice).body("items", hasSize(1)));
         failuresOf(alice)
@@ -109,7 +113,7 @@ class EndToEndIT {
                 .body("items[0].severity", equalTo("high"))
                 .body("items[0].eventId", equalTo(violating))
                 .body("items[0].eventSource", equalTo("https://login.example-idp.com"))
-                .body("items[0].eventTime", equalTo("2026-11-28T09:15:00Z"));
+                .body("items[0].eventTime", equalTo(NOW));
         await().atMost(WITHIN).untilAsserted(() -> assertThat(storedResults(compliant)).containsExactly("PASS"));
         assertThat(storedResults(violating)).containsExactly("FAIL");
         assertThat(storedResults(other)).isEmpty();
@@ -196,8 +200,9 @@ class EndToEndIT {
                     title: Broken
                     criteria: [CC6.1]
                     severity: high
-                    appliesTo: [auth.login]
-                    violation: data.mfa ==
+                    event:
+                      on: [auth.login]
+                      violation: data.mfa ==
                 """);
         Map<String, String> env = new java.util.HashMap<>(ControlWatchStack.environment(stack.kafka, stack.database));
         env.put("CW_EVALUATION_PACK", pack.toString());
@@ -206,7 +211,7 @@ class EndToEndIT {
         try {
             assertThat(broken.awaitExit(Duration.ofSeconds(60))).isGreaterThan(0);
             assertThat(broken.tail()).contains("Invalid control pack " + pack + ":4, control 'cc6.1-broken'")
-                    .contains("'violation' does not compile");
+                    .contains("'event.violation' does not compile");
         } finally {
             broken.stop();
         }

@@ -1,6 +1,5 @@
 package io.controlwatch.engine.internal;
 
-import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.CelValidationResult;
@@ -12,7 +11,8 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import io.controlwatch.engine.Control;
+
+import java.util.Map;
 
 /**
  * The CEL environment of a control. Two variables are in scope: {@code event} (the CloudEvents context
@@ -25,11 +25,44 @@ public final class CelSupport {
             .enableHeterogeneousNumericComparisons(true)
             .build();
 
-    private static final CelCompiler VIOLATION_COMPILER = compiler(SimpleType.BOOL);
-    private static final CelCompiler SUBJECT_COMPILER = compiler(SimpleType.STRING);
+    private static final CelCompiler CONDITION_COMPILER = compiler(SimpleType.BOOL);
+    private static final CelCompiler STRING_COMPILER = compiler(SimpleType.STRING);
     private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
 
     private CelSupport() {
+    }
+
+    /** A compiled expression, ready to evaluate against an event's activation. Thread-safe. */
+    public static final class Expression {
+        private final String text;
+        private final CelRuntime.Program program;
+
+        Expression(String text, CelRuntime.Program program) {
+            this.text = text;
+            this.program = program;
+        }
+
+        public String text() {
+            return text;
+        }
+
+        public boolean test(Map<String, Object> activation) throws CelEvaluationException {
+            Object value = program.eval(activation);
+            if (value instanceof Boolean b) {
+                return b;
+            }
+            throw new IllegalStateException("'" + text + "' gave " + (value == null ? "null" : value.getClass().getSimpleName())
+                    + ", not a bool");
+        }
+
+        public String string(Map<String, Object> activation) throws CelEvaluationException {
+            Object value = program.eval(activation);
+            if (value instanceof String s) {
+                return s;
+            }
+            throw new IllegalStateException("'" + text + "' gave " + (value == null ? "null" : value.getClass().getSimpleName())
+                    + ", not a string");
+        }
     }
 
     private static CelCompiler compiler(CelType resultType) {
@@ -41,34 +74,36 @@ public final class CelSupport {
                 .build();
     }
 
-    /** @return null when the violation condition compiles to a bool, else the compiler's message */
-    public static String checkViolation(String expression) {
-        return check(VIOLATION_COMPILER, expression);
-    }
-
-    /** @return null when the subject expression compiles to a string, else the compiler's message */
-    public static String checkSubject(String expression) {
-        return check(SUBJECT_COMPILER, expression);
-    }
-
-    private static String check(CelCompiler compiler, String expression) {
-        CelValidationResult result = compiler.compile(expression);
+    /** @return null when the expression compiles to a bool, else the compiler's message */
+    public static String checkCondition(String expression) {
+        CelValidationResult result = CONDITION_COMPILER.compile(expression);
         return result.hasError() ? result.getErrorString() : null;
     }
 
-    /** Compiles a control that {@link io.controlwatch.engine.ControlPackLoader} has already validated. */
-    public static CompiledControl compile(Control control) {
-        try {
-            CelRuntime.Program violation = RUNTIME.createProgram(ast(VIOLATION_COMPILER, control.violation()));
-            CelRuntime.Program subject = control.subject() == null ? null
-                    : RUNTIME.createProgram(ast(SUBJECT_COMPILER, control.subject()));
-            return new CompiledControl(control, violation, subject);
-        } catch (CelValidationException | CelEvaluationException e) {
-            throw new IllegalArgumentException("control " + control.id() + " does not compile: " + e.getMessage(), e);
-        }
+    /** @return null when the expression compiles to a string, else the compiler's message */
+    public static String checkString(String expression) {
+        CelValidationResult result = STRING_COMPILER.compile(expression);
+        return result.hasError() ? result.getErrorString() : null;
     }
 
-    private static CelAbstractSyntaxTree ast(CelCompiler compiler, String expression) throws CelValidationException {
-        return compiler.compile(expression).getAst();
+    /** Compiles a condition the pack loader already validated; null stays null. */
+    public static Expression condition(String expression) {
+        return compile(CONDITION_COMPILER, expression);
+    }
+
+    /** Compiles a string expression the pack loader already validated; null stays null. */
+    public static Expression string(String expression) {
+        return compile(STRING_COMPILER, expression);
+    }
+
+    private static Expression compile(CelCompiler compiler, String expression) {
+        if (expression == null) {
+            return null;
+        }
+        try {
+            return new Expression(expression, RUNTIME.createProgram(compiler.compile(expression).getAst()));
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalArgumentException("'" + expression + "' does not compile: " + e.getMessage(), e);
+        }
     }
 }

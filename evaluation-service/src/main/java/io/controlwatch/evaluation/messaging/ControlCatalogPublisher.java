@@ -1,6 +1,6 @@
 package io.controlwatch.evaluation.messaging;
 
-import io.controlwatch.engine.ControlEngine;
+import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.model.ControlDefinition;
 import io.quarkus.runtime.StartupEvent;
@@ -28,15 +28,19 @@ public class ControlCatalogPublisher {
     private static final Logger LOG = Logger.getLogger(ControlCatalogPublisher.class);
 
     private final MutinyEmitter<ControlDefinition> emitter;
-    private final ControlEngine engine;
+    private final ActivePack activePack;
 
-    public ControlCatalogPublisher(@Channel(CHANNEL) MutinyEmitter<ControlDefinition> emitter, ControlEngine engine) {
+    public ControlCatalogPublisher(@Channel(CHANNEL) MutinyEmitter<ControlDefinition> emitter, ActivePack activePack) {
         this.emitter = emitter;
-        this.engine = engine;
+        this.activePack = activePack;
     }
 
     void onStart(@Observes StartupEvent startup) {
-        ControlPack pack = engine.pack();
+        publish(activePack.get().pack());
+    }
+
+    /** Publishes every control of a pack (at start-up, and whenever a new pack is activated). */
+    public void publish(ControlPack pack) {
         List<Uni<Void>> sends = pack.controls().stream()
                 .map(control -> control.toDefinition(pack))
                 .map(definition -> emitter.sendMessage(Message.of(definition).addMetadata(

@@ -1,6 +1,5 @@
 package io.controlwatch.evaluation.service;
 
-import io.controlwatch.engine.ControlEngine;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.ControlPackLoader;
 import io.controlwatch.evaluation.config.EvaluationConfig;
@@ -22,14 +21,14 @@ public class ControlEngineProducer {
 
     @Produces
     @Singleton
-    ControlEngine controlEngine(EvaluationConfig config) {
+    ActivePack activePack(EvaluationConfig config) {
         String location = config.pack();
         ControlPack pack = location.startsWith(CLASSPATH)
                 ? ControlPackLoader.loadResource(location.substring(CLASSPATH.length()))
                 : ControlPackLoader.load(Path.of(location));
         LOG.infof("CW-PACK-LOADED control pack %s version %s with %d controls from %s",
                 pack.name(), pack.version(), pack.controls().size(), pack.source());
-        return ControlEngine.compile(pack);
+        return new ActivePack(pack);
     }
 
     /** Evaluation timestamps come from here, so topology tests can run on a fixed clock. */

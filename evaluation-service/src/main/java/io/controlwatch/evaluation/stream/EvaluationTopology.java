@@ -1,11 +1,16 @@
 package io.controlwatch.evaluation.stream;
 
-import io.controlwatch.engine.ControlEngine;
+import io.controlwatch.engine.RoutedEvent;
+import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.evaluation.stream.internal.EvaluateEvent;
+import io.controlwatch.evaluation.stream.internal.Evaluated;
 import io.controlwatch.evaluation.stream.internal.ParseEvent;
 import io.controlwatch.evaluation.stream.internal.ParsedEvent;
+import io.controlwatch.evaluation.stream.internal.StatefulRules;
+import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.kafka.client.serialization.ObjectMapperSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -14,39 +19,77 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * events → parse → (dead-letter | evaluate against every applicable control → executions).
- * <p>
- * Stateless and key-preserving: events keep their key (subject), so executions about one subject stay ordered
- * and the work spreads over partitions without a repartition. Runs with exactly-once v2, so an execution is
- * published exactly when the input offset is committed.
+ * <pre>
+ * cw.events.v1 ─ parse ─┬─ not a CloudEvent ──────────────────────────────────────► cw.events.dlq.v1
+ *                       └─ evaluate ─┬─ single-event executions ──────────────────► cw.executions.v1
+ *                                    └─ routed to stateful controls
+ *                                       ─ repartition by (control, key) ─ stateful rules ─► cw.executions.v1
+ * </pre>
+ * Runs with exactly-once v2: executions, state changes (changelogged stores) and input offsets commit together,
+ * so a crash and restart reproduce exactly the executions of an uninterrupted run.
  */
 public final class EvaluationTopology {
+
+    /** State of stateful controls: JSON per (control, key). */
+    public static final String RULE_STATE_STORE = "rule-state";
+    /** Deadline index of stateful controls: "epoch-millis|state key". */
+    public static final String RULE_DEADLINES_STORE = "rule-deadlines";
+    /** Names the internal repartition topic: {@code <application.id>-rule-input-repartition}. */
+    public static final String RULE_INPUT = "rule-input";
+
+    /** Tunables of the topology. */
+    public record Settings(int rulePartitions, Duration idleAfter) {
+    }
 
     private EvaluationTopology() {
     }
 
-    public static Topology build(ControlEngine engine, Clock clock, MeterRegistry registry) {
+    public static Topology build(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry, Settings settings) {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ParsedEvent> parsed = builder
                 .stream(Topics.EVENTS, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
                 .processValues(() -> new ParseEvent(registry), Named.as("parse-event"));
 
-        Map<String, KStream<String, ParsedEvent>> branches = parsed.split(Named.as("parsed-"))
+        Map<String, KStream<String, ParsedEvent>> byValidity = parsed.split(Named.as("parsed-"))
                 .branch((key, event) -> !event.valid(), Branched.as("invalid"))
                 .defaultBranch(Branched.as("valid"));
 
-        branches.get("parsed-invalid")
+        byValidity.get("parsed-invalid")
                 .mapValues(ParsedEvent::raw, Named.as("original-bytes"))
                 .to(Topics.EVENTS_DEAD_LETTER, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letter"));
 
-        branches.get("parsed-valid")
-                .processValues(() -> new EvaluateEvent(engine, clock, registry), Named.as("evaluate"))
+        Map<String, KStream<String, Evaluated>> evaluated = byValidity.get("parsed-valid")
+                .process(() -> new EvaluateEvent(pack, clock, registry), Named.as("evaluate"))
+                .split(Named.as("evaluated-"))
+                .branch((key, value) -> value.routed() != null, Branched.as("routed"))
+                .defaultBranch(Branched.as("decided"));
+
+        evaluated.get("evaluated-decided")
+                .mapValues(Evaluated::executionJson, Named.as("execution-json"))
                 .to(Topics.EXECUTIONS, Produced.with(Serdes.String(), Serdes.String()).withName("executions"));
+
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_STATE_STORE),
+                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_DEADLINES_STORE),
+                Serdes.String(), Serdes.String()));
+        evaluated.get("evaluated-routed")
+                .mapValues(Evaluated::routed, Named.as("routed-event"))
+                .repartition(Repartitioned.<String, RoutedEvent>as(RULE_INPUT)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(new ObjectMapperSerde<>(RoutedEvent.class, ModelJson.mapper()))
+                        .withNumberOfPartitions(settings.rulePartitions()))
+                .process(() -> new StatefulRules(pack, clock, registry, settings), Named.as("stateful-rules"),
+                        RULE_STATE_STORE, RULE_DEADLINES_STORE)
+                .to(Topics.EXECUTIONS, Produced.with(Serdes.String(), Serdes.String()).withName("stateful-executions"));
         return builder.build();
     }
 }

@@ -1,6 +1,7 @@
 package io.controlwatch.evaluation.stream;
 
-import io.controlwatch.engine.ControlEngine;
+import io.controlwatch.evaluation.config.EvaluationConfig;
+import io.controlwatch.evaluation.service.ActivePack;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -13,7 +14,8 @@ import java.time.Clock;
 public class TopologyProducer {
 
     @Produces
-    Topology evaluationTopology(ControlEngine engine, Clock clock, MeterRegistry registry) {
-        return EvaluationTopology.build(engine, clock, registry);
+    Topology evaluationTopology(ActivePack pack, Clock clock, MeterRegistry registry, EvaluationConfig config) {
+        return EvaluationTopology.build(pack, clock, registry,
+                new EvaluationTopology.Settings(config.rulePartitions(), config.idleAfter()));
     }
 }

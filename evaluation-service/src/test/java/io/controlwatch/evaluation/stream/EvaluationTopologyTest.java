@@ -1,7 +1,7 @@
 package io.controlwatch.evaluation.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.controlwatch.engine.ControlEngine;
+import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.engine.ControlPackLoader;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.DeadLetterHeaders;
@@ -46,11 +46,25 @@ class EvaluationTopologyTest {
 
     @BeforeEach
     void start() {
-        ControlEngine engine = ControlEngine.compile(ControlPackLoader.load(Path.of("../control-packs/soc2/controls.yaml")));
-        driver = new TopologyTestDriver(EvaluationTopology.build(engine, Clock.fixed(NOW, ZoneOffset.UTC), registry));
+        ActivePack pack = new ActivePack(ControlPackLoader.load(Path.of("../control-packs/soc2/controls.yaml")));
+        driver = new TopologyTestDriver(EvaluationTopology.build(pack, Clock.fixed(NOW, ZoneOffset.UTC), registry,
+                new EvaluationTopology.Settings(1, java.time.Duration.ofSeconds(10))), props());
         events = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
         executions = driver.createOutputTopic(Topics.EXECUTIONS, new StringDeserializer(), new StringDeserializer());
         deadLetters = driver.createOutputTopic(Topics.EVENTS_DEAD_LETTER, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static java.util.Properties props() {
+        java.util.Properties props = new java.util.Properties();
+        props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, "evaluation-test");
+        props.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try {
+            props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG,
+                    java.nio.file.Files.createTempDirectory("evaluation-test").toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return props;
     }
 
     @AfterEach
@@ -118,7 +132,7 @@ class EvaluationTopologyTest {
     @Test
     void eventsNoControlAppliesToYieldNoExecution() {
         send("orders-db", """
-                {"specversion":"1.0","id":"b-1","source":"urn:backup","type":"backup.completed","data":{"status":"success"}}""");
+                {"specversion":"1.0","id":"x-1","source":"urn:demo","type":"demo.not.in.any.pack","data":{"status":"success"}}""");
 
         assertThat(executions.isEmpty()).isTrue();
         assertThat(deadLetters.isEmpty()).isTrue();

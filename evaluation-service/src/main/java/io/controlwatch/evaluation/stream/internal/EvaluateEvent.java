@@ -1,77 +1,55 @@
 package io.controlwatch.evaluation.stream.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlEngine;
-import io.controlwatch.engine.Verdict;
-import io.controlwatch.model.CloudEvent;
+import io.controlwatch.engine.RoutedEvent;
+import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.model.ControlExecution;
-import io.controlwatch.model.ExecutionIds;
-import io.controlwatch.model.ModelJson;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 
-import org.apache.kafka.common.header.internals.RecordHeaders;
-
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.function.Supplier;
 
-/** Tests one event against every applicable control and emits one execution per control (JSON). */
-public class EvaluateEvent implements FixedKeyProcessor<String, ParsedEvent, String> {
+/**
+ * Tests one event against the active pack: single-event controls are decided here (keyed by subject); events for
+ * stateful controls are emitted keyed by (control, key), for the repartition that brings each key's events
+ * together.
+ */
+public class EvaluateEvent implements Processor<String, ParsedEvent, String, Evaluated> {
 
-    private static final byte[] JSON_CONTENT_TYPE = "application/json".getBytes(StandardCharsets.UTF_8);
-
-    private final ControlEngine engine;
+    private final Supplier<ActivePack.Loaded> pack;
     private final Clock clock;
     private final MeterRegistry registry;
-    private FixedKeyProcessorContext<String, String> context;
+    private ProcessorContext<String, Evaluated> context;
 
-    public EvaluateEvent(ControlEngine engine, Clock clock, MeterRegistry registry) {
-        this.engine = engine;
+    public EvaluateEvent(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry) {
+        this.pack = pack;
         this.clock = clock;
         this.registry = registry;
     }
 
     @Override
-    public void init(FixedKeyProcessorContext<String, String> context) {
+    public void init(ProcessorContext<String, Evaluated> context) {
         this.context = context;
     }
 
     @Override
-    public void process(FixedKeyRecord<String, ParsedEvent> record) {
-        CloudEvent event = record.value().event();
+    public void process(Record<String, ParsedEvent> record) {
+        ControlEngine engine = pack.get().engine();
+        // the record timestamp is when the ingest service wrote the event: its ingest time
         Instant ingestTime = Instant.ofEpochMilli(record.timestamp());
-        // Evidence belongs to the period of the event's own time; ingest time only when the source gave none.
-        Instant eventTime = event.time() != null ? event.time().toInstant() : ingestTime;
-        Instant evaluatedAt = clock.instant();
-        for (Verdict verdict : engine.evaluate(event)) {
-            Control control = verdict.control();
-            ControlExecution execution = new ControlExecution(
-                    ExecutionIds.of(control.id(), event.source(), event.id()),
-                    control.id(), control.version(), control.title(), control.criteria(), control.severity(),
-                    verdict.result(), verdict.reason(), verdict.subject(),
-                    event.id(), event.source(), event.type(),
-                    eventTime, ingestTime, evaluatedAt,
-                    engine.pack().name(), engine.pack().version(),
-                    java.util.List.of(event.id()), false);
-            registry.counter("cw.executions", "control", control.id(), "result", verdict.result().name().toLowerCase())
-                    .increment();
-            // An execution is not a CloudEvent: the event's headers (its CloudEvents content-type above all) must
-            // not travel on, or consumers would try to read the execution as an event.
-            RecordHeaders headers = new RecordHeaders();
-            headers.add("content-type", JSON_CONTENT_TYPE);
-            context.forward(record.withValue(toJson(execution)).withHeaders(headers));
+        ControlEngine.Evaluation evaluation = engine.evaluate(record.value().event(), ingestTime, clock.instant());
+        for (ControlExecution execution : evaluation.executions()) {
+            ExecutionRecords.count(registry, execution);
+            context.forward(new Record<>(execution.subject(), new Evaluated(ExecutionRecords.json(execution), null),
+                    record.timestamp(), ExecutionRecords.headers()));
         }
-    }
-
-    private static String toJson(ControlExecution execution) {
-        try {
-            return ModelJson.mapper().writeValueAsString(execution);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize execution " + execution.executionId(), e);
+        for (RoutedEvent routed : evaluation.routed()) {
+            context.forward(new Record<>(routed.stateKey(), new Evaluated(null, routed), record.timestamp(),
+                    ExecutionRecords.headers()));
         }
     }
 }

@@ -1,0 +1,217 @@
+package io.controlwatch.engine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.controlwatch.engine.internal.Executions;
+import io.controlwatch.engine.internal.state.AbsenceLogic;
+import io.controlwatch.engine.internal.state.CorrelationLogic;
+import io.controlwatch.engine.internal.state.Decisions;
+import io.controlwatch.engine.internal.state.RuleLogic;
+import io.controlwatch.engine.internal.state.RuleState;
+import io.controlwatch.engine.internal.state.ThresholdLogic;
+import io.controlwatch.engine.rule.AbsenceRule;
+import io.controlwatch.engine.rule.CorrelationRule;
+import io.controlwatch.engine.rule.ThresholdRule;
+import io.controlwatch.model.ControlExecution;
+import io.controlwatch.model.ExecutionResult;
+import io.controlwatch.model.ModelJson;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the stateful controls of a pack (threshold, absence, correlation) over a {@link RuleStore}, on event time.
+ * <p>
+ * The store's clock is the latest event time it has seen. An event more than its control's grace behind that clock
+ * is <b>late</b>: it is recorded as an {@code ERROR} execution marked late and changes no state, so a decision once
+ * made is never silently revised. Deadlines (windows closing, expected events not arriving) are decided when the
+ * clock, or {@link #onTime} when no events flow, passes them. The same events in the same order always give the
+ * same executions, which is what makes crash recovery from a changelogged store exact.
+ */
+public final class StatefulRuntime {
+
+    /** Store keys of the runtime's own bookkeeping start with this; they never collide with state keys. */
+    public static final String META_PREFIX = "\u0000";
+    private static final String CLOCK = META_PREFIX + "clock";
+
+    private final ControlEngine engine;
+    private final Map<String, Control> controls = new HashMap<>();
+    private final Map<String, RuleLogic<?>> logic = new HashMap<>();
+
+    public StatefulRuntime(ControlEngine engine) {
+        this.engine = engine;
+        for (Control control : engine.pack().controls()) {
+            RuleLogic<?> l = null;
+            if (control.rule() instanceof ThresholdRule r) {
+                l = new ThresholdLogic(r);
+            } else if (control.rule() instanceof AbsenceRule r) {
+                l = new AbsenceLogic(r);
+            } else if (control.rule() instanceof CorrelationRule r) {
+                l = new CorrelationLogic(r);
+            }
+            if (l != null) {
+                controls.put(control.id(), control);
+                logic.put(control.id(), l);
+            }
+        }
+    }
+
+    public ControlEngine engine() {
+        return engine;
+    }
+
+    /** Whether the pack has any stateful control at all. */
+    public boolean active() {
+        return !logic.isEmpty();
+    }
+
+    /** Folds one routed event into its (control, key) state and decides what is due. */
+    public List<ControlExecution> onEvent(RoutedEvent routed, RuleStore store, Instant evaluatedAt) {
+        List<ControlExecution> out = new ArrayList<>();
+        Control control = controls.get(routed.controlId());
+        if (control == null) {
+            return out; // the control left the pack since the event was routed
+        }
+        Instant clock = clock(store);
+        Instant time = routed.event().time();
+        seedDeclaredKeys(store, clock == null ? time : clock, evaluatedAt);
+        Duration grace = grace(control);
+        if (clock != null && time.isBefore(clock.minus(grace))) {
+            out.add(Executions.decided(engine.pack(), control,
+                    io.controlwatch.model.ExecutionIds.of(control.id(), routed.event().source(), routed.event().id()),
+                    ExecutionResult.ERROR, "late event: its time " + time + " is more than the grace of " + grace
+                            + " behind the control's clock " + clock + "; recorded, not evaluated",
+                    routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
+        } else {
+            apply(control, routed.key(), store, evaluatedAt, out, new Step() {
+                @Override
+                public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
+                    l.onEvent(d, state, routed);
+                }
+            });
+        }
+        Instant now = clock == null || time.isAfter(clock) ? time : clock;
+        store.put(CLOCK, now.toString());
+        out.addAll(fireDue(store, now, evaluatedAt));
+        return out;
+    }
+
+    /**
+     * Decides what is due at {@code now} (e.g. wall-clock time while no events flow). Does not move the clock
+     * that lateness is judged by: only events do.
+     */
+    public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt) {
+        Instant clock = clock(store);
+        Instant effective = clock == null || now.isAfter(clock) ? now : clock;
+        seedDeclaredKeys(store, effective, evaluatedAt);
+        return fireDue(store, effective, evaluatedAt);
+    }
+
+    private List<ControlExecution> fireDue(RuleStore store, Instant now, Instant evaluatedAt) {
+        List<ControlExecution> out = new ArrayList<>();
+        for (RuleStore.Deadline due : store.dueDeadlines(now)) {
+            store.removeDeadline(due.at(), due.stateKey());
+            Control control = controls.get(StateKeys.controlId(due.stateKey()));
+            if (control == null) {
+                store.delete(due.stateKey());
+                continue;
+            }
+            apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, new Step() {
+                @Override
+                public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
+                    l.onTime(d, state, now);
+                }
+            });
+        }
+        return out;
+    }
+
+    /** One change of one state: load (or start) it, change it, save it and its deadline. */
+    private interface Step {
+        <S extends RuleState> void run(RuleLogic<S> logic, Decisions decisions, S state);
+    }
+
+    private void apply(Control control, String key, RuleStore store, Instant evaluatedAt, List<ControlExecution> out, Step step) {
+        applyTyped(logic.get(control.id()), control, key, store, evaluatedAt, out, step);
+    }
+
+    private <S extends RuleState> void applyTyped(RuleLogic<S> l, Control control, String key, RuleStore store,
+                                                  Instant evaluatedAt, List<ControlExecution> out, Step step) {
+        String stateKey = StateKeys.of(control.id(), key);
+        S state = load(l, store.get(stateKey), control);
+        if (state.nextDeadline != null) {
+            store.removeDeadline(Instant.ofEpochMilli(state.nextDeadline), stateKey);
+        }
+        step.run(l, new Decisions(engine.pack(), control, key, evaluatedAt, out), state);
+        save(store, stateKey, state);
+    }
+
+    private <S extends RuleState> S load(RuleLogic<S> l, String json, Control control) {
+        if (json != null) {
+            try {
+                S state = ModelJson.mapper().readValue(json, l.stateType());
+                if (control.version().equals(state.controlVersion)) {
+                    return state;
+                }
+            } catch (JsonProcessingException e) {
+                // unreadable state (an older format): start afresh rather than stop evaluating
+            }
+        }
+        S state = l.newState();
+        state.controlVersion = control.version();
+        return state;
+    }
+
+    private static void save(RuleStore store, String stateKey, RuleState state) {
+        if (state.empty()) {
+            store.delete(stateKey);
+            return;
+        }
+        try {
+            store.put(stateKey, ModelJson.mapper().writeValueAsString(state));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize rule state " + stateKey, e);
+        }
+        if (state.nextDeadline != null) {
+            store.addDeadline(Instant.ofEpochMilli(state.nextDeadline), stateKey);
+        }
+    }
+
+    /** Keys an absence control declares are expected from the moment the control (this version) starts. */
+    private void seedDeclaredKeys(RuleStore store, Instant start, Instant evaluatedAt) {
+        for (Control control : controls.values()) {
+            if (!(control.rule() instanceof AbsenceRule rule) || rule.keys().isEmpty()) {
+                continue;
+            }
+            String marker = META_PREFIX + "seeded:" + control.id() + "@" + control.version();
+            if (store.get(marker) != null) {
+                continue;
+            }
+            AbsenceLogic absence = (AbsenceLogic) logic.get(control.id());
+            for (String key : rule.keys()) {
+                String stateKey = StateKeys.of(control.id(), key);
+                if (store.owns(stateKey) && store.get(stateKey) == null) {
+                    AbsenceLogic.State state = absence.declared(start);
+                    state.controlVersion = control.version();
+                    save(store, stateKey, state);
+                }
+            }
+            store.put(marker, start.toString());
+        }
+    }
+
+    private static Instant clock(RuleStore store) {
+        String value = store.get(CLOCK);
+        return value == null ? null : Instant.parse(value);
+    }
+
+    private static Duration grace(Control control) {
+        if (control.rule() instanceof ThresholdRule r) return r.grace();
+        if (control.rule() instanceof AbsenceRule r) return r.grace();
+        if (control.rule() instanceof CorrelationRule r) return r.grace();
+        return Duration.ZERO;
+    }
+}

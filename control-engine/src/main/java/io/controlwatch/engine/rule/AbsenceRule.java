@@ -1,0 +1,32 @@
+package io.controlwatch.engine.rule;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * An expected event must arrive for each key within an interval. Every arrival is a PASS; a key whose interval
+ * ends without one is a FAIL at the deadline (and again each further interval); the next arrival resolves it.
+ *
+ * @param expect event types that count as the expected event ({@code *}: any event)
+ * @param when   optional CEL filter on expected events (e.g. only successful backups)
+ * @param key    CEL string: what must be heard from (e.g. {@code data.system}, {@code event.source})
+ * @param within the interval
+ * @param keys   keys expected even if never seen (their first interval starts when the control starts)
+ * @param grace  how long after a deadline a late-arriving event still counts as on time
+ * @param passOnArrival whether every arrival is recorded as a PASS (true: e.g. each backup is evidence); when
+ *               false only failures and the arrivals that resolve them are recorded (e.g. "any event from this
+ *               source" would otherwise double the evidence for nothing)
+ */
+public record AbsenceRule(List<String> expect, String when, String key, Duration within, List<String> keys,
+                          Duration grace, boolean passOnArrival) implements Rule {
+
+    @Override
+    public List<String> eventTypes() {
+        return expect;
+    }
+
+    @Override
+    public String kind() {
+        return "absence";
+    }
+}
