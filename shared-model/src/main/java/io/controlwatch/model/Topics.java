@@ -20,6 +20,11 @@ public final class Topics {
     public static final String EXECUTIONS_DEAD_LETTER = "cw.executions.dlq.v1";
     /** The control catalog: latest {@link ControlDefinition} per control id (compacted). */
     public static final String CONTROLS = "cw.controls.v1";
+    /**
+     * Control pack versions (compacted): key {@code active} holds the pack every evaluation instance runs, key
+     * {@code version:<hash>} every version ever activated, so each execution's pack version can be retrieved.
+     */
+    public static final String PACKS = "cw.packs.v1";
     /** Records of {@link #CONTROLS} that the alerting service could not parse, with the reason in headers. */
     public static final String CONTROLS_DEAD_LETTER = "cw.controls.dlq.v1";
 
@@ -33,7 +38,8 @@ public final class Topics {
             new TopicSpec(EXECUTIONS, "delete"),
             new TopicSpec(EXECUTIONS_DEAD_LETTER, "delete"),
             new TopicSpec(CONTROLS, "compact"),
-            new TopicSpec(CONTROLS_DEAD_LETTER, "delete"));
+            new TopicSpec(CONTROLS_DEAD_LETTER, "delete"),
+            new TopicSpec(PACKS, "compact"));
 
     private Topics() {
     }

@@ -1,6 +1,7 @@
 package io.controlwatch.evaluation.messaging;
 
 import io.controlwatch.evaluation.service.ActivePack;
+import io.controlwatch.evaluation.service.PackRegistry;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.model.ControlDefinition;
 import io.quarkus.runtime.StartupEvent;
@@ -29,14 +30,18 @@ public class ControlCatalogPublisher {
 
     private final MutinyEmitter<ControlDefinition> emitter;
     private final ActivePack activePack;
+    private final PackRegistry registry;
 
-    public ControlCatalogPublisher(@Channel(CHANNEL) MutinyEmitter<ControlDefinition> emitter, ActivePack activePack) {
+    public ControlCatalogPublisher(@Channel(CHANNEL) MutinyEmitter<ControlDefinition> emitter, ActivePack activePack,
+                                   PackRegistry registry) {
         this.emitter = emitter;
         this.activePack = activePack;
+        this.registry = registry;
     }
 
     void onStart(@Observes StartupEvent startup) {
         publish(activePack.get().pack());
+        registry.onActivation(this::publish);
     }
 
     /** Publishes every control of a pack (at start-up, and whenever a new pack is activated). */

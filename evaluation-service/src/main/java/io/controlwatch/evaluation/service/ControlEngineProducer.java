@@ -3,16 +3,19 @@ package io.controlwatch.evaluation.service;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.ControlPackLoader;
 import io.controlwatch.evaluation.config.EvaluationConfig;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Loads and compiles the configured control pack once, at start-up. An invalid pack stops the service with the
- * loader's message (file, control, line, reason) rather than running with a partial set of controls.
+ * Loads the configured control pack once, at start-up, and asks the pack registry which pack runs. An invalid
+ * configured pack stops the service with the loader's message (file, control, line, reason) rather than running
+ * with a partial set of controls.
  */
 public class ControlEngineProducer {
 
@@ -21,14 +24,26 @@ public class ControlEngineProducer {
 
     @Produces
     @Singleton
-    ActivePack activePack(EvaluationConfig config) {
+    PackRegistry packRegistry(EvaluationConfig config, Clock clock,
+                              @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                              @ConfigProperty(name = "cw.instance.id") String instance) {
         String location = config.pack();
         ControlPack pack = location.startsWith(CLASSPATH)
                 ? ControlPackLoader.loadResource(location.substring(CLASSPATH.length()))
                 : ControlPackLoader.load(Path.of(location));
         LOG.infof("CW-PACK-LOADED control pack %s version %s with %d controls from %s",
                 pack.name(), pack.version(), pack.controls().size(), pack.source());
-        return new ActivePack(pack);
+        return PackRegistry.start(bootstrapServers, pack, location, clock, instance);
+    }
+
+    void close(@Disposes PackRegistry registry) {
+        registry.close();
+    }
+
+    @Produces
+    @Singleton
+    ActivePack activePack(PackRegistry registry) {
+        return registry.activePack();
     }
 
     /** Evaluation timestamps come from here, so topology tests can run on a fixed clock. */

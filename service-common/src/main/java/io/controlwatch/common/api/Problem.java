@@ -19,10 +19,14 @@ public record Problem(String type, String title, int status, String detail, List
      * One offending field.
      *
      * @param index position of the event in a batch, null for a single event or a query parameter
-     * @param field attribute or parameter name
+     * @param field attribute or parameter name (or the control id, for a control pack)
+     * @param line  line in an uploaded document (a control pack), if known
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record FieldError(Integer index, String field, String message) {
+    public record FieldError(Integer index, String field, Integer line, String message) {
+        public FieldError(Integer index, String field, String message) {
+            this(index, field, null, message);
+        }
     }
 
     public static Problem of(Response.Status status, String slug, String title, String detail) {

@@ -1,0 +1,112 @@
+package io.controlwatch.evaluation.api;
+
+import io.controlwatch.common.api.Problem;
+import io.controlwatch.common.api.ProblemException;
+import io.controlwatch.common.api.Roles;
+import io.controlwatch.engine.ControlPack;
+import io.controlwatch.engine.ControlPackException;
+import io.controlwatch.evaluation.service.PackRegistry;
+import io.controlwatch.model.PackVersion;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import jakarta.ws.rs.core.Context;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Admin API of control packs: what runs, every version ever used, and activating a new version on every
+ * evaluation instance without a restart. A pack that does not validate is refused with file, control, line and
+ * reason, and the running version stays.
+ */
+@Path("/api/v1/packs")
+@RolesAllowed(Roles.ADMIN)
+public class PackResource {
+
+    /** A control of a pack, as the admin API shows it. */
+    public record ControlView(String id, String version, String title, String kind, List<String> criteria,
+                              String severity, String maturity, List<String> eventTypes) {
+    }
+
+    /** The active pack. */
+    public record ActivePackView(String name, String version, String origin, String activatedBy, Instant activatedAt,
+                                 List<ControlView> controls, List<ControlPack.ManualCriteria> manual) {
+    }
+
+    /** One version in the history. */
+    public record VersionView(String name, String version, String origin, String activatedBy, Instant activatedAt,
+                              String previousVersion) {
+    }
+
+    /** The result of an activation. */
+    public record ActivationView(String name, String version, String previousVersion, List<String> added,
+                                 List<String> removed, List<String> changed) {
+    }
+
+    private final PackRegistry registry;
+
+    public PackResource(PackRegistry registry) {
+        this.registry = registry;
+    }
+
+    @GET
+    @Path("/active")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ActivePackView active() {
+        ControlPack pack = registry.activePack().get().pack();
+        PackVersion v = registry.current();
+        List<ControlView> controls = pack.controls().stream().map(c -> new ControlView(c.id(), c.version(), c.title(),
+                c.rule().kind(), c.criteria(), c.severity().json(), c.maturity(), c.appliesTo())).toList();
+        return new ActivePackView(pack.name(), pack.version(), v == null ? null : v.origin(),
+                v == null ? null : v.activatedBy(), v == null ? null : v.activatedAt(), controls, pack.manual());
+    }
+
+    @GET
+    @Path("/versions")
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<VersionView> versions() {
+        return registry.versions().stream().map(v -> new VersionView(v.name(), v.version(), v.origin(), v.activatedBy(),
+                v.activatedAt(), v.previousVersion())).toList();
+    }
+
+    @GET
+    @Path("/versions/{version}")
+    @Produces("application/yaml")
+    public String version(@PathParam("version") String version) {
+        PackVersion v = registry.version(version);
+        if (v == null) {
+            throw new ProblemException(Problem.of(Response.Status.NOT_FOUND, "unknown-pack-version", "Unknown pack version",
+                    "No pack version " + version + " was ever activated."));
+        }
+        return v.yaml();
+    }
+
+    @PUT
+    @Path("/active")
+    @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public ActivationView activate(String yaml, @Context SecurityContext security) {
+        String admin = security.getUserPrincipal() == null ? "unknown" : security.getUserPrincipal().getName();
+        try {
+            PackRegistry.Change change = registry.activate(yaml, admin);
+            PackVersion v = change.activated();
+            return new ActivationView(v.name(), v.version(), v.previousVersion(), change.added(), change.removed(),
+                    change.changed());
+        } catch (ControlPackException e) {
+            throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "invalid-control-pack",
+                    "Invalid control pack", e.getMessage() + " (the running pack is unchanged)")
+                    .withErrors(List.of(new Problem.FieldError(null, e.controlId() == null ? "pack" : e.controlId(),
+                            e.line() > 0 ? e.line() : null, e.reason()))));
+        }
+    }
+}
