@@ -80,6 +80,16 @@ final class ServiceProcess {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
+    /** SIGKILL, as a crash: no shutdown hook, no clean close of Kafka clients or transactions. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     void stop() {
         process.destroy();
         try {

@@ -44,6 +44,25 @@ public final class TestKafka {
         return bootstrapServers;
     }
 
+    /**
+     * A broker of its own, for a test that must compare runs on empty topics (always in-JVM KRaft, whatever the
+     * shared broker is). Close it when done.
+     */
+    public static Isolated isolatedBroker() {
+        EmbeddedKafkaBroker broker = embedded();
+        String servers = broker.getAdvertisedListeners();
+        createTopics(servers);
+        return new Isolated(broker, servers);
+    }
+
+    /** A private broker and its bootstrap servers. */
+    public record Isolated(EmbeddedKafkaBroker broker, String bootstrapServers) implements AutoCloseable {
+        @Override
+        public void close() {
+            broker.close();
+        }
+    }
+
     private static String start() {
         String external = System.getenv(ENV_BOOTSTRAP);
         if (external != null && !external.isBlank()) {
@@ -57,7 +76,15 @@ public final class TestKafka {
             LOG.info("Started a Kafka container at " + container.getBootstrapServers());
             return container.getBootstrapServers();
         }
-        EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker()
+        EmbeddedKafkaBroker broker = embedded();
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "stop-embedded-kafka"));
+        String servers = broker.getAdvertisedListeners();
+        LOG.info("Started an in-JVM KRaft Kafka broker at " + servers);
+        return servers;
+    }
+
+    private static EmbeddedKafkaBroker embedded() {
+        return new EmbeddedKafkaBroker()
                 .withDeleteLogDirsOnClose(true)
                 .withAdditionalProperties(props -> {
                     // single node: internal topics cannot have more than one replica
@@ -68,10 +95,6 @@ public final class TestKafka {
                     props.put("num.partitions", String.valueOf(PARTITIONS));
                 })
                 .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "stop-embedded-kafka"));
-        String servers = broker.getAdvertisedListeners();
-        LOG.info("Started an in-JVM KRaft Kafka broker at " + servers);
-        return servers;
     }
 
 
