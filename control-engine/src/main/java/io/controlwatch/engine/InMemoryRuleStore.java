@@ -10,25 +10,36 @@ import java.util.TreeSet;
 /** A {@link RuleStore} in memory: for the fixture runner, tests and benchmarks. Not thread-safe. */
 public final class InMemoryRuleStore implements RuleStore {
 
-    private final Map<String, String> values = new HashMap<>();
+    private final Map<String, RuleState> values = new HashMap<>();
+    private final Map<String, String> meta = new HashMap<>();
     private final TreeSet<Deadline> deadlines = new TreeSet<>((a, b) -> {
         int byTime = a.at().compareTo(b.at());
         return byTime != 0 ? byTime : a.stateKey().compareTo(b.stateKey());
     });
 
     @Override
-    public String get(String key) {
-        return values.get(key);
+    public RuleState get(String stateKey) {
+        return values.get(stateKey);
     }
 
     @Override
-    public void put(String key, String value) {
-        values.put(key, value);
+    public void put(String stateKey, RuleState state) {
+        values.put(stateKey, state);
     }
 
     @Override
-    public void delete(String key) {
-        values.remove(key);
+    public void delete(String stateKey) {
+        values.remove(stateKey);
+    }
+
+    @Override
+    public String meta(String key) {
+        return meta.get(key);
+    }
+
+    @Override
+    public void putMeta(String key, String value) {
+        meta.put(key, value);
     }
 
     @Override
@@ -60,6 +71,6 @@ public final class InMemoryRuleStore implements RuleStore {
 
     /** Number of (control, key) states held, for tests. */
     public long stateCount() {
-        return values.keySet().stream().filter(k -> !k.startsWith(StatefulRuntime.META_PREFIX)).count();
+        return values.size();
     }
 }

@@ -4,18 +4,24 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Where stateful controls keep their state: JSON per (control, key), plus an index of deadlines so that due
- * windows and absences are found without scanning every key. In Kafka Streams this is a pair of changelogged
- * state stores (so state survives crashes and moves with its partition); in tests and the fixture runner,
+ * Where stateful controls keep their state: one {@link RuleState} per (control, key), a little bookkeeping
+ * ({@code meta}: the clock, which declared keys were seeded), and an index of deadlines so that due windows and
+ * absences are found without scanning every key. In Kafka Streams this is a pair of changelogged state stores (so
+ * state survives crashes and moves with its partition); in tests, the fixture runner and the benchmark,
  * {@link InMemoryRuleStore}.
  */
 public interface RuleStore {
 
-    String get(String key);
+    RuleState get(String stateKey);
 
-    void put(String key, String value);
+    /** Stores the state; callers must not change the object afterwards without putting it again. */
+    void put(String stateKey, RuleState state);
 
-    void delete(String key);
+    void delete(String stateKey);
+
+    String meta(String key);
+
+    void putMeta(String key, String value);
 
     void addDeadline(Instant at, String stateKey);
 

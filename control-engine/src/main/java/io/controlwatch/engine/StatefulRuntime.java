@@ -1,19 +1,16 @@
 package io.controlwatch.engine;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.controlwatch.engine.internal.Executions;
 import io.controlwatch.engine.internal.state.AbsenceLogic;
 import io.controlwatch.engine.internal.state.CorrelationLogic;
 import io.controlwatch.engine.internal.state.Decisions;
 import io.controlwatch.engine.internal.state.RuleLogic;
-import io.controlwatch.engine.internal.state.RuleState;
 import io.controlwatch.engine.internal.state.ThresholdLogic;
 import io.controlwatch.engine.rule.AbsenceRule;
 import io.controlwatch.engine.rule.CorrelationRule;
 import io.controlwatch.engine.rule.ThresholdRule;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
-import io.controlwatch.model.ModelJson;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -33,13 +30,13 @@ import java.util.Map;
  */
 public final class StatefulRuntime {
 
-    /** Store keys of the runtime's own bookkeeping start with this; they never collide with state keys. */
-    public static final String META_PREFIX = "\u0000";
-    private static final String CLOCK = META_PREFIX + "clock";
+    private static final String CLOCK = "clock";
 
     private final ControlEngine engine;
     private final Map<String, Control> controls = new HashMap<>();
     private final Map<String, RuleLogic<?>> logic = new HashMap<>();
+    /** Absence controls that declare keys: checked on every call, so kept apart from the rest. */
+    private final List<Control> declaringAbsences = new ArrayList<>();
 
     public StatefulRuntime(ControlEngine engine) {
         this.engine = engine;
@@ -55,6 +52,9 @@ public final class StatefulRuntime {
             if (l != null) {
                 controls.put(control.id(), control);
                 logic.put(control.id(), l);
+            }
+            if (control.rule() instanceof AbsenceRule r && !r.keys().isEmpty()) {
+                declaringAbsences.add(control);
             }
         }
     }
@@ -94,7 +94,7 @@ public final class StatefulRuntime {
             });
         }
         Instant now = clock == null || time.isAfter(clock) ? time : clock;
-        store.put(CLOCK, now.toString());
+        store.putMeta(CLOCK, Long.toString(now.toEpochMilli()));
         out.addAll(fireDue(store, now, evaluatedAt));
         return out;
     }
@@ -149,16 +149,10 @@ public final class StatefulRuntime {
         save(store, stateKey, state);
     }
 
-    private <S extends RuleState> S load(RuleLogic<S> l, String json, Control control) {
-        if (json != null) {
-            try {
-                S state = ModelJson.mapper().readValue(json, l.stateType());
-                if (control.version().equals(state.controlVersion)) {
-                    return state;
-                }
-            } catch (JsonProcessingException e) {
-                // unreadable state (an older format): start afresh rather than stop evaluating
-            }
+    private <S extends RuleState> S load(RuleLogic<S> l, RuleState stored, Control control) {
+        // a state of another kind or version (the control changed in a new pack) is not misread: start afresh
+        if (l.stateType().isInstance(stored) && control.version().equals(stored.controlVersion)) {
+            return l.stateType().cast(stored);
         }
         S state = l.newState();
         state.controlVersion = control.version();
@@ -170,11 +164,7 @@ public final class StatefulRuntime {
             store.delete(stateKey);
             return;
         }
-        try {
-            store.put(stateKey, ModelJson.mapper().writeValueAsString(state));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize rule state " + stateKey, e);
-        }
+        store.put(stateKey, state);
         if (state.nextDeadline != null) {
             store.addDeadline(Instant.ofEpochMilli(state.nextDeadline), stateKey);
         }
@@ -182,12 +172,10 @@ public final class StatefulRuntime {
 
     /** Keys an absence control declares are expected from the moment the control (this version) starts. */
     private void seedDeclaredKeys(RuleStore store, Instant start, Instant evaluatedAt) {
-        for (Control control : controls.values()) {
-            if (!(control.rule() instanceof AbsenceRule rule) || rule.keys().isEmpty()) {
-                continue;
-            }
-            String marker = META_PREFIX + "seeded:" + control.id() + "@" + control.version();
-            if (store.get(marker) != null) {
+        for (Control control : declaringAbsences) {
+            AbsenceRule rule = (AbsenceRule) control.rule();
+            String marker = "seeded:" + control.id() + "@" + control.version();
+            if (store.meta(marker) != null) {
                 continue;
             }
             AbsenceLogic absence = (AbsenceLogic) logic.get(control.id());
@@ -199,13 +187,13 @@ public final class StatefulRuntime {
                     save(store, stateKey, state);
                 }
             }
-            store.put(marker, start.toString());
+            store.putMeta(marker, start.toString());
         }
     }
 
     private static Instant clock(RuleStore store) {
-        String value = store.get(CLOCK);
-        return value == null ? null : Instant.parse(value);
+        String value = store.meta(CLOCK);
+        return value == null ? null : Instant.ofEpochMilli(Long.parseLong(value));
     }
 
     private static Duration grace(Control control) {

@@ -1,6 +1,7 @@
 package io.controlwatch.engine.internal.state;
 
 import io.controlwatch.engine.RoutedEvent;
+import io.controlwatch.engine.RuleState;
 
 import java.time.Instant;
 

@@ -1,5 +1,7 @@
 package io.controlwatch.engine.internal.state;
 
+import io.controlwatch.engine.RuleState;
+
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.internal.Durations;
 import io.controlwatch.engine.rule.ThresholdRule;

@@ -61,6 +61,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
             emit(runtime.onEvent(record.value(), store, clock.instant()), record.timestamp());
         } catch (RuntimeException e) {
             // a defect must not stop every control of the partition; the event is named in the log
+            store.forgetCachedStates();
             LOG.errorf(e, "CW-RULE-ERROR control %s could not process event %s", record.value().controlId(),
                     record.value().event().id());
         }
@@ -73,6 +74,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
         try {
             emit(pack.get().runtime().onTime(Instant.ofEpochMilli(wallMillis), store, clock.instant()), wallMillis);
         } catch (RuntimeException e) {
+            store.forgetCachedStates();
             LOG.errorf(e, "CW-RULE-ERROR deadlines could not be processed");
         }
     }
