@@ -21,33 +21,48 @@ final class ServiceProcess {
     final String name;
     final int port;
     final Path log;
-    private final Process process;
+    /** As started, port included, so {@link #restart()} brings back the same service. */
+    private final Map<String, String> environment;
+    private volatile Process process;
 
-    private ServiceProcess(String name, int port, Path log, Process process) {
+    private ServiceProcess(String name, int port, Path log, Map<String, String> environment, Process process) {
         this.name = name;
         this.port = port;
         this.log = log;
+        this.environment = environment;
         this.process = process;
     }
 
     /** Starts {@code <module>/target/quarkus-app/quarkus-run.jar} with the given environment. */
     static ServiceProcess start(String module, Map<String, String> env) {
+        int port = freePort();
+        Path log = Path.of("target", "services", module + ".log").toAbsolutePath();
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        return new ServiceProcess(module, port, log, environment, launch(module, log, environment, false));
+    }
+
+    /** Starts the service again after {@link #kill()}: same environment and port, its log goes on. */
+    void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        process = launch(name, log, environment, true);
+    }
+
+    private static Process launch(String module, Path log, Map<String, String> environment, boolean appendLog) {
         Path jar = repositoryRoot().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests from the root with ./mvnw verify");
         }
-        int port = freePort();
-        Path log = Path.of("target", "services", module + ".log").toAbsolutePath();
         try {
             Files.createDirectories(log.getParent());
             String java = ProcessHandle.current().info().command().orElse("java");
             ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx384m", "-XX:+UseSerialGC", "-jar", jar.toString()))
                     .redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            Map<String, String> environment = new HashMap<>(env);
-            environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+                    .redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
             builder.environment().putAll(environment);
-            return new ServiceProcess(module, port, log, builder.start());
+            return builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + module, e);
         }
