@@ -26,16 +26,18 @@ public class EventIntake {
     private static final ObjectMapper JSON = ModelJson.mapper();
 
     private final IngestConfig config;
+    private final EventDataSchemas schemas;
 
-    public EventIntake(IngestConfig config) {
+    public EventIntake(IngestConfig config, EventDataSchemas schemas) {
         this.config = config;
+        this.schemas = schemas;
     }
 
     /** One event in structured mode ({@code application/cloudevents+json}). */
     public List<AcceptedEvent> single(byte[] body) {
         JsonNode event = parse(body);
         List<Problem.FieldError> errors = new ArrayList<>();
-        CloudEventValidator.validate(event).forEach(v -> errors.add(new Problem.FieldError(null, v.field(), v.message())));
+        violations(event).forEach(v -> errors.add(new Problem.FieldError(null, v.field(), v.message())));
         if (!errors.isEmpty()) {
             throw invalid("The event is not a valid CloudEvents 1.0 event.", errors);
         }
@@ -59,8 +61,7 @@ public class EventIntake {
         List<Problem.FieldError> errors = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int index = i;
-            CloudEventValidator.validate(batch.get(i))
-                    .forEach(v -> errors.add(new Problem.FieldError(index, v.field(), v.message())));
+            violations(batch.get(i)).forEach(v -> errors.add(new Problem.FieldError(index, v.field(), v.message())));
         }
         if (!errors.isEmpty()) {
             throw invalid("The batch holds invalid events; none of it was accepted.", errors);
@@ -68,6 +69,15 @@ public class EventIntake {
         List<AcceptedEvent> events = new ArrayList<>(batch.size());
         batch.forEach(event -> events.add(accepted(event)));
         return events;
+    }
+
+    /** CloudEvents rules first; then, for a known type, its data schema. */
+    private List<CloudEventValidator.Violation> violations(JsonNode event) {
+        List<CloudEventValidator.Violation> violations = CloudEventValidator.validate(event);
+        if (violations.isEmpty()) {
+            return schemas.validate(event.get("type").asText(), event.get("data"));
+        }
+        return violations;
     }
 
     private JsonNode parse(byte[] body) {

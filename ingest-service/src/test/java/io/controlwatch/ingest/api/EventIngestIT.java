@@ -71,7 +71,8 @@ class EventIngestIT {
         String a = UUID.randomUUID().toString();
         String b = UUID.randomUUID().toString();
         String noSubject = """
-                {"specversion":"1.0","id":"%s","source":"urn:backup:orders-db","type":"backup.completed"}""".formatted(b);
+                {"specversion":"1.0","id":"%s","source":"urn:backup:orders-db","type":"backup.completed",
+                 "data":{"system":"orders-db","status":"success"}}""".formatted(b);
 
         asIngest().contentType(BATCH).body("[" + event(a, "bob@example.com") + "," + noSubject + "]")
                 .when().post("/api/v1/events")
@@ -115,6 +116,35 @@ class EventIngestIT {
                 .body("errors.field", hasItem("id"))
                 .body("errors.field", hasItem("source"))
                 .body("errors.field", hasItem("type"));
+    }
+
+    @Test
+    void refusesAKnownEventTypeWhoseDataDoesNotFitItsSchemaNamingTheField() {
+        String wrongShape = """
+                {"specversion":"1.0","id":"%s","source":"https://idp.example.com","type":"auth.login",
+                 "data":{"outcome":"maybe","mfa":"yes"}}""".formatted(UUID.randomUUID());
+
+        asIngest().contentType(SINGLE).body(wrongShape)
+                .when().post("/api/v1/events")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:invalid-event"))
+                .body("errors.field", hasItem("data.outcome"))
+                .body("errors.field", hasItem("data.mfa"))
+                .body("errors.find { it.field == 'data.outcome' }.message", containsString("auth.login"));
+        asIngest().contentType(SINGLE).body("""
+                {"specversion":"1.0","id":"x","source":"s","type":"auth.login"}""")
+                .when().post("/api/v1/events")
+                .then().statusCode(400).body("errors[0].field", equalTo("data"));
+    }
+
+    @Test
+    void acceptsUnknownEventTypesAsTheyAre() {
+        String id = UUID.randomUUID().toString();
+        asIngest().contentType(SINGLE).body("""
+                {"specversion":"1.0","id":"%s","source":"urn:custom","type":"acme.custom.thing","data":{"anything":[1,2]}}"""
+                        .formatted(id))
+                .when().post("/api/v1/events")
+                .then().statusCode(202).body("ids", contains(id));
     }
 
     @Test
