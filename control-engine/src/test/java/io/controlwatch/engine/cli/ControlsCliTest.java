@@ -1,0 +1,77 @@
+package io.controlwatch.engine.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command users run on their own packs: exit status and what it prints. */
+class ControlsCliTest {
+
+    final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int run(String... args) {
+        return ControlsCli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theShippedPackValidatesAndPassesItsFixtures() {
+        assertThat(run("validate", "../control-packs/soc2/controls.yaml")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("OK ").contains("by kind:");
+        assertThat(run("test", "../control-packs/soc2")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("PASS cc6.1-console-login-mfa");
+    }
+
+    @Test
+    void aWrongExpectationFailsNamingControlCaseAndDifference(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("controls.yaml"), """
+                pack: mine
+                formatVersion: 1
+                controls:
+                  - id: cc6.1-mfa
+                    title: MFA
+                    criteria: [CC6.1]
+                    severity: high
+                    event: {on: [auth.login], violation: 'data.mfa != true'}
+                  - id: cc6.1-uncovered
+                    title: No fixtures
+                    criteria: [CC6.1]
+                    severity: low
+                    event: {on: [auth.logout], violation: 'false'}
+                """);
+        Files.createDirectories(dir.resolve("fixtures"));
+        Files.writeString(dir.resolve("fixtures/cc6.1-mfa.yaml"), """
+                control: cc6.1-mfa
+                cases:
+                  - name: no mfa passes (wrongly expected)
+                    events:
+                      - {at: "2026-01-01T00:00:00Z", type: auth.login, data: {mfa: false}}
+                    expect:
+                      - {result: PASS}
+                """);
+
+        assertThat(run("test", dir.toString())).isEqualTo(1);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("FAIL cc6.1-mfa").contains("no mfa passes (wrongly expected)")
+                .contains("result FAIL, expected PASS")
+                .contains("FAIL cc6.1-uncovered").contains("no fixtures")
+                .contains("0 of 2 controls passed");
+    }
+
+    @Test
+    void aBrokenPackIsReportedWithFileControlAndLine(@TempDir Path dir) throws Exception {
+        Path pack = dir.resolve("controls.yaml");
+        Files.writeString(pack, "pack: p\nformatVersion: 1\ncontrols:\n  - id: cc6.1-x\n    title: X\n    criteria: [CC6.1]\n    severity: high\n    event: {on: [a], violation: 'data.x =='}\n");
+
+        assertThat(run("validate", pack.toString())).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(pack + ":4, control 'cc6.1-x'").contains("does not compile");
+        assertThat(run("frobnicate")).isEqualTo(2);
+    }
+}
