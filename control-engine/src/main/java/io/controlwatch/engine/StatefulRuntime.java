@@ -79,13 +79,18 @@ public final class StatefulRuntime {
         Instant time = routed.event().time();
         seedDeclaredKeys(store, clock == null ? time : clock, evaluatedAt);
         Duration grace = grace(control);
+        Instant now = clock == null || time.isAfter(clock) ? time : clock;
         if (clock != null && time.isBefore(clock.minus(grace))) {
-            out.add(Executions.decided(engine.pack(), control,
-                    io.controlwatch.model.ExecutionIds.of(control.id(), routed.event().source(), routed.event().id()),
-                    ExecutionResult.ERROR, "late event: its time " + time + " is more than the grace of " + grace
-                            + " behind the control's clock " + clock + "; recorded, not evaluated",
-                    routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
+            if (recordsLate(control, routed, store)) {
+                out.add(Executions.decided(engine.pack(), control,
+                        io.controlwatch.model.ExecutionIds.of(control.id(), routed.event().source(), routed.event().id()),
+                        ExecutionResult.ERROR, "late event: its time " + time + " is more than the grace of " + grace
+                                + " behind the control's clock " + clock + "; recorded, not evaluated",
+                        routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
+            }
         } else {
+            // what was due before this event is decided first: an event never hides a deadline it came after
+            out.addAll(fireDue(store, now, evaluatedAt));
             apply(control, routed.key(), store, evaluatedAt, out, new Step() {
                 @Override
                 public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
@@ -93,10 +98,22 @@ public final class StatefulRuntime {
                 }
             });
         }
-        Instant now = clock == null || time.isAfter(clock) ? time : clock;
         store.putMeta(CLOCK, Long.toString(now.toEpochMilli()));
         out.addAll(fireDue(store, now, evaluatedAt));
         return out;
+    }
+
+    /**
+     * Whether a late event is worth an execution. For an absence, an event older than the key's last arrival proves
+     * nothing new (e.g. any late event of a source that was heard from since): recording it would only add noise.
+     */
+    private static boolean recordsLate(Control control, RoutedEvent routed, RuleStore store) {
+        if (control.rule() instanceof AbsenceRule
+                && store.get(routed.stateKey()) instanceof AbsenceLogic.State absence
+                && absence.lastSeen != null && routed.event().time().toEpochMilli() <= absence.lastSeen) {
+            return false;
+        }
+        return true;
     }
 
     /**

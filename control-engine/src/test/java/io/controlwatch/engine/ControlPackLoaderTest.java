@@ -90,6 +90,14 @@ class ControlPackLoaderTest {
     }
 
     @Test
+    void theStandardCelMacrosAreAvailable() {
+        ControlPack pack = ControlPackLoader.parse(pack(control("e-macros",
+                "event: {on: [a], violation: 'has(data.mfa) && data.roles.exists(r, r == \"admin\") && data.ports.all(p, p > 0)'}")),
+                "macros.yaml");
+        assertThat(pack.controls()).hasSize(1);
+    }
+
+    @Test
     void versionIgnoresFormattingButNotMeaning() {
         String reformatted = pack(VALID_CONTROL.replace("criteria: [CC6.1]", "criteria:\n      - CC6.1   # comment"));
         String changed = pack(VALID_CONTROL.replace("severity: high", "severity: critical"));

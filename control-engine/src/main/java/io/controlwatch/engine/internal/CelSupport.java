@@ -8,6 +8,7 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -68,6 +69,7 @@ public final class CelSupport {
     private static CelCompiler compiler(CelType resultType) {
         return CelCompilerFactory.standardCelCompilerBuilder()
                 .setOptions(OPTIONS)
+                .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
                 .addVar("data", SimpleType.DYN)
                 .setResultType(resultType)

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * An expected event must arrive for each key within an interval. Every arrival is a PASS; a key whose interval
- * ends without one is a FAIL at the deadline (and again each further interval); the next arrival resolves it.
+ * ends without one is a FAIL at the deadline, once per silence however long it lasts; the next arrival resolves it.
  *
  * @param expect event types that count as the expected event ({@code *}: any event)
  * @param when   optional CEL filter on expected events (e.g. only successful backups)

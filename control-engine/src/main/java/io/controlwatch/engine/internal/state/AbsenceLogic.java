@@ -64,6 +64,12 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
     public void onEvent(Decisions decisions, State state, RoutedEvent routed) {
         EventRef event = routed.event();
         long t = event.time().toEpochMilli();
+        boolean known = state.lastSeen != null || state.deadline > 0;
+        if (known && state.missingSince == null && t > state.deadline) {
+            // Arrived after the deadline while the decision still waited (grace) for stragglers: the interval was
+            // missed all the same. Same execution as the timer would have made; this arrival then resolves it.
+            fail(decisions, state);
+        }
         String reason = state.missingSince != null
                 ? "resolved: arrived " + Durations.format(java.time.Duration.ofMillis(Math.max(0, t - state.missingSince)))
                 + " after the deadline " + Instant.ofEpochMilli(state.missingSince)
@@ -83,15 +89,19 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
     @Override
     public void onTime(Decisions decisions, State state, Instant now) {
         if (state.missingSince == null && state.deadline + grace <= now.toEpochMilli()) {
-            Instant deadline = Instant.ofEpochMilli(state.deadline);
-            String since = state.lastSeen == null ? "never seen since the control started"
-                    : "last seen " + Instant.ofEpochMilli(state.lastSeen);
-            decisions.aboutTime("absence", deadline, null, ExecutionResult.FAIL,
-                    "no " + String.join(" or ", rule.expect()) + " for '" + decisions.key + "' within "
-                            + Durations.format(rule.within()) + " (" + since + ")",
-                    deadline, state.lastEventId == null ? List.of() : List.of(state.lastEventId));
-            state.missingSince = state.deadline;
+            fail(decisions, state);
         }
         state.nextDeadline = state.missingSince == null ? state.deadline + grace : null;
+    }
+
+    private void fail(Decisions decisions, State state) {
+        Instant deadline = Instant.ofEpochMilli(state.deadline);
+        String since = state.lastSeen == null ? "never seen since the control started"
+                : "last seen " + Instant.ofEpochMilli(state.lastSeen);
+        decisions.aboutTime("absence", deadline, null, ExecutionResult.FAIL,
+                "no " + String.join(" or ", rule.expect()) + " for '" + decisions.key + "' within "
+                        + Durations.format(rule.within()) + " (" + since + ")",
+                deadline, state.lastEventId == null ? List.of() : List.of(state.lastEventId));
+        state.missingSince = state.deadline;
     }
 }

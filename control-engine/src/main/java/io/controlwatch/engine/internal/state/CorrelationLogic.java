@@ -95,11 +95,8 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
                 for (Iterator<Ref> it = state.firsts.iterator(); it.hasNext(); ) {
                     Ref f = it.next();
                     if (f.decideAt <= n) {
-                        Instant deadline = Instant.ofEpochMilli(f.time + within);
-                        d.aboutEvent(f.toEventRef(), ExecutionResult.FAIL, "no " + thenTypes + " within "
-                                + Durations.format(rule.within()) + " of " + f.type + " " + f.id, deadline, List.of(f.id));
+                        failFirst(d, f);
                         it.remove();
-                        f.decideAt = null;
                         remember(state.failed, f);
                     }
                 }
@@ -145,6 +142,12 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
             if (tt >= f.time && tt <= f.time + within) {
                 d.aboutEvent(f.toEventRef(), ExecutionResult.PASS, null, t.time(), List.of(f.id, t.id()));
                 it.remove();
+            } else if (tt > f.time + within) {
+                // the follow-up came after the deadline, while the decision still waited for stragglers: the
+                // deadline was missed (the same FAIL the timer makes), and this follow-up resolves it below
+                failFirst(d, f);
+                it.remove();
+                remember(state.failed, f);
             }
         }
         // one then resolves every earlier failed first: one execution, naming them all
@@ -163,6 +166,13 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
                     + String.join(", ", resolved), t.time(), evidence);
         }
         remember(state.thens, Ref.of(t, null));
+    }
+
+    private void failFirst(Decisions d, Ref f) {
+        d.aboutEvent(f.toEventRef(), ExecutionResult.FAIL, "no " + thenTypes + " within "
+                + Durations.format(rule.within()) + " of " + f.type + " " + f.id, Instant.ofEpochMilli(f.time + within),
+                List.of(f.id));
+        f.decideAt = null;
     }
 
     // --- preceded-within: every then needs a first within `within` before it ---
