@@ -22,8 +22,8 @@ import java.util.Map;
 /**
  * Runs the stateful controls of a pack (threshold, absence, correlation) over a {@link RuleStore}, on event time.
  * <p>
- * The store's clock is the latest event time it has seen. An event more than its control's grace behind that clock
- * is <b>late</b>: it is recorded as an {@code ERROR} execution marked late and changes no state, so a decision once
+ * The store's clock is the latest event time it has seen (or the wall-clock time at which {@link #onTime} decided
+ * deadlines while no events flowed). An event more than its control's grace behind that clock is <b>late</b>: it is recorded as an {@code ERROR} execution marked late and changes no state, so a decision once
  * made is never silently revised. Deadlines (windows closing, expected events not arriving) are decided when the
  * clock, or {@link #onTime} when no events flow, passes them. The same events in the same order always give the
  * same executions, which is what makes crash recovery from a changelogged store exact.
@@ -117,13 +117,14 @@ public final class StatefulRuntime {
     }
 
     /**
-     * Decides what is due at {@code now} (e.g. wall-clock time while no events flow). Does not move the clock
-     * that lateness is judged by: only events do.
+     * Decides what is due at {@code now} (wall-clock time while no events flow) and moves the clock there: once a
+     * window or deadline is decided, an event that would have changed it is late, never a second decision.
      */
     public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt) {
         Instant clock = clock(store);
         Instant effective = clock == null || now.isAfter(clock) ? now : clock;
         seedDeclaredKeys(store, effective, evaluatedAt);
+        store.putMeta(CLOCK, Long.toString(effective.toEpochMilli()));
         return fireDue(store, effective, evaluatedAt);
     }
 

@@ -15,6 +15,9 @@ public class TopologyProducer {
 
     @Produces
     Topology evaluationTopology(ActivePack pack, Clock clock, MeterRegistry registry, EvaluationConfig config) {
+        org.jboss.logging.Logger.getLogger(TopologyProducer.class).infof(
+                "CW-TOPOLOGY %d partitions of rule state; wall-clock time decides deadlines after %s without events",
+                config.rulePartitions(), config.idleAfter());
         return EvaluationTopology.build(pack, clock, registry,
                 new EvaluationTopology.Settings(config.rulePartitions(), config.idleAfter()));
     }

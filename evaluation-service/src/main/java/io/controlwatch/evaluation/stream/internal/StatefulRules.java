@@ -49,7 +49,8 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
         this.store = new KafkaRuleStore(context.getStateStore(EvaluationTopology.RULE_STATE_STORE),
                 context.getStateStore(EvaluationTopology.RULE_DEADLINES_STORE), context.taskId().partition(),
                 settings.rulePartitions());
-        this.lastEventWallMillis = context.currentSystemTimeMs();
+        // the context's cached system time may be stale while a task initialises (e.g. after a restore): use the clock
+        this.lastEventWallMillis = System.currentTimeMillis();
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
