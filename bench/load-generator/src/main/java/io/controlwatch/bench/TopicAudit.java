@@ -26,7 +26,7 @@ final class TopicAudit {
 
     /**
      * @param eventCopies     per seq: how often the event is on the events topic (2+ after a client retry)
-     * @param executionCopies per seq: how many committed execution records name it
+     * @param executionCopies per seq: how many committed execution records of the MFA control name it
      * @param eosDuplicates   execution records beyond one per copy of the event: an exactly-once violation
      */
     record Result(int[] eventCopies, int[] executionCopies, long eosDuplicates, long deadLetters,
@@ -41,6 +41,8 @@ final class TopicAudit {
         int[] executionCopies = new int[(int) events];
         String idMarker = "\"id\":\"" + factory.id(0).substring(0, factory.id(0).length() - 1);
         String sourceMarker = "\"eventSource\":\"" + factory.source() + "\"";
+        // only the MFA control's executions: other controls of the pack may test the same events too
+        String controlMarker = "\"controlId\":\"" + EventFactory.CONTROL + "\"";
         String eventIdMarker = "\"eventId\":\"" + factory.id(0).substring(0, factory.id(0).length() - 1);
 
         read(stack, Topics.EVENTS, "read_uncommitted", fromMs, record -> {
@@ -52,7 +54,7 @@ final class TopicAudit {
         });
         read(stack, Topics.EXECUTIONS, "read_committed", fromMs, record -> {
             String value = record.value() == null ? "" : new String(record.value(), StandardCharsets.UTF_8);
-            if (value.contains(sourceMarker)) {
+            if (value.contains(sourceMarker) && value.contains(controlMarker)) {
                 long seq = seqAfter(value, eventIdMarker);
                 if (seq >= 0 && seq < events) {
                     executionCopies[(int) seq]++;

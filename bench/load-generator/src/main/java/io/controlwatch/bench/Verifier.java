@@ -84,14 +84,18 @@ final class Verifier {
 
         EvidenceStore.Check check;
         EvidenceStore.Counters counters;
+        long completeAtMs;
         long waitStarted = System.nanoTime();
         try (EvidenceStore store = new EvidenceStore(stack)) {
             store.loadExpected(expected);
-            waitForEvidence(store, requiredExecutions);
+            boolean complete = waitForEvidence(store, requiredExecutions);
+            completeAtMs = complete ? System.currentTimeMillis() : -1;
             check = store.check(factory.source());
             counters = store.counters();
         }
         out.put("wait_s", Math.round((System.nanoTime() - waitStarted) / 1e8) / 10.0);
+        // when the last required execution was seen stored (polled every second), for recovery times
+        out.put("complete_at_ms", completeAtMs);
         out.put("expected", check.expected());
         out.put("stored", check.stored());
         out.put("lost", check.lost());
@@ -168,14 +172,14 @@ final class Verifier {
      * Waits until every confirmed execution is stored, or until nothing more arrives for {@code stall}, or
      * {@code maxWait} has passed. A lost execution is then reported, not waited for forever.
      */
-    private void waitForEvidence(EvidenceStore store, long target) throws SQLException, InterruptedException {
+    private boolean waitForEvidence(EvidenceStore store, long target) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + options.maxWait().toNanos();
         long last = -1;
         long lastChange = System.nanoTime();
         while (true) {
             long stored = store.storedRequired();
             if (stored >= target) {
-                return;
+                return true;
             }
             if (stored != last) {
                 last = stored;
@@ -184,9 +188,9 @@ final class Verifier {
             long now = System.nanoTime();
             if (now > deadline || now - lastChange > options.stall().toNanos()) {
                 System.err.printf("[verify] stopped waiting: %d of %d executions stored%n", stored, target);
-                return;
+                return false;
             }
-            Thread.sleep(1000);
+            Thread.sleep(500);
         }
     }
 

@@ -1,0 +1,343 @@
+#!/usr/bin/env bash
+# Fault injection under load on the local stack. Each scenario posts a run of uniquely identified events,
+# breaks something while they flow, repairs it, then asks PostgreSQL, the alerting API and the Kafka topics
+# what exists: PASS only if every event ingest confirmed (2xx) has exactly its executions and failures stored,
+# once. Prints one PASS/FAIL line per scenario with its counts, then "RESULT faults_passed=<k>/<n>".
+#
+#   evaluation-kill   kill -9 the evaluation service 3 times during a 100,000-event run, restarting it each time
+#   alerting-kill     kill -9 the alerting service twice during a run
+#   ingest-kill       kill -9 the ingest service while clients post (they retry, as real clients do)
+#   kafka-outage      stop the broker for 30 s: ingest must answer 503, never 2xx, meanwhile; throughput recovers
+#   postgres-outage   stop PostgreSQL for 60 s: alerting reports not-ready meanwhile and catches up afterwards
+#   poison            1 % of the records on the events topic are not CloudEvents: each is dead-lettered once
+#
+# Usage: bench/faults.sh [--only NAME[,NAME...]] [--scale F]
+#   --only   run only these scenarios (default: all, in the order above)
+#   --scale  multiply every run's event count (e.g. 0.2 for a quick check of the script itself)
+#
+# postgres-outage stops the PostgreSQL server the stack uses (the private one up.sh started, else the system
+# cluster via pg_ctlcluster) and always starts it again, also when the script fails or is interrupted.
+# Starts the local stack with deploy/local/up.sh if it is not running (and stops it again at the end).
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ALL=(evaluation-kill alerting-kill ingest-kill kafka-outage postgres-outage poison)
+ONLY="" SCALE=1
+while (($#)); do
+  case $1 in
+    --only) ONLY=$2; shift 2 ;;
+    --scale) SCALE=$2; shift 2 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+SELECTED=()
+for s in "${ALL[@]}"; do
+  [[ -z $ONLY || ",$ONLY," == *",$s,"* ]] && SELECTED+=("$s")
+done
+((${#SELECTED[@]})) || die "no scenario matches --only $ONLY (choose from ${ALL[*]})"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+WORK="$BENCH_WORK/faults-$STAMP"
+mkdir -p "$WORK"
+
+STARTED_STACK=0 PG_STOPPED=0 LOAD_PID=""
+cleanup() {
+  local rc=$?
+  [[ -z $LOAD_PID ]] || ! alive "$LOAD_PID" || kill "$LOAD_PID" 2>/dev/null || true
+  if ((PG_STOPPED)); then
+    warn "starting PostgreSQL again"
+    pg_start || warn "could not start PostgreSQL: start it by hand"
+  fi
+  if ((STARTED_STACK)); then
+    info "stopping the stack this run started"
+    "$CW_LOCAL_DIR/down.sh" >/dev/null || true
+  elif ! stack_alive; then
+    info "restarting what is down of the stack"
+    restart_stack || warn "could not restart the stack (see $BENCH_WORK/up.log)"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+scaled() { awk -v n="$1" -v f="$SCALE" 'BEGIN { printf "%d", n * f }'; }
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL control: the private server up.sh started, else the system cluster on that port.
+# ---------------------------------------------------------------------------------------------
+pg_private() { [[ -f $CW_PG_MARKER && "$(cut -d' ' -f3 "$CW_PG_MARKER")" == "$BENCH_DB_PORT" ]]; }
+pg_system_cluster() { pg_lsclusters -h 2>/dev/null | awk -v p="$BENCH_DB_PORT" '$3 == p { print $1, $2; exit }'; }
+
+pg_stop() {
+  local ver cluster pg_bin pg_data
+  if pg_private; then
+    read -r pg_bin pg_data _ <"$CW_PG_MARKER"
+    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 30 stop >/dev/null
+  else
+    read -r ver cluster <<<"$(pg_system_cluster)"
+    pg_ctlcluster --skip-systemctl-redirect "$ver" "$cluster" stop -m fast
+  fi
+}
+
+pg_start() {
+  local ver cluster pg_bin pg_data
+  if pg_private; then
+    read -r pg_bin pg_data _ <"$CW_PG_MARKER"
+    as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$CW_RUN/pg/postgres.log" -w -t 30 \
+      -o "-c listen_addresses=127.0.0.1 -p $BENCH_DB_PORT -k $CW_RUN/pg/sock" start >/dev/null
+  else
+    read -r ver cluster <<<"$(pg_system_cluster)"
+    pg_ctlcluster --skip-systemctl-redirect "$ver" "$cluster" start
+  fi
+  local deadline=$((SECONDS + 30))
+  until pg_isready -q -h "$BENCH_DB_HOST" -p "$BENCH_DB_PORT"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+  PG_STOPPED=0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Runs, faults and verdicts.
+# ---------------------------------------------------------------------------------------------
+# start_load NAME EVENTS RATE [load-generator options...]: posts in the background; sets DIR and LOAD_PID.
+start_load() {
+  local name=$1 events=$2 rate=$3
+  shift 3
+  DIR="$WORK/$name"
+  lg load --run-dir "$DIR" --run-id "f${STAMP#*T}-$name" --events "$events" --rate "$rate" --batch 100 \
+    --concurrency "${CONCURRENCY:-4}" --retry-for 180 --max-seconds 600 "$@" >"$DIR.load.out" 2>"$DIR.load.err" &
+  LOAD_PID=$!
+}
+
+# Waits for the load to end (it bounds itself with --max-seconds); sets LOAD to its summary line.
+finish_load() {
+  wait "$LOAD_PID" || { cat "$DIR.load.err" >&2; LOAD_PID=""; return 1; }
+  LOAD_PID=""
+  LOAD=$(grep '^LOAD' "$DIR.load.out")
+}
+
+verify_run() {
+  lg verify --run-dir "$DIR" --max-wait 420 --stall 120 "$@" >"$DIR.verify.out" 2>"$DIR.verify.err" ||
+    { cat "$DIR.verify.err" >&2; return 1; }
+  VERIFY=$(grep '^VERIFY' "$DIR.verify.out")
+}
+
+kill9() {
+  local name=$1 pid i
+  pid=$(live_pid "$name") || { warn "$name is not running"; return 1; }
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  warn "$name (pid $pid) still alive 10 s after SIGKILL"
+  return 1
+}
+
+PASSED=0 RAN=0
+RESULTS=()
+# verdict NAME OK(0/1) EXTRA: one line with the standard counts of $VERIFY plus scenario figures.
+verdict() {
+  local name=$1 ok=$2 extra=$3 v line
+  v=$(field "${VERIFY:-}" verdict)
+  [[ $v == PASS && $ok == 1 ]] && v=PASS || v=FAIL
+  RAN=$((RAN + 1))
+  [[ $v == PASS ]] && PASSED=$((PASSED + 1))
+  line=$(printf '%s %-16s expected=%s stored=%s lost=%s duplicated=%s failures_expected=%s failures_lost=%s %s' \
+    "$v" "$name" "$(field "${VERIFY:-}" expected)" "$(field "${VERIFY:-}" stored)" "$(field "${VERIFY:-}" lost)" \
+    "$(field "${VERIFY:-}" duplicated)" "$(field "${VERIFY:-}" failures_expected)" "$(field "${VERIFY:-}" failures_lost)" "$extra")
+  RESULTS+=("$line")
+  echo "$line"
+  [[ $v == PASS ]] || { echo "  load:   ${LOAD:-}"; echo "  verify: ${VERIFY:-}"; }
+}
+
+# Seconds from $1 (epoch ms) until the verifier saw the last required execution stored ("-" if never).
+caught_up_after() {
+  local complete
+  complete=$(field "${VERIFY:-}" complete_at_ms)
+  [[ -n $complete && $complete -gt 0 ]] || { echo -; return; }
+  awk -v a="$1" -v b="$complete" 'BEGIN { printf "%.1f", (b - a) / 1000 }'
+}
+
+common_extra() {
+  echo "drain_after_load_s=$(caught_up_after "$(field "${LOAD:-}" last_end_ms)")" \
+    "events_2xx=$(field "$VERIFY" events_2xx) unconfirmed=$(field "$VERIFY" events_unconfirmed)" \
+    "unexpected=$(field "$VERIFY" unexpected) wrong_result=$(field "$VERIFY" wrong_result)" \
+    "counter_drift=$(field "$VERIFY" counter_drift) api_failures=$(field "$VERIFY" api_failures)" \
+    "lost_on_topic=$(field "$VERIFY" lost_on_topic) eos_duplicates=$(field "$VERIFY" eos_duplicates)"
+}
+
+all_ready() {
+  local s
+  for s in "${CW_SERVICES[@]}"; do [[ $(ready_status "$s") == 200 ]] || return 1; done
+}
+
+# Before each scenario: the whole stack up and ready.
+prepare() {
+  VERIFY="" LOAD=""
+  stack_alive && all_ready && return 0
+  info "restarting what is down of the stack before $1"
+  restart_stack
+}
+
+# Kills SERVICE at each of the accepted-event marks (the run's progress), restarting it each time.
+kill_during_run() {
+  local service=$1
+  shift
+  KILLS=0
+  local mark
+  for mark in "$@"; do
+    await_accepted "$DIR" "$mark" 300 "$LOAD_PID" || { warn "the run ended before $mark events"; break; }
+    kill9 "$service" || break
+    info "  killed $service (-9) at $(ledger_accepted "$DIR") accepted events; restarting it"
+    restart_stack || { warn "restart of $service failed"; break; }
+    KILLS=$((KILLS + 1))
+  done
+}
+
+scenario_evaluation_kill() {
+  local n
+  n=$(scaled 100000)
+  start_load evaluation-kill "$n" 2000
+  kill_during_run evaluation "$((n / 5))" "$((n * 45 / 100))" "$((n * 7 / 10))"
+  finish_load && verify_run --topics --api
+  verdict evaluation-kill "$([[ $KILLS == 3 ]] && echo 1 || echo 0)" "kills=$KILLS $(common_extra)"
+}
+
+scenario_alerting_kill() {
+  local n
+  n=$(scaled 60000)
+  start_load alerting-kill "$n" 2000
+  kill_during_run alerting "$((n / 4))" "$((n * 2 / 3))"
+  finish_load && verify_run --topics --api
+  verdict alerting-kill "$([[ $KILLS == 2 ]] && echo 1 || echo 0)" "kills=$KILLS $(common_extra)"
+}
+
+scenario_ingest_kill() {
+  local n no_answer
+  n=$(scaled 40000)
+  CONCURRENCY=8 start_load ingest-kill "$n" 2000
+  kill_during_run ingest "$((n * 3 / 8))"
+  finish_load && verify_run --topics --api
+  no_answer=$(field "$LOAD" http_noanswer)
+  # the kill must have hit the clients (requests without an answer), or the scenario proved nothing
+  verdict ingest-kill "$([[ $KILLS == 1 && ${no_answer:-0} -gt 0 ]] && echo 1 || echo 0)" \
+    "kills=$KILLS requests_without_answer=${no_answer:-0} $(common_extra)"
+}
+
+scenario_kafka_outage() {
+  local n pid from to back i ok=1 s before=() after
+  n=$(scaled 60000)
+  for s in "${CW_SERVICES[@]}"; do before+=("$(live_pid "$s")"); done
+  start_load kafka-outage "$n" 1000
+  await_accepted "$DIR" "$((n / 4))" 300 "$LOAD_PID" || ok=0
+  pid=$(live_pid kafka)
+  info "  stopping the Kafka broker (pid $pid) for 30 s"
+  signal_proc TERM "$pid"
+  for ((i = 0; i < 300 && $(alive "$pid" && echo 1 || echo 0); i++)); do sleep 0.1; done
+  alive "$pid" && { warn "broker still alive 30 s after SIGTERM; killing it"; signal_proc KILL "$pid"; sleep 1; }
+  from=$(now_ms)
+  sleep 30
+  to=$(now_ms)
+  info "  starting the broker again"
+  restart_stack || ok=0
+  back=$(( ($(now_ms) - to) / 100 ))
+  finish_load && verify_run --topics --api --outage-from-ms "$from" --outage-to-ms "$to"
+  # no service may have died of it
+  after=()
+  for s in "${CW_SERVICES[@]}"; do after+=("$(live_pid "$s" || echo dead)"); done
+  [[ "${before[*]}" == "${after[*]}" ]] || { warn "a service died during the outage: ${before[*]} -> ${after[*]}"; ok=0; }
+  all_ready || ok=0
+  verdict kafka-outage "$ok" "2xx_during_outage=$(field "$VERIFY" 2xx_during_outage) 503_during_outage=$(field "$VERIFY" 503_during_outage) broker_restart_s=$((back / 10)).$((back % 10)) first_2xx_after_s=$(field "$VERIFY" first_2xx_after_s) backlog_cleared_after_s=$(field "$VERIFY" back_on_schedule_s) caught_up_after_s=$(caught_up_after "$to") accepted_eps=$(field "$LOAD" accepted_eps) $(common_extra)"
+}
+
+scenario_postgres_outage() {
+  local n alerting_pid not_ready=0 probes=0 status caught_up=-1 t0 ok=1 pg_back_ms down_until pg_down_ms
+  if ! pg_private && [[ -z $(pg_system_cluster) ]]; then
+    warn "no PostgreSQL cluster on port $BENCH_DB_PORT that this script can stop; skipping postgres-outage"
+    VERIFY=""
+    verdict postgres-outage 0 "skipped=cannot-control-postgresql"
+    return
+  fi
+  n=$(scaled 80000)
+  alerting_pid=$(live_pid alerting)
+  start_load postgres-outage "$n" 1000
+  await_accepted "$DIR" "$((n / 5))" 300 "$LOAD_PID" || ok=0
+  info "  stopping PostgreSQL for 60 s"
+  PG_STOPPED=1
+  pg_stop
+  pg_down_ms=$(now_ms)
+  # 60 s of wall time, whatever a readiness probe takes meanwhile
+  down_until=$((SECONDS + 60))
+  while ((SECONDS < down_until)); do
+    status=$(ready_status alerting)
+    probes=$((probes + 1))
+    [[ $status == 200 ]] || not_ready=$((not_ready + 1))
+    sleep 1
+  done
+  info "  starting PostgreSQL again"
+  pg_start || ok=0
+  pg_back_ms=$(now_ms)
+  info "  PostgreSQL was down for $(( (pg_back_ms - pg_down_ms) / 1000 )) s"
+  t0=$SECONDS
+  if await_ready alerting 300; then caught_up=$((SECONDS - t0)); else ok=0; fi
+  finish_load && verify_run --topics --api
+  [[ $(live_pid alerting) == "$alerting_pid" ]] || { warn "the alerting service died during the outage"; ok=0; }
+  ((not_ready > 0)) || { warn "alerting never reported not-ready while PostgreSQL was down"; ok=0; }
+  verdict postgres-outage "$ok" "not_ready_probes=$not_ready/$probes ready_again_after_s=$caught_up caught_up_after_s=$(caught_up_after "$pg_back_ms") $(common_extra)"
+}
+
+scenario_poison() {
+  local n evaluation_pid ok=1
+  n=$(scaled 50000)
+  evaluation_pid=$(live_pid evaluation)
+  start_load poison "$n" 2000 --poison-share 0.01
+  finish_load && verify_run --topics --api
+  [[ $(live_pid evaluation) == "$evaluation_pid" ]] || { warn "the evaluation service died"; ok=0; }
+  all_ready || { warn "a service is not ready after the poison run"; ok=0; }
+  verdict poison "$ok" "poison=$(field "$VERIFY" poison) dead_lettered=$(field "$VERIFY" dead_lettered) dead_letters_without_reason=$(field "$VERIFY" dead_letters_without_reason) healthy=$ok $(common_extra)"
+}
+
+# ---------------------------------------------------------------------------------------------
+ensure_jar
+if ! stack_alive; then
+  live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
+  info "starting the local stack (deploy/local/up.sh) ..."
+  "$CW_LOCAL_DIR/up.sh" >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
+fi
+load_stack_env
+live_pid demo-feed >/dev/null && warn "the demo feed is running; it does not disturb the checks (runs are told apart by source)"
+
+for s in "${SELECTED[@]}"; do
+  info "scenario $s ..."
+  t0=$SECONDS
+  if ! prepare "$s"; then
+    VERIFY=""
+    verdict "$s" 0 "stack-not-ready"
+    continue
+  fi
+  "scenario_${s//-/_}" || { warn "scenario $s aborted"; [[ ${RESULTS[-1]:-} == *" $s "* ]] || verdict "$s" 0 "aborted"; }
+  info "scenario $s took $((SECONDS - t0)) s"
+done
+
+{
+  echo "# Latest fault-injection results"
+  echo
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "- Commit: $(git -C "$CW_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "- Machine: $(hostname), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  echo "- Raw output: bench/.work/faults-$STAMP/"
+  echo
+  echo '```'
+  printf '%s\n' "${RESULTS[@]}"
+  echo "RESULT faults_passed=$PASSED/$RAN"
+  echo '```'
+} >"$BENCH_DIR/results/faults-latest.md"
+
+echo
+printf '%s\n' "${RESULTS[@]}"
+echo "RESULT faults_passed=$PASSED/$RAN"
