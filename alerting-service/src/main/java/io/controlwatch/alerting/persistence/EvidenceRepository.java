@@ -1,16 +1,14 @@
 package io.controlwatch.alerting.persistence;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.hibernate.reactive.mutiny.Mutiny;
 
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -26,15 +24,18 @@ public class EvidenceRepository {
     public record StoredCount(String controlId, String result, long count) {
     }
 
-    private static final int COLUMNS = 19;
-
     // Data-modifying CTEs: `inserted` holds only the executions that were not stored before; failures and
     // counts are derived from it, so a duplicate can never add a failure or count twice.
-    private static final String STORE_HEAD = """
-            with incoming (execution_id, control_id, control_version, control_title, criteria, severity, result,
-                           reason, subject, event_id, event_source, event_type, event_time, ingest_time,
-                           evaluated_at, pack, pack_version, evidence_event_ids, late) as (
-                values %s
+    // The rows arrive as one JSON parameter, so the statement text is the same for every batch size: one cached
+    // query plan instead of one per size (up to 500 plans of up to 9,500 parameters each exhausted the heap).
+    private static final String STORE = """
+            with incoming as (
+                -- bound as text: the reactive driver would send a String for a jsonb parameter as a JSON string
+                select * from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(
+                    execution_id uuid, control_id text, control_version text, control_title text, criteria text,
+                    severity text, result text, reason text, subject text, event_id text, event_source text,
+                    event_type text, event_time timestamptz, ingest_time timestamptz, evaluated_at timestamptz,
+                    pack text, pack_version text, evidence_event_ids text, late boolean)
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
@@ -94,28 +95,13 @@ public class EvidenceRepository {
         if (executions.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        StringBuilder values = new StringBuilder();
-        for (int row = 0; row < executions.size(); row++) {
-            int p = row * COLUMNS;
-            if (row > 0) {
-                values.append(",\n");
-            }
-            // nullif(?, ''): optional text is bound as '' so every parameter has a type the driver can send
-            values.append("(cast(?%d as uuid), ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, nullif(?%d, ''), nullif(?%d, ''), ?%d, ?%d, ?%d, "
-                    .formatted(p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8, p + 9, p + 10, p + 11, p + 12))
-                    .append("cast(?%d as timestamptz), cast(?%d as timestamptz), cast(?%d as timestamptz), nullif(?%d, ''), nullif(?%d, ''), "
-                            .formatted(p + 13, p + 14, p + 15, p + 16, p + 17))
-                    .append("?%d, cast(?%d as boolean))".formatted(p + 18, p + 19));
-        }
-        return Panache.getSession().chain(session -> {
-            Mutiny.SelectionQuery<Object[]> query = session.createNativeQuery(STORE_HEAD.formatted(values), Object[].class);
-            for (int row = 0; row < executions.size(); row++) {
-                bind(query, row * COLUMNS, executions.get(row));
-            }
-            return query.getResultList();
-        }).map(rows -> {
-            List<StoredCount> counts = new ArrayList<>(rows.size());
-            for (Object[] row : rows) {
+        String rows = rows(executions);
+        return Panache.getSession().chain(session -> session.createNativeQuery(STORE, Object[].class)
+                .setParameter(1, rows)
+                .getResultList()
+        ).map(result -> {
+            List<StoredCount> counts = new ArrayList<>(result.size());
+            for (Object[] row : result) {
                 counts.add(new StoredCount((String) row[0], (String) row[1], ((Number) row[2]).longValue()));
             }
             return counts;
@@ -137,26 +123,32 @@ public class EvidenceRepository {
                 .executeUpdate());
     }
 
-    private static void bind(Mutiny.SelectionQuery<Object[]> query, int offset, ControlExecution e) {
-        query.setParameter(offset + 1, UUID.fromString(e.executionId()));
-        query.setParameter(offset + 2, e.controlId());
-        query.setParameter(offset + 3, e.controlVersion());
-        query.setParameter(offset + 4, e.controlTitle());
-        query.setParameter(offset + 5, String.join(",", e.criteria()));
-        query.setParameter(offset + 6, e.severity().json());
-        query.setParameter(offset + 7, e.result().name());
-        query.setParameter(offset + 8, orEmpty(e.reason()));
-        query.setParameter(offset + 9, orEmpty(e.subject()));
-        query.setParameter(offset + 10, e.eventId());
-        query.setParameter(offset + 11, e.eventSource());
-        query.setParameter(offset + 12, e.eventType());
-        query.setParameter(offset + 13, utc(e.eventTime()));
-        query.setParameter(offset + 14, utc(e.ingestTime()));
-        query.setParameter(offset + 15, utc(e.evaluatedAt()));
-        query.setParameter(offset + 16, orEmpty(e.pack()));
-        query.setParameter(offset + 17, orEmpty(e.packVersion()));
-        query.setParameter(offset + 18, json(e.evidenceEventIds()));
-        query.setParameter(offset + 19, e.late());
+    /** The executions as the JSON array {@code jsonb_to_recordset} reads; absent optional text becomes SQL NULL. */
+    private static String rows(List<ControlExecution> executions) {
+        ArrayNode rows = ModelJson.mapper().createArrayNode();
+        for (ControlExecution e : executions) {
+            ObjectNode row = rows.addObject();
+            row.put("execution_id", UUID.fromString(e.executionId()).toString());
+            row.put("control_id", e.controlId());
+            row.put("control_version", e.controlVersion());
+            row.put("control_title", e.controlTitle());
+            row.put("criteria", String.join(",", e.criteria()));
+            row.put("severity", e.severity().json());
+            row.put("result", e.result().name());
+            row.put("reason", emptyToNull(e.reason()));
+            row.put("subject", emptyToNull(e.subject()));
+            row.put("event_id", e.eventId());
+            row.put("event_source", e.eventSource());
+            row.put("event_type", e.eventType());
+            row.put("event_time", e.eventTime().toString());
+            row.put("ingest_time", e.ingestTime().toString());
+            row.put("evaluated_at", e.evaluatedAt().toString());
+            row.put("pack", emptyToNull(e.pack()));
+            row.put("pack_version", emptyToNull(e.packVersion()));
+            row.put("evidence_event_ids", json(e.evidenceEventIds()));
+            row.put("late", e.late());
+        }
+        return rows.toString();
     }
 
     private static String json(List<String> values) {
@@ -167,11 +159,11 @@ public class EvidenceRepository {
         }
     }
 
-    private static OffsetDateTime utc(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
-    }
-
     private static String orEmpty(String value) {
         return value == null ? "" : value;
+    }
+
+    private static String emptyToNull(String value) {
+        return value == null || value.isEmpty() ? null : value;
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 @ApplicationScoped
 public class EvidenceRecorder {
 
-    /** Largest number of executions stored by one statement (PostgreSQL allows 65,535 bind parameters). */
+    /** Largest number of executions stored by one statement (a consumer batch holds at most 500 anyway). */
     static final int STATEMENT_BATCH = 500;
 
     private final EvidenceRepository repository;
