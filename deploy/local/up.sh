@@ -296,8 +296,10 @@ if ((!INFRA_ONLY)); then
     else
       port_open 127.0.0.1 "$port" && die "port $port for $s is taken by another process (set CW_${s^^}_PORT)"
       info "starting $s on port $port"
-      QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m "$(service_tag)" -jar "$(service_jar "$s")" \
-        >"$CW_LOGS/$s.log" 2>&1 </dev/null &
+      # Kafka Streams state lives beside the broker's data it was built from, not in the shared /tmp: after
+      # down.sh --purge, or with a second checkout, local state of another broker corrupts the evaluation's tasks.
+      QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m -Dkafka-streams.state.dir="$CW_RUN/kafka-streams" \
+        "$(service_tag)" -jar "$(service_jar "$s")" >"$CW_LOGS/$s.log" 2>&1 </dev/null &
       pid=$!
       echo "$pid" >"$CW_PIDS/$s.pid"
     fi
