@@ -2,8 +2,9 @@
 # Benchmarks ControlWatch on the local stack against raw Kafka on the same broker, in one run:
 #   1. raw Kafka: ProducerPerformance (records of the pipeline's event size, acks=all, 6 partitions) and
 #      EndToEndLatency (producer -> consumer, acks=all);
-#   2. pipeline throughput: events/s from the first HTTP POST until PostgreSQL holds every execution (rows
-#      counted, not the generator's word), with the CPU seconds every process used (from /proc);
+#   2. pipeline throughput: events/s from the first HTTP POST until PostgreSQL holds every execution (the MFA
+#      control's rows counted one by one, not the generator's word; the stateful controls' once no consumer has
+#      anything left), with the CPU seconds every process used (from /proc);
 #   3. pipeline latency: ingest -> failure recorded, at a fixed moderate rate (a share of the sustained rate);
 #   4. peak RSS per service.
 # Prints a table and, as its last line, the RESULT line; writes the same to bench/results/latest.md.
@@ -118,7 +119,7 @@ THROUGHPUT=$(grep '^THROUGHPUT' "$WORK/throughput.out")
 PIPELINE_EPS=$(field "$THROUGHPUT" pipeline_eps)
 ACCEPTED=$(field "$THROUGHPUT" accepted)
 LOST=$(field "$THROUGHPUT" lost)
-((PIPELINE_EPS > 0)) || die "the pipeline did not store every execution (lost=$LOST): $THROUGHPUT"
+((PIPELINE_EPS > 0)) || die "the pipeline did not store every execution (lost=$LOST, drained=$(field "$THROUGHPUT" drained)): $THROUGHPUT"
 cpu_delta "$WORK/cpu-before.txt" "$WORK/cpu-after.txt" >"$WORK/cpu.txt"
 cpu_of() { awk -v g="$1" '$1 == g { print $2 }' "$WORK/cpu.txt"; }
 CPU_TOTAL=$(awk '{ s += $2 } END { printf "%.1f", s }' "$WORK/cpu.txt")
@@ -159,6 +160,7 @@ table() {
 | Pipeline sustained (events/s, HTTP -> rows in PostgreSQL) | $PIPELINE_EPS |
 | Pipeline / raw Kafka throughput | $RATIO |
 | Ingest accept rate during that run (events/s) | $(field "$THROUGHPUT" accepted_eps) |
+| Seconds until every MFA execution was stored / until the stateful controls had drained too | $(field "$THROUGHPUT" mfa_complete_seconds) / $(field "$THROUGHPUT" pipeline_seconds) |
 | Latency run rate (events/s) | $RATE |
 | Ingest -> failure recorded p50 / p99 (ms) | $P50 / $P99 |
 | Pipeline p99 / raw Kafka p99 | $LATENCY_RATIO |

@@ -175,6 +175,19 @@ final class EvidenceStore implements AutoCloseable {
         }
     }
 
+    /** When the last execution of any control was stored, if after {@code sinceMs} (epoch ms; -1 if none). */
+    long lastRecordedAtMs(long sinceMs) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement(
+                "select (extract(epoch from max(recorded_at)) * 1000)::bigint from control_execution where recorded_at >= ?")) {
+            s.setObject(1, java.time.OffsetDateTime.ofInstant(java.time.Instant.ofEpochMilli(sinceMs), java.time.ZoneOffset.UTC));
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                long v = r.getLong(1);
+                return r.wasNull() ? -1 : v;
+            }
+        }
+    }
+
     /** Which of these failures are stored (primary-key lookups, cheap enough to poll every few ms). */
     Set<UUID> storedFailures(List<UUID> ids) throws SQLException {
         Set<UUID> found = new HashSet<>();
