@@ -62,8 +62,14 @@ final class ControlWatchStack {
         ServiceProcess ingest = ServiceProcess.start("ingest-service", env);
         ServiceProcess evaluation = ServiceProcess.start("evaluation-service", env);
         ServiceProcess alerting = ServiceProcess.start("alerting-service", env);
-        for (ServiceProcess service : List.of(ingest, evaluation, alerting)) {
-            service.awaitReady(Duration.ofSeconds(120));
+        try {
+            for (ServiceProcess service : List.of(ingest, evaluation, alerting)) {
+                service.awaitReady(Duration.ofSeconds(120));
+            }
+        } catch (RuntimeException e) {
+            // no stack object, no shutdown hook: stop what was started, or it outlives the test JVM
+            List.of(ingest, evaluation, alerting).forEach(ServiceProcess::stop);
+            throw e;
         }
         return new ControlWatchStack(ingest, evaluation, alerting, kafka, db);
     }
