@@ -23,6 +23,12 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
 
     /** At most this many past events are kept per key and list; older ones are forgotten first. */
     static final int MAX_REMEMBERED = 50;
+    /**
+     * not-followed-after keeps a key's thens while a late first may still come (the grace): every login of every
+     * user, for a control like "no login after termination". Only the latest few are kept: the state of a busy key
+     * is rewritten on each of its events, and a late first still fails the most recent thens, which matter most.
+     */
+    static final int MAX_PENDING_THENS = 8;
     /** A failed first stays open for a late follow-up this many intervals; then it is forgotten. */
     static final long FAILED_RETENTION = 10;
 
@@ -222,7 +228,7 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
             decideNotFollowedAfter(d, first, t);
         } else {
             // a first may still arrive out of order within the grace
-            remember(state.thens, Ref.of(t, tt + grace));
+            remember(state.thens, Ref.of(t, tt + grace), MAX_PENDING_THENS);
         }
     }
 
@@ -236,8 +242,12 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
     }
 
     private static void remember(List<Ref> refs, Ref ref) {
+        remember(refs, ref, MAX_REMEMBERED);
+    }
+
+    private static void remember(List<Ref> refs, Ref ref, int max) {
         refs.add(ref);
-        if (refs.size() > MAX_REMEMBERED) {
+        if (refs.size() > max) {
             refs.sort(Comparator.comparingLong(r -> r.time));
             refs.remove(0);
         }

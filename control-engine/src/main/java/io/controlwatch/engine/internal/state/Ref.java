@@ -1,17 +1,29 @@
 package io.controlwatch.engine.internal.state;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.controlwatch.engine.EventRef;
 
 import java.time.Instant;
 
-/** An event remembered by a correlation, with the time its decision is due. */
+/**
+ * An event remembered by a correlation, with the time its decision is due. Short JSON names: a busy key's state
+ * holds many of these and is rewritten on each of its events.
+ */
 public class Ref {
+    @JsonProperty("i")
     public String id;
+    @JsonProperty("s")
     public String source;
+    @JsonProperty("y")
     public String type;
+    @JsonProperty("t")
     public long time;
+    @JsonProperty("g")
     public long ingestTime;
     /** Epoch millis when an undecided entry must be decided, if any. */
+    @JsonProperty("d")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public Long decideAt;
 
     public static Ref of(EventRef e, Long decideAt) {
