@@ -119,18 +119,14 @@ public final class TopologyThroughput {
     static long awaitDrained(String servers, String group, Duration timeout) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
             Map<TopicPartition, Long> end = ends(admin, Topics.EVENTS);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get();
-                boolean drained = end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                        && committed.get(e.getKey()).offset() >= e.getValue());
-                if (drained) {
-                    return System.nanoTime();
-                }
-                Thread.sleep(100); // polling the group's committed offsets: nothing to await on in-process
-            }
-            throw new IllegalStateException("not drained within " + timeout);
+            org.awaitility.Awaitility.await("group " + group + " drained").atMost(timeout)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                                .partitionsToOffsetAndMetadata().get();
+                        return end.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                                && committed.get(e.getKey()).offset() >= e.getValue());
+                    });
+            return System.nanoTime();
         }
     }
 
