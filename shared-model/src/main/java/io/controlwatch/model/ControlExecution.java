@@ -19,6 +19,9 @@ import java.util.List;
  *                       result was decided by time alone (an expected event that never came)
  * @param late           true when an event arrived after its window or deadline had already been decided
  *                       (beyond the control's grace); such an event is recorded, never dropped silently
+ * @param submitter      who submitted the deciding event (CloudEvents extension {@code cwsubmitter}), when known
+ * @param backfilled     true when the deciding event was part of a backfill of its source's history
+ * @param message        the control's message rendered for this result, for people (null when the control has none)
  */
 public record ControlExecution(
         String executionId,
@@ -39,7 +42,10 @@ public record ControlExecution(
         String pack,
         String packVersion,
         List<String> evidenceEventIds,
-        boolean late) {
+        boolean late,
+        String submitter,
+        boolean backfilled,
+        String message) {
 
     /** For records written before evidence ids existed. */
     public ControlExecution {

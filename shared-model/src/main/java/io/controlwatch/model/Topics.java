@@ -27,6 +27,11 @@ public final class Topics {
     public static final String PACKS = "cw.packs.v1";
     /** Records of {@link #CONTROLS} that the alerting service could not parse, with the reason in headers. */
     public static final String CONTROLS_DEAD_LETTER = "cw.controls.dlq.v1";
+    /**
+     * Raw vendor payloads exactly as received by a source adapter, keyed by their reference; each normalized event
+     * names its payload in the {@code cwraw} extension attribute, so a failure traces back to what the vendor sent.
+     */
+    public static final String RAW = "cw.raw.v1";
 
     /** How a topic is provisioned. */
     public record TopicSpec(String name, String cleanupPolicy) {
@@ -39,7 +44,8 @@ public final class Topics {
             new TopicSpec(EXECUTIONS_DEAD_LETTER, "delete"),
             new TopicSpec(CONTROLS, "compact"),
             new TopicSpec(CONTROLS_DEAD_LETTER, "delete"),
-            new TopicSpec(PACKS, "compact"));
+            new TopicSpec(PACKS, "compact"),
+            new TopicSpec(RAW, "delete"));
 
     private Topics() {
     }

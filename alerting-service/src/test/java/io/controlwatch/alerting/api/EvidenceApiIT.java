@@ -70,7 +70,7 @@ class EvidenceApiIT {
                 "Title of " + control, List.of("CC6.1", "CC6.2"), Severity.HIGH, result,
                 result == ExecutionResult.FAIL ? "violated: mfa" : null, subject, eventId, "https://idp.example.com",
                 "auth.login", eventTime, eventTime.plusSeconds(1), eventTime.plusSeconds(2), "soc2-core", "sha256:pack",
-                List.of(eventId), false);
+                List.of(eventId), false, "test-ingest", false, null);
     }
 
     static void publish(String topic, String key, Object value) throws Exception {

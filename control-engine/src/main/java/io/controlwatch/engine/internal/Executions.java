@@ -41,8 +41,10 @@ public final class Executions {
         String eventSource = decidingEvent != null ? decidingEvent.source() : TIMER_SOURCE;
         String eventType = decidingEvent != null ? decidingEvent.type() : TIMER_TYPE;
         Instant ingestTime = decidingEvent != null ? decidingEvent.ingestTime() : evaluatedAt;
+        String submitter = decidingEvent != null ? decidingEvent.submitter() : null;
+        boolean backfilled = decidingEvent != null && decidingEvent.backfilled();
         return new ControlExecution(executionId, control.id(), control.version(), control.title(), control.criteria(),
                 control.severity(), result, reason, subject, eventId, eventSource, eventType, at, ingestTime,
-                evaluatedAt, pack.name(), pack.version(), evidence, late);
+                evaluatedAt, pack.name(), pack.version(), evidence, late, submitter, backfilled, null);
     }
 }

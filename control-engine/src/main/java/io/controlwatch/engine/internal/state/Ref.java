@@ -21,6 +21,12 @@ public class Ref {
     public long time;
     @JsonProperty("g")
     public long ingestTime;
+    @JsonProperty("u")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String submitter;
+    @JsonProperty("b")
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+    public boolean backfilled;
     /** Epoch millis when an undecided entry must be decided, if any. */
     @JsonProperty("d")
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,11 +39,14 @@ public class Ref {
         ref.type = e.type();
         ref.time = e.time().toEpochMilli();
         ref.ingestTime = e.ingestTime().toEpochMilli();
+        ref.submitter = e.submitter();
+        ref.backfilled = e.backfilled();
         ref.decideAt = decideAt;
         return ref;
     }
 
     public EventRef toEventRef() {
-        return new EventRef(id, source, type, Instant.ofEpochMilli(time), Instant.ofEpochMilli(ingestTime));
+        return new EventRef(id, source, type, Instant.ofEpochMilli(time), Instant.ofEpochMilli(ingestTime), submitter,
+                backfilled);
     }
 }
