@@ -10,7 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
+import io.controlwatch.alerting.logging.AlertingLogging;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -21,8 +21,6 @@ import java.util.List;
  */
 @ApplicationScoped
 public class DeadLetterPublisher {
-
-    private static final Logger LOG = Logger.getLogger(DeadLetterPublisher.class);
 
     /** A record to dead-letter and why. */
     public record Rejected(ConsumerRecord<String, String> record, String reasonCode, String reason) {
@@ -52,8 +50,8 @@ public class DeadLetterPublisher {
         headers.add(DeadLetterHeaders.TOPIC, bytes(record.topic()));
         headers.add(DeadLetterHeaders.PARTITION, bytes(String.valueOf(record.partition())));
         headers.add(DeadLetterHeaders.OFFSET, bytes(String.valueOf(record.offset())));
-        LOG.warnf("CW-DLQ-RECORD %s-%d@%d sent to %s: %s", record.topic(), record.partition(), record.offset(), topic,
-                rejected.reason());
+        AlertingLogging.LOG.deadLettered(record.topic(), record.partition(), record.offset(), topic,
+                rejected.reasonCode(), rejected.reason());
         registry.counter("cw.records.dead.lettered", "topic", record.topic(), "reason", rejected.reasonCode()).increment();
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(topic).withKey(record.key()).withHeaders(headers).build();

@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
+import io.controlwatch.alerting.logging.AlertingLogging;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +26,6 @@ import java.util.List;
 @ApplicationScoped
 public class ExecutionConsumer {
 
-    private static final Logger LOG = Logger.getLogger(ExecutionConsumer.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration MAX_RETRY = Duration.ofSeconds(15);
 
@@ -75,7 +74,7 @@ public class ExecutionConsumer {
 
     private static Uni<Void> retryUntilDone(String what, java.util.function.Supplier<Uni<Void>> action) {
         return Uni.createFrom().<Void>deferred(action::get)
-                .onFailure().invoke(e -> LOG.warnf("CW-STORE-RETRY cannot %s yet, retrying: %s", what, e.toString()))
+                .onFailure().invoke(e -> AlertingLogging.LOG.storeRetry(what, e.toString()))
                 .onFailure().retry().withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely();
     }
 }

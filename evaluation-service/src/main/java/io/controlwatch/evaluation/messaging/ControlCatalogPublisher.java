@@ -12,7 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +26,6 @@ import java.util.List;
 public class ControlCatalogPublisher {
 
     public static final String CHANNEL = "controls-out";
-    private static final Logger LOG = Logger.getLogger(ControlCatalogPublisher.class);
 
     private final MutinyEmitter<ControlDefinition> emitter;
     private final ActivePack activePack;
@@ -54,7 +53,7 @@ public class ControlCatalogPublisher {
         Uni.join().all(sends).andFailFast()
                 .onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).indefinitely()
                 .subscribe().with(
-                        ok -> LOG.infof("CW-CATALOG-PUBLISHED %d controls of pack %s %s", sends.size(), pack.name(), pack.version()),
-                        failure -> LOG.errorf("CW-CATALOG-FAILED %s", failure.toString()));
+                        ok -> EvaluationLogging.LOG.catalogPublished(sends.size(), pack.name(), pack.version()),
+                        failure -> EvaluationLogging.LOG.catalogFailed(failure.toString()));
     }
 }

@@ -7,7 +7,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,7 +19,6 @@ import java.time.Clock;
  */
 public class ControlEngineProducer {
 
-    private static final Logger LOG = Logger.getLogger(ControlEngineProducer.class);
     private static final String CLASSPATH = "classpath:";
 
     @Produces
@@ -31,8 +30,7 @@ public class ControlEngineProducer {
         ControlPack pack = location.startsWith(CLASSPATH)
                 ? ControlPackLoader.loadResource(location.substring(CLASSPATH.length()))
                 : ControlPackLoader.load(Path.of(location));
-        LOG.infof("CW-PACK-LOADED control pack %s version %s with %d controls from %s",
-                pack.name(), pack.version(), pack.controls().size(), pack.source());
+        EvaluationLogging.LOG.packLoaded(pack.name(), pack.version(), pack.controls().size(), pack.source());
         return PackRegistry.start(bootstrapServers, pack, location, clock, instance);
     }
 

@@ -1,6 +1,7 @@
 package io.controlwatch.evaluation.stream;
 
 import io.controlwatch.evaluation.config.EvaluationConfig;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,9 +16,7 @@ public class TopologyProducer {
 
     @Produces
     Topology evaluationTopology(ActivePack pack, Clock clock, MeterRegistry registry, EvaluationConfig config) {
-        org.jboss.logging.Logger.getLogger(TopologyProducer.class).infof(
-                "CW-TOPOLOGY %d partitions of rule state; wall-clock time decides deadlines after %s without events",
-                config.rulePartitions(), config.idleAfter());
+        EvaluationLogging.LOG.topology(config.rulePartitions(), config.idleAfter());
         return EvaluationTopology.build(pack, clock, registry,
                 new EvaluationTopology.Settings(config.rulePartitions(), config.idleAfter()));
     }

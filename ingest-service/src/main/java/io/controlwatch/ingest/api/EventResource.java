@@ -20,7 +20,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
+import io.controlwatch.ingest.logging.IngestLogging;
 
 import java.util.List;
 import java.util.Map;
@@ -30,8 +30,6 @@ import java.util.Map;
  */
 @Path("/api/v1/events")
 public class EventResource {
-
-    private static final Logger LOG = Logger.getLogger(EventResource.class);
 
     /** What a client gets back: the ids of the events now durably in Kafka. */
     public record Accepted(int accepted, List<String> ids) {
@@ -77,7 +75,7 @@ public class EventResource {
                 .onFailure().transform(failure -> {
                     // Some events of the request may be in Kafka already: a retry is safe, because execution ids
                     // are derived from (control, source, id) and stored once.
-                    LOG.warnf("CW-INGEST-503 Kafka did not acknowledge %d events: %s", events.size(), failure.toString());
+                    IngestLogging.LOG.kafkaUnavailable(events.size(), failure.toString());
                     Problem problem = Problem.of(Response.Status.SERVICE_UNAVAILABLE, "event-store-unavailable",
                             "Event store unavailable",
                             "Kafka did not acknowledge the events in time; nothing is confirmed. Retry later.");

@@ -6,7 +6,7 @@ import io.quarkus.security.UnauthorizedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-import org.jboss.logging.Logger;
+import io.controlwatch.common.logging.CommonLogging;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.UUID;
@@ -17,8 +17,6 @@ import java.util.UUID;
  * that 401/403 come through here as well.
  */
 public class ProblemMappers {
-
-    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
@@ -66,7 +64,7 @@ public class ProblemMappers {
     public Response unexpected(Throwable e) {
         // The id ties the answer to the log line without leaking internals to the caller.
         String incident = UUID.randomUUID().toString();
-        LOG.errorf(e, "CW-HTTP-500 unexpected error, incident %s", incident);
+        CommonLogging.LOG.unexpectedError(incident, e);
         return Problem.of(Response.Status.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
                 "Unexpected error; quote incident " + incident + " to the operators.").toResponseBuilder().build();
     }

@@ -4,8 +4,10 @@ package io.controlwatch.common.api;
 public final class Roles {
     /** Machines that send events. */
     public static final String INGEST = "ingest";
-    /** Security team members: read failures and controls. */
+    /** Security team members: read failures and controls, act on findings, request exemptions. */
     public static final String ANALYST = "analyst";
+    /** On-call engineers: read failures and findings, act on findings. */
+    public static final String ONCALL = "oncall";
     /** External or internal auditors: read-only access to evidence. */
     public static final String AUDITOR = "auditor";
     /** Operators of ControlWatch itself. */

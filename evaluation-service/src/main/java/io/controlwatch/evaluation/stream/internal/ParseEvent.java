@@ -1,6 +1,7 @@
 package io.controlwatch.evaluation.stream.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.model.CloudEvent;
 import io.controlwatch.model.CloudEventValidator;
 import io.controlwatch.model.DeadLetterHeaders;
@@ -11,7 +12,6 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,8 +22,6 @@ import java.util.stream.Collectors;
  * or corrupted) is marked for the dead-letter topic with its reason in headers; it never stops the stream.
  */
 public class ParseEvent implements FixedKeyProcessor<String, byte[], ParsedEvent> {
-
-    private static final Logger LOG = Logger.getLogger(ParseEvent.class);
 
     private final MeterRegistry registry;
     private FixedKeyProcessorContext<String, ParsedEvent> context;
@@ -68,8 +66,8 @@ public class ParseEvent implements FixedKeyProcessor<String, byte[], ParsedEvent
         headers.add(DeadLetterHeaders.REASON_CODE, bytes(code));
         context.recordMetadata().ifPresent(meta -> addOrigin(headers, meta));
         registry.counter("cw.events.dead.lettered", "reason", code).increment();
-        LOG.warnf("CW-DLQ-EVENT record %s sent to %s: %s", context.recordMetadata().map(m -> m.topic() + "-"
-                + m.partition() + "@" + m.offset()).orElse("?"), io.controlwatch.model.Topics.EVENTS_DEAD_LETTER, reason);
+        EvaluationLogging.LOG.eventDeadLettered(context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@"
+                + m.offset()).orElse("?"), io.controlwatch.model.Topics.EVENTS_DEAD_LETTER, code, reason);
         context.forward(record.withValue(new ParsedEvent(null, raw)));
     }
 

@@ -2,6 +2,7 @@ package io.controlwatch.evaluation.stream.internal;
 
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.StatefulRuntime;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.evaluation.stream.EvaluationTopology;
 import io.controlwatch.model.ControlExecution;
@@ -10,7 +11,6 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +25,6 @@ import java.util.function.Supplier;
  */
 public class StatefulRules implements Processor<String, RoutedEvent, String, String> {
 
-    private static final Logger LOG = Logger.getLogger(StatefulRules.class);
     private static final Duration TICK = Duration.ofSeconds(1);
 
     private final Supplier<ActivePack.Loaded> pack;
@@ -63,8 +62,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
         } catch (RuntimeException e) {
             // a defect must not stop every control of the partition; the event is named in the log
             store.forgetCachedStates();
-            LOG.errorf(e, "CW-RULE-ERROR control %s could not process event %s", record.value().controlId(),
-                    record.value().event().id());
+            EvaluationLogging.LOG.ruleError(record.value().controlId(), record.value().event().id(), e);
         }
     }
 
@@ -76,7 +74,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
             emit(pack.get().runtime().onTime(Instant.ofEpochMilli(wallMillis), store, clock.instant()), wallMillis);
         } catch (RuntimeException e) {
             store.forgetCachedStates();
-            LOG.errorf(e, "CW-RULE-ERROR deadlines could not be processed");
+            EvaluationLogging.LOG.deadlineError(e);
         }
     }
 

@@ -1,0 +1,22 @@
+package io.controlwatch.alerting.logging;
+
+import org.jboss.logging.BasicLogger;
+import org.jboss.logging.Logger;
+import org.jboss.logging.annotations.LogMessage;
+import org.jboss.logging.annotations.Message;
+import org.jboss.logging.annotations.MessageLogger;
+
+/** Operator-facing messages of the alerting service: ids CW003000-CW003999, stable, listed in docs/operations.md. */
+@MessageLogger(projectCode = "CW", length = 6)
+public interface AlertingLogging extends BasicLogger {
+
+    AlertingLogging LOG = Logger.getMessageLogger(AlertingLogging.class, "io.controlwatch.alerting");
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3000, value = "Record %s-%d@%d sent to %s (%s): %s")
+    void deadLettered(String topic, int partition, long offset, String deadLetterTopic, String reasonCode, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3001, value = "Cannot %s yet, retrying: %s")
+    void storeRetry(String what, String failure);
+}
