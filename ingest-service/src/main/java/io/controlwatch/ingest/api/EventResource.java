@@ -7,6 +7,7 @@ import io.controlwatch.ingest.config.IngestConfig;
 import io.controlwatch.ingest.messaging.EventPublisher;
 import io.controlwatch.ingest.service.AcceptedEvent;
 import io.controlwatch.ingest.service.EventIntake;
+import io.controlwatch.ingest.service.Submitter;
 import io.controlwatch.model.CloudEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +21,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
 import io.controlwatch.ingest.logging.IngestLogging;
 
 import java.util.List;
@@ -39,13 +41,16 @@ public class EventResource {
     private final EventPublisher publisher;
     private final IngestConfig config;
     private final MeterRegistry registry;
+    private final JsonWebToken token;
     private final Counter accepted;
 
-    public EventResource(EventIntake intake, EventPublisher publisher, IngestConfig config, MeterRegistry registry) {
+    public EventResource(EventIntake intake, EventPublisher publisher, IngestConfig config, MeterRegistry registry,
+                         JsonWebToken token) {
         this.intake = intake;
         this.publisher = publisher;
         this.config = config;
         this.registry = registry;
+        this.token = token;
         this.accepted = Counter.builder("cw.events.accepted").description("Events acknowledged by Kafka and answered 202")
                 .register(registry);
     }
@@ -60,7 +65,8 @@ public class EventResource {
             if (body != null && body.length > config.maxBodyBytes()) {
                 throw tooLarge();
             }
-            events = isBatch(contentType) ? intake.batch(body) : intake.single(body);
+            Submitter submitter = Submitters.of(token);
+            events = isBatch(contentType) ? intake.batch(body, submitter) : intake.single(body, submitter);
         } catch (ProblemException e) {
             rejected(e.problem(), 1);
             throw e;

@@ -24,4 +24,53 @@ public interface IngestConfig {
     /** Retry-After sent with a 503 when Kafka cannot take events. */
     @WithDefault("5")
     int retryAfterSeconds();
+
+    /** Bounds of one event's attributes (docs/security.md). */
+    Bounds bounds();
+
+    /** Bounds of the JSON itself, enforced while parsing. */
+    Json json();
+
+    /** Most field errors listed in one problem; the detail says how many there were in all. */
+    @WithDefault("100")
+    int maxProblemErrors();
+
+    interface Bounds {
+        @WithDefault("256")
+        int maxIdLength();
+
+        @WithDefault("1024")
+        int maxSourceLength();
+
+        @WithDefault("256")
+        int maxTypeLength();
+
+        @WithDefault("256")
+        int maxSubjectLength();
+
+        /** datacontenttype, dataschema and extension attribute values. */
+        @WithDefault("1024")
+        int maxAttributeLength();
+
+        @WithDefault("32")
+        int maxExtensions();
+
+        /** How far ahead of this service's clock an event's time may be (source clocks drift a little). */
+        @WithDefault("5m")
+        Duration maxFutureSkew();
+    }
+
+    interface Json {
+        /** Deepest nesting of objects and arrays. */
+        @WithDefault("64")
+        int maxNestingDepth();
+
+        /** Longest number literal, in characters. */
+        @WithDefault("100")
+        int maxNumberLength();
+
+        /** Longest object key, in characters. */
+        @WithDefault("1024")
+        int maxNameLength();
+    }
 }

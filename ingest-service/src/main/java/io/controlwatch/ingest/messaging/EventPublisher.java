@@ -21,6 +21,9 @@ import java.util.List;
 @ApplicationScoped
 public class EventPublisher {
 
+    /** Kafka header naming who submitted the event (also in the event as {@code cwsubmitter}). */
+    public static final String SUBMITTER_HEADER = "cw-submitter";
+
     private final MutinyEmitter<String> emitter;
 
     public EventPublisher(
@@ -39,6 +42,7 @@ public class EventPublisher {
         RecordHeaders headers = new RecordHeaders();
         // CloudEvents Kafka protocol binding, structured content mode
         headers.add("content-type", CloudEvent.MEDIA_TYPE.getBytes(StandardCharsets.UTF_8));
+        headers.add(SUBMITTER_HEADER, event.submitter().getBytes(StandardCharsets.UTF_8));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withKey(event.partitionKey())
                 .withHeaders(headers)

@@ -1,8 +1,16 @@
 package io.controlwatch.ingest.service;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.ingest.config.IngestConfig;
@@ -12,40 +20,67 @@ import io.controlwatch.model.ModelJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
 
+import java.io.CharConversionException;
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns a request body into events ready for Kafka, or refuses it whole. Nothing is published unless every event
  * of the request is valid, so a client never has to find out which half of its batch got in.
+ * <p>
+ * The JSON is read with bounds (nesting, number and key lengths, duplicate keys, nothing after the value), so a
+ * hostile body costs little and is refused with a short, fixed description: parser internals never reach the
+ * client.
  */
 @ApplicationScoped
 public class EventIntake {
 
-    private static final ObjectMapper JSON = ModelJson.mapper();
-
     private final IngestConfig config;
     private final EventDataSchemas schemas;
+    private final CloudEventValidator.Bounds bounds;
+    private final ObjectMapper json;
+    private final Clock clock;
 
-    public EventIntake(IngestConfig config, EventDataSchemas schemas) {
+    public EventIntake(IngestConfig config, EventDataSchemas schemas, Clock clock) {
         this.config = config;
         this.schemas = schemas;
+        this.clock = clock;
+        IngestConfig.Bounds b = config.bounds();
+        this.bounds = new CloudEventValidator.Bounds(b.maxIdLength(), b.maxSourceLength(), b.maxTypeLength(),
+                b.maxSubjectLength(), b.maxAttributeLength(), b.maxExtensions(), Instant.EPOCH, b.maxFutureSkew());
+        this.json = strictMapper(config.json(), config.maxBodyBytes());
+    }
+
+    /** The JSON mapping of the shared model, reading with ingest's bounds. */
+    static ObjectMapper strictMapper(IngestConfig.Json limits, int maxBodyBytes) {
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(limits.maxNestingDepth())
+                        .maxNumberLength(limits.maxNumberLength())
+                        .maxNameLength(limits.maxNameLength())
+                        .maxStringLength(maxBodyBytes)
+                        .maxDocumentLength(maxBodyBytes)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        return ModelJson.configure(JsonMapper.builder(factory))
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .build();
     }
 
     /** One event in structured mode ({@code application/cloudevents+json}). */
-    public List<AcceptedEvent> single(byte[] body) {
+    public List<AcceptedEvent> single(byte[] body, Submitter submitter) {
         JsonNode event = parse(body);
-        List<Problem.FieldError> errors = new ArrayList<>();
-        violations(event).forEach(v -> errors.add(new Problem.FieldError(null, v.field(), v.message())));
-        if (!errors.isEmpty()) {
-            throw invalid("The event is not a valid CloudEvents 1.0 event.", errors);
-        }
-        return List.of(accepted(event));
+        check(List.of(event), false, submitter);
+        return List.of(accepted(event, submitter));
     }
 
     /** A JSON array of events ({@code application/cloudevents-batch+json}). */
-    public List<AcceptedEvent> batch(byte[] body) {
+    public List<AcceptedEvent> batch(byte[] body, Submitter submitter) {
         JsonNode batch = parse(body);
         if (!batch.isArray()) {
             throw ProblemException.badRequest("invalid-batch", "Invalid batch",
@@ -58,22 +93,48 @@ public class EventIntake {
             throw ProblemException.badRequest("batch-too-large", "Batch too large",
                     "A batch holds at most " + config.maxBatchSize() + " events; this one has " + batch.size() + ".");
         }
-        List<Problem.FieldError> errors = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            int index = i;
-            violations(batch.get(i)).forEach(v -> errors.add(new Problem.FieldError(index, v.field(), v.message())));
-        }
-        if (!errors.isEmpty()) {
-            throw invalid("The batch holds invalid events; none of it was accepted.", errors);
-        }
-        List<AcceptedEvent> events = new ArrayList<>(batch.size());
-        batch.forEach(event -> events.add(accepted(event)));
-        return events;
+        List<JsonNode> events = new ArrayList<>(batch.size());
+        batch.forEach(events::add);
+        check(events, true, submitter);
+        List<AcceptedEvent> accepted = new ArrayList<>(events.size());
+        events.forEach(event -> accepted.add(accepted(event, submitter)));
+        return accepted;
     }
 
-    /** CloudEvents rules first; then, for a known type, its data schema. */
-    private List<CloudEventValidator.Violation> violations(JsonNode event) {
-        List<CloudEventValidator.Violation> violations = CloudEventValidator.validate(event);
+    /**
+     * Invalid events are a 400 naming every problem; then events this client may not send (ControlWatch's own types,
+     * sources and extension attributes, or sources outside its token's {@code sources} claim) are a 403.
+     */
+    private void check(List<JsonNode> events, boolean batch, Submitter submitter) {
+        Instant now = clock.instant();
+        Errors invalid = new Errors(config.maxProblemErrors());
+        Errors forbidden = new Errors(config.maxProblemErrors());
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode event = events.get(i);
+            Integer index = batch ? i : null;
+            violations(event, now).forEach(v -> invalid.add(new Problem.FieldError(index, v.field(), v.message())));
+            CloudEventValidator.reserved(event).forEach(v -> forbidden.add(new Problem.FieldError(index, v.field(), v.message())));
+            JsonNode source = event.path("source");
+            if (source.isTextual() && !submitter.mayUse(source.asText())) {
+                forbidden.add(new Problem.FieldError(index, "source",
+                        "is outside the sources this token may submit for (its 'sources' claim)"));
+            }
+        }
+        if (invalid.count > 0) {
+            String detail = batch ? "The batch holds invalid events; none of it was accepted." : "The event is not valid.";
+            throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "invalid-event", "Invalid event",
+                    detail + invalid.summary()).withErrors(invalid.listed));
+        }
+        if (forbidden.count > 0) {
+            throw new ProblemException(Problem.of(Response.Status.FORBIDDEN, "forbidden-event", "Event not allowed",
+                    "The request holds events this client may not submit; none of it was accepted." + forbidden.summary())
+                    .withErrors(forbidden.listed));
+        }
+    }
+
+    /** CloudEvents rules and bounds first; then, for a known type, its data schema. */
+    private List<CloudEventValidator.Violation> violations(JsonNode event, Instant now) {
+        List<CloudEventValidator.Violation> violations = CloudEventValidator.validate(event, bounds, now);
         if (violations.isEmpty()) {
             return schemas.validate(event.get("type").asText(), event.get("data"));
         }
@@ -85,31 +146,81 @@ public class EventIntake {
             throw ProblemException.badRequest("malformed-json", "Malformed JSON", "The request body is empty.");
         }
         try {
-            JsonNode node = JSON.readTree(body);
+            JsonNode node = json.readTree(body);
             if (node == null || node.isMissingNode()) {
                 throw ProblemException.badRequest("malformed-json", "Malformed JSON", "The request body is empty.");
             }
             return node;
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             throw ProblemException.badRequest("malformed-json", "Malformed JSON",
-                    "The request body is not valid JSON" + where + ": " + e.getOriginalMessage());
+                    "The request body is not valid JSON: " + describe(e) + where(e.getLocation()) + ".");
+        } catch (CharConversionException e) {
+            throw ProblemException.badRequest("malformed-json", "Malformed JSON", "The request body is not valid UTF-8.");
         } catch (IOException e) {
             throw ProblemException.badRequest("malformed-json", "Malformed JSON", "The request body cannot be read.");
         }
     }
 
-    private static AcceptedEvent accepted(JsonNode event) {
+    /**
+     * What is wrong, in a fixed vocabulary: the parser's own message names its internals (token classes, buffer
+     * sizes, configuration methods) and echoes arbitrary input.
+     */
+    static String describe(JsonProcessingException e) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().toLowerCase(Locale.ROOT);
+        if (e instanceof StreamConstraintsException) {
+            if (message.contains("nesting depth")) return "it is nested too deeply";
+            if (message.contains("number")) return "a number is too long";
+            if (message.contains("name")) return "a key is too long";
+            return "it exceeds a size limit";
+        }
+        if (message.startsWith("duplicate field")) return "an object has a duplicate key";
+        if (message.contains("utf-8") || message.contains("utf8") || message.contains("invalid character")) {
+            return "it is not valid UTF-8";
+        }
+        if (message.contains("end-of-input") || message.contains("unexpected end")) return "it ends unexpectedly";
+        if (message.contains("trailing token")) return "there is content after the JSON value";
+        if (message.contains("control character")) return "a string holds an unescaped control character";
+        if (message.contains("numeric value") || message.contains("number")) return "a number is malformed";
+        return "unexpected content";
+    }
+
+    private static String where(JsonLocation location) {
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+
+    /** The event as stored: the client's JSON with {@code cwsubmitter} added. */
+    private static AcceptedEvent accepted(JsonNode event, Submitter submitter) {
+        ObjectNode stored = (ObjectNode) event;
+        stored.put(CloudEvent.SUBMITTER, submitter.name());
         String subject = event.path("subject").isTextual() ? event.get("subject").asText() : null;
         String source = event.get("source").asText();
         String key = subject != null && !subject.isBlank() ? subject : source;
-        return new AcceptedEvent(event.get("id").asText(), key, event.toString());
+        return new AcceptedEvent(event.get("id").asText(), key, stored.toString(), submitter.name());
     }
 
-    private static ProblemException invalid(String detail, List<Problem.FieldError> errors) {
-        return new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "invalid-event", "Invalid event", detail)
-                .withErrors(errors));
+    /** Field errors, listing at most a configured number (a hostile batch could otherwise make a huge answer). */
+    private static final class Errors {
+        final int max;
+        final List<Problem.FieldError> listed = new ArrayList<>();
+        int count;
+
+        Errors(int max) {
+            this.max = max;
+        }
+
+        void add(Problem.FieldError error) {
+            count++;
+            if (listed.size() < max) {
+                listed.add(error);
+            }
+        }
+
+        String summary() {
+            return count > listed.size() ? " The first " + listed.size() + " of " + count + " problems are listed." : "";
+        }
     }
 
     /** Media types this intake understands, for the resource's {@code @Consumes}. */
