@@ -33,7 +33,7 @@ public class ControlResource {
     }
 
     @GET
-    @RolesAllowed({Roles.ANALYST, Roles.AUDITOR, Roles.ADMIN})
+    @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
     public Uni<List<ControlSummary>> list() {
         return ControlEntity.<ControlEntity>listAll(Sort.ascending("controlId"))

@@ -1,8 +1,7 @@
 package io.controlwatch.alerting.api;
 
 import io.controlwatch.alerting.persistence.FailureEntity;
-import io.controlwatch.common.api.Problem;
-import io.controlwatch.common.api.ProblemException;
+import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
 import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
@@ -10,17 +9,13 @@ import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,12 +32,14 @@ public class FailureResource {
     public record Failure(UUID executionId, String controlId, String controlVersion, String controlTitle,
                           List<String> criteria, String severity, String subject, String reason, String eventId,
                           String eventSource, String eventType, Instant eventTime, Instant detectedAt,
-                          Instant recordedAt, String status, List<String> evidenceEventIds) {
+                          Instant recordedAt, String status, List<String> evidenceEventIds, String submitter,
+                          boolean backfilled, String message) {
 
         static Failure of(FailureEntity f) {
             return new Failure(f.executionId, f.controlId, f.controlVersion, f.controlTitle,
                     Arrays.asList(f.criteria.split(",")), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
-                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds));
+                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds),
+                    f.submitter, f.backfilled, f.message);
         }
 
         private static List<String> parseIds(String json) {
@@ -59,63 +56,43 @@ public class FailureResource {
     }
 
     @GET
-    @RolesAllowed({Roles.ANALYST, Roles.AUDITOR, Roles.ADMIN})
+    @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
-    public Uni<FailurePage> list(@QueryParam("control") String control,
-                                 @QueryParam("subject") String subject,
-                                 @QueryParam("from") String from,
-                                 @QueryParam("to") String to,
-                                 @QueryParam("limit") @DefaultValue("100") int limit,
-                                 @QueryParam("offset") @DefaultValue("0") int offset) {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw invalidParameter("limit", "must be between 1 and " + MAX_LIMIT);
-        }
-        if (offset < 0) {
-            throw invalidParameter("offset", "must not be negative");
-        }
+    public Uni<FailurePage> list(@QueryParam("control") String controlParam,
+                                 @QueryParam("subject") String subjectParam,
+                                 @QueryParam("from") String fromParam,
+                                 @QueryParam("to") String toParam,
+                                 @QueryParam("limit") String limitParam,
+                                 @QueryParam("offset") String offsetParam) {
+        String control = QueryParams.text("control", controlParam, 80);
+        String subject = QueryParams.text("subject", subjectParam, 256);
+        Instant from = QueryParams.instant("from", fromParam);
+        Instant to = QueryParams.instant("to", toParam);
+        QueryParams.period("from", from, "to", to);
+        int limit = QueryParams.integer("limit", limitParam, 100, 1, MAX_LIMIT);
+        int offset = QueryParams.integer("offset", offsetParam, 0, 0, 1_000_000);
         List<String> conditions = new ArrayList<>();
         Parameters parameters = new Parameters();
-        if (control != null && !control.isBlank()) {
+        if (control != null) {
             conditions.add("controlId = :control");
             parameters.and("control", control);
         }
-        if (subject != null && !subject.isBlank()) {
+        if (subject != null) {
             conditions.add("subject = :subject");
             parameters.and("subject", subject);
         }
-        Instant fromTime = instant("from", from);
-        Instant toTime = instant("to", to);
-        if (fromTime != null) {
+        if (from != null) {
             conditions.add("eventTime >= :from");
-            parameters.and("from", fromTime);
+            parameters.and("from", from);
         }
-        if (toTime != null) {
+        if (to != null) {
             conditions.add("eventTime < :to");
-            parameters.and("to", toTime);
+            parameters.and("to", to);
         }
-        String query = conditions.isEmpty() ? "" : String.join(" and ", conditions);
+        String query = String.join(" and ", conditions);
         Sort newestFirst = Sort.descending("eventTime", "detectedAt", "executionId");
         return FailureEntity.<FailureEntity>find(query, newestFirst, parameters.map())
                 .range(offset, offset + limit - 1).list()
                 .map(failures -> new FailurePage(failures.stream().map(Failure::of).toList(), offset, limit));
     }
-
-    /** Accepts RFC 3339 timestamps (e.g. 2026-11-28T09:00:00Z or with an offset). */
-    private static Instant instant(String name, String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(value.trim()).toInstant();
-        } catch (DateTimeParseException e) {
-            throw invalidParameter(name, "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:00:00Z");
-        }
-    }
-
-    private static ProblemException invalidParameter(String name, String message) {
-        return new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "invalid-parameter", "Invalid query parameter",
-                "Query parameter '" + name + "' " + message + ".")
-                .withErrors(List.of(new Problem.FieldError(null, name, message))));
-    }
-
 }

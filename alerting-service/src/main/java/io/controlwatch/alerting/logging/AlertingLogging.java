@@ -19,4 +19,8 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3001, value = "Cannot %s yet, retrying: %s")
     void storeRetry(String what, String failure);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3002, value = "A batch of %d executions was refused (%s); splitting it to find the records that cause it")
+    void storeSplit(int size, String failure);
 }

@@ -1,6 +1,7 @@
 package io.controlwatch.alerting.messaging;
 
 import io.controlwatch.model.DeadLetterHeaders;
+import io.controlwatch.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -52,7 +53,11 @@ public class DeadLetterPublisher {
         headers.add(DeadLetterHeaders.OFFSET, bytes(String.valueOf(record.offset())));
         AlertingLogging.LOG.deadLettered(record.topic(), record.partition(), record.offset(), topic,
                 rejected.reasonCode(), rejected.reason());
-        registry.counter("cw.records.dead.lettered", "topic", record.topic(), "reason", rejected.reasonCode()).increment();
+        if (Topics.EXECUTIONS.equals(record.topic())) {
+            registry.counter("cw.executions.dead.lettered", "reason", rejected.reasonCode()).increment();
+        } else {
+            registry.counter("cw.records.dead.lettered", "topic", record.topic(), "reason", rejected.reasonCode()).increment();
+        }
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(topic).withKey(record.key()).withHeaders(headers).build();
         return emitter.sendMessage(Message.of(record.value() == null ? "" : record.value()).addMetadata(metadata));

@@ -1,10 +1,13 @@
 package io.controlwatch.alerting.messaging;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.messaging.DeadLetterPublisher.Rejected;
 import io.controlwatch.alerting.service.EvidenceRecorder;
+import io.controlwatch.alerting.service.PoisonIsolatingStore;
+import io.controlwatch.alerting.service.PoisonIsolatingStore.Item;
+import io.controlwatch.alerting.service.StoreFailures;
 import io.controlwatch.model.ControlDefinition;
-import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.Topics;
 import io.smallrye.mutiny.Uni;
@@ -12,16 +15,17 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import io.controlwatch.alerting.logging.AlertingLogging;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Consumes executions and the control catalog. A batch is acknowledged, and so its offsets committed, only once
- * its executions are stored and its unreadable records are on the dead-letter topic. A database outage is retried
- * until it ends (the service reports not-ready meanwhile); it never sends good evidence to the dead-letter topic.
+ * each of its records is stored or on the dead-letter topic with the reason. Records that cannot be read, or that
+ * the database refuses, are dead-lettered one by one while the rest of the batch is stored; a database outage is
+ * waited out however long it lasts (readiness goes down meanwhile) and never sends good evidence away.
  */
 @ApplicationScoped
 public class ExecutionConsumer {
@@ -29,30 +33,34 @@ public class ExecutionConsumer {
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
     private static final Duration MAX_RETRY = Duration.ofSeconds(15);
 
+    private final PoisonIsolatingStore store;
     private final EvidenceRecorder recorder;
     private final DeadLetterPublisher deadLetters;
 
-    public ExecutionConsumer(EvidenceRecorder recorder, DeadLetterPublisher deadLetters) {
+    public ExecutionConsumer(PoisonIsolatingStore store, EvidenceRecorder recorder, DeadLetterPublisher deadLetters) {
+        this.store = store;
         this.recorder = recorder;
         this.deadLetters = deadLetters;
     }
 
     @Incoming(Channels.EXECUTIONS_IN)
     public Uni<Void> consume(ConsumerRecords<String, String> records) {
-        List<ControlExecution> executions = new ArrayList<>(records.count());
+        List<Item<ConsumerRecord<String, String>>> executions = new ArrayList<>(records.count());
         List<Rejected> rejected = new ArrayList<>();
         for (ConsumerRecord<String, String> record : records) {
             ExecutionReader.Result result = ExecutionReader.read(record.value());
             if (result.execution() != null) {
-                executions.add(result.execution());
+                executions.add(new Item<>(record, result.execution()));
             } else {
                 rejected.add(new Rejected(record, result.reasonCode(), result.reason()));
             }
         }
-        return retryUntilDone("store " + executions.size() + " executions",
-                () -> recorder.record(executions))
-                .chain(() -> retryUntilDone("dead-letter " + rejected.size() + " records",
-                        () -> deadLetters.send(Topics.EXECUTIONS_DEAD_LETTER, rejected)));
+        return store.store(executions).chain(poison -> {
+            List<Rejected> all = new ArrayList<>(rejected);
+            poison.forEach(p -> all.add(new Rejected(p.origin(), p.reasonCode(), p.reason())));
+            return retryUntilDone("dead-letter " + all.size() + " records",
+                    () -> deadLetters.send(Topics.EXECUTIONS_DEAD_LETTER, all));
+        });
     }
 
     @Incoming(Channels.CONTROLS_IN)
@@ -66,13 +74,23 @@ public class ExecutionConsumer {
             }
         } catch (JsonProcessingException | IllegalArgumentException | NullPointerException e) {
             String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
-            return retryUntilDone("dead-letter a catalog record", () -> deadLetters.send(Topics.CONTROLS_DEAD_LETTER,
-                    List.of(new Rejected(record, "invalid-control", "not a ControlDefinition: " + reason))));
+            return deadLetterCatalog(record, "invalid-control", "not a ControlDefinition: " + reason);
         }
-        return retryUntilDone("record control " + control.id(), () -> recorder.recordControl(control));
+        return Uni.createFrom().deferred(() -> recorder.recordControl(control))
+                .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).invoke(f ->
+                        AlertingLogging.LOG.storeRetry("record control " + control.id(), StoreFailures.describe(f)))
+                .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).retry()
+                .withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely()
+                .onFailure().recoverWithUni(f -> deadLetterCatalog(record,
+                        "store-rejected-" + StoreFailures.sqlState(f), StoreFailures.describe(f)));
     }
 
-    private static Uni<Void> retryUntilDone(String what, java.util.function.Supplier<Uni<Void>> action) {
+    private Uni<Void> deadLetterCatalog(ConsumerRecord<String, String> record, String code, String reason) {
+        return retryUntilDone("dead-letter a catalog record", () -> deadLetters.send(Topics.CONTROLS_DEAD_LETTER,
+                List.of(new Rejected(record, code, reason))));
+    }
+
+    private static Uni<Void> retryUntilDone(String what, Supplier<Uni<Void>> action) {
         return Uni.createFrom().<Void>deferred(action::get)
                 .onFailure().invoke(e -> AlertingLogging.LOG.storeRetry(what, e.toString()))
                 .onFailure().retry().withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely();

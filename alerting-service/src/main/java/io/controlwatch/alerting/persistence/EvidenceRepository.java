@@ -35,15 +35,17 @@ public class EvidenceRepository {
                     execution_id uuid, control_id text, control_version text, control_title text, criteria text,
                     severity text, result text, reason text, subject text, event_id text, event_source text,
                     event_type text, event_time timestamptz, ingest_time timestamptz, evaluated_at timestamptz,
-                    pack text, pack_version text, evidence_event_ids text, late boolean)
+                    pack text, pack_version text, evidence_event_ids text, late boolean, submitter text,
+                    backfilled boolean, message text)
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
                                                subject, event_id, event_source, event_type, event_time, ingest_time,
-                                               evaluated_at, pack, pack_version, evidence_event_ids, late)
+                                               evaluated_at, pack, pack_version, evidence_event_ids, late,
+                                               submitter, backfilled, message)
                 select execution_id, control_id, control_version, criteria, result, reason, subject, event_id,
                        event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
-                       evidence_event_ids, late
+                       evidence_event_ids, late, submitter, backfilled, message
                 from incoming
                 on conflict (execution_id) do nothing
                 returning execution_id, control_id, result
@@ -51,10 +53,11 @@ public class EvidenceRepository {
             new_failures as (
                 insert into control_failure (execution_id, control_id, control_version, control_title, criteria,
                                              severity, reason, subject, event_id, event_source, event_type,
-                                             event_time, detected_at, evidence_event_ids)
+                                             event_time, detected_at, evidence_event_ids, submitter, backfilled,
+                                             message)
                 select i.execution_id, i.control_id, i.control_version, i.control_title, i.criteria, i.severity,
                        i.reason, i.subject, i.event_id, i.event_source, i.event_type, i.event_time, i.evaluated_at,
-                       i.evidence_event_ids
+                       i.evidence_event_ids, i.submitter, i.backfilled, i.message
                 from incoming i join inserted n on n.execution_id = i.execution_id
                 where i.result = 'FAIL'
                 on conflict (execution_id) do nothing
@@ -135,8 +138,8 @@ public class EvidenceRepository {
             row.put("criteria", String.join(",", e.criteria()));
             row.put("severity", e.severity().json());
             row.put("result", e.result().name());
-            row.put("reason", emptyToNull(e.reason()));
-            row.put("subject", emptyToNull(e.subject()));
+            row.put("reason", storable(emptyToNull(e.reason())));
+            row.put("subject", storable(emptyToNull(e.subject())));
             row.put("event_id", e.eventId());
             row.put("event_source", e.eventSource());
             row.put("event_type", e.eventType());
@@ -147,6 +150,9 @@ public class EvidenceRepository {
             row.put("pack_version", emptyToNull(e.packVersion()));
             row.put("evidence_event_ids", json(e.evidenceEventIds()));
             row.put("late", e.late());
+            row.put("submitter", emptyToNull(e.submitter()));
+            row.put("backfilled", e.backfilled());
+            row.put("message", storable(emptyToNull(e.message())));
         }
         return rows.toString();
     }
@@ -157,6 +163,14 @@ public class EvidenceRepository {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Text that came from an event's data (a subject, a reason or message quoting it) may hold a NUL, which JSON
+     * permits and PostgreSQL cannot store: it is kept visibly escaped rather than refused with the evidence.
+     */
+    static String storable(String value) {
+        return value == null || value.indexOf('\u0000') < 0 ? value : value.replace("\u0000", "\\u0000");
     }
 
     private static String orEmpty(String value) {

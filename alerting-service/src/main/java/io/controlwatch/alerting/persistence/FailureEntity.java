@@ -44,4 +44,9 @@ public class FailureEntity extends PanacheEntityBase {
     /** JSON array of the ids of the events that decided the failure. */
     @Column(name = "evidence_event_ids")
     public String evidenceEventIds;
+    /** Who submitted the deciding event (an ingest client's token subject or a registered source). */
+    public String submitter;
+    public boolean backfilled;
+    /** The control's message for this failure, for people. */
+    public String message;
 }
