@@ -42,4 +42,36 @@ public interface EvaluationLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.ERROR)
     @Message(id = 2006, value = "Due deadlines could not be processed")
     void deadlineError(@Cause Throwable cause);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 2007, value = "Running pack %s %s activated by %s at %s (it takes precedence over %s)")
+    void registryRunsActivated(String pack, String version, String activatedBy, String activatedAt, String configured);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 2008, value = "The active pack %s no longer loads (%s); running %s instead")
+    void registryActiveDoesNotLoad(String version, String reason, String configured);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 2009, value = "Cannot record the started pack %s in the registry yet: %s")
+    void registryCannotRecord(String version, String failure);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 2010, value = "Cannot read %s at start-up (%s); starting with the configured pack")
+    void registryCannotRead(String topic, String failure);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 2011, value = "Unreadable record %s in %s skipped: %s")
+    void registryUnreadableRecord(String key, String topic, String reason);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 2012, value = "Ignoring active pack %s: it does not load here")
+    void registryIgnoresActive(String version);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 2013, value = "Pack %s version %s (%d controls) activated by %s, replacing %s")
+    void packActivated(String pack, String version, int controls, String activatedBy, String previous);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 2014, value = "Record %s-%d@%d could not be processed and was sent to %s: %s")
+    void processingFailed(String topic, int partition, long offset, String deadLetterTopic, String reason);
 }

@@ -4,21 +4,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.ControlPackLoader;
+import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.model.CloudEvent;
 import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.PackVersion;
 import io.controlwatch.model.Topics;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.jboss.logging.Logger;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -33,25 +33,28 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Which control pack runs, for every evaluation instance at once. The compacted topic {@link Topics#PACKS} holds
- * the active pack and every version ever activated. Each instance reads it to the end before it evaluates anything,
- * then follows it: a version activated through the admin API reaches all instances without a restart.
+ * Which control pack runs, for every evaluation instance at once. The compacted topic {@link Topics#PACKS} holds the
+ * active pack and every version ever activated. Each instance reads it to its end before it evaluates anything
+ * ({@link #startingFrom}), then follows it from exactly there through a Reactive Messaging channel
+ * ({@code PackRegistryChannels}): a version activated through the admin API reaches all instances without a restart.
  * <p>
  * At start-up the configured pack (bundled or {@code CW_EVALUATION_PACK}) becomes active unless an admin activated
- * another one through the API: an admin's decision outlives restarts, a release's new bundled pack replaces an
- * older bundled one. Every change of the active version is also published as a CloudEvent
- * ({@code controlwatch.pack.activated}) on the events topic: changes to the controls are audit evidence too.
+ * another one through the API: an admin's decision outlives restarts, a release's new bundled pack replaces an older
+ * bundled one. An activation writes three records in one Kafka transaction — the version, the active pointer and a
+ * {@code controlwatch.pack.activated} CloudEvent on the events topic (changes to the controls are audit evidence too)
+ * — so no instance ever sees one without the others.
  */
-public final class PackRegistry implements AutoCloseable {
+public final class PackRegistry {
 
     public static final String AUDIT_EVENT_TYPE = "controlwatch.pack.activated";
     public static final String AUDIT_SOURCE = "urn:controlwatch:evaluation";
-    private static final Logger LOG = Logger.getLogger(PackRegistry.class);
     private static final Duration STARTUP_READ = Duration.ofSeconds(30);
+    private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     /** What changed between two pack versions, by control id. */
     public record Change(PackVersion activated, List<String> added, List<String> removed, List<String> changed) {
@@ -59,66 +62,73 @@ public final class PackRegistry implements AutoCloseable {
 
     private final ActivePack active;
     private final Clock clock;
-    private final String instance;
-    private final KafkaProducer<String, String> producer;
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaTransactions<String> transactions;
     private final Map<String, PackVersion> history = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<PackVersion>> awaited = new ConcurrentHashMap<>();
-    private final List<Consumer<ControlPack>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<ControlPack>> listeners = new CopyOnWriteArrayList<>();
+    /** Where following the topic begins: the end offsets the start-up read reached. */
+    private final Map<TopicPartition, Long> followFrom;
+    /** The version this instance started with, when it still has to be recorded. */
+    private final PackVersion unrecorded;
+    private final ControlPack unrecordedPrevious;
     private volatile PackVersion current;
-    private volatile boolean running = true;
-    private final Thread follower;
 
-    private PackRegistry(String bootstrapServers, ControlPack configured, String configuredFrom, Clock clock, String instance) {
+    private PackRegistry(ActivePack active, Clock clock, KafkaTransactions<String> transactions,
+                         Map<String, PackVersion> history, Map<TopicPartition, Long> followFrom, PackVersion current,
+                         PackVersion unrecorded, ControlPack unrecordedPrevious) {
+        this.active = active;
         this.clock = clock;
-        this.instance = instance;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000), new StringSerializer(), new StringSerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000), new StringDeserializer(), new StringDeserializer());
+        this.transactions = transactions;
+        this.history.putAll(history);
+        this.followFrom = Map.copyOf(followFrom);
+        this.current = current;
+        this.unrecorded = unrecorded;
+        this.unrecordedPrevious = unrecordedPrevious;
+    }
 
-        PackVersion stored = readToEnd();
+    /**
+     * Reads the registry to its end (blocking, bounded) with a short-lived consumer configured like every other
+     * Kafka client of the service, and decides which pack this instance starts with.
+     *
+     * @param kafka the service's Kafka client settings (bootstrap servers and security)
+     */
+    public static PackRegistry startingFrom(Map<String, Object> kafka, ControlPack configured, String configuredFrom,
+                                            Clock clock, String instance, KafkaTransactions<String> transactions) {
+        Map<String, PackVersion> history = new HashMap<>();
+        Map<TopicPartition, Long> end = new HashMap<>();
+        PackVersion stored = readToEnd(kafka, history, end);
         ControlPack start = configured;
         if (stored != null && stored.fromApi()) {
             try {
                 start = ControlPackLoader.parse(stored.yaml(), "registry:" + stored.version());
-                LOG.infof("CW-PACK-REGISTRY running pack %s %s activated by %s at %s (it takes precedence over %s)",
-                        start.name(), start.version(), stored.activatedBy(), stored.activatedAt(), configuredFrom);
+                EvaluationLogging.LOG.registryRunsActivated(start.name(), start.version(), stored.activatedBy(),
+                        String.valueOf(stored.activatedAt()), configuredFrom);
             } catch (RuntimeException e) {
-                LOG.errorf("CW-PACK-REGISTRY the active pack %s no longer loads (%s); running %s instead",
-                        stored.version(), e.getMessage(), configuredFrom);
+                EvaluationLogging.LOG.registryActiveDoesNotLoad(stored.version(), e.getMessage(), configuredFrom);
                 stored = null;
             }
         }
-        this.active = new ActivePack(start);
-        this.current = stored != null && stored.version().equals(start.version()) ? stored : null;
+        ActivePack active = new ActivePack(start);
+        PackVersion current = stored != null && stored.version().equals(start.version()) ? stored : null;
+        PackVersion unrecorded = null;
         if (current == null) {
-            PackVersion version = new PackVersion(start.name(), start.version(), start.yaml(), "config:" + configuredFrom,
+            unrecorded = new PackVersion(start.name(), start.version(), start.yaml(), "config:" + configuredFrom,
                     instance, clock.instant(), stored == null ? null : stored.version());
-            try {
-                publish(version, stored == null ? null : parseQuietly(stored));
-            } catch (RuntimeException e) {
-                LOG.warnf("CW-PACK-REGISTRY cannot record the started pack %s yet: %s", start.version(), e.toString());
-            }
-            current = version;
+            current = unrecorded;
         }
-        this.follower = new Thread(this::follow, "pack-registry-follower");
-        follower.setDaemon(true);
-        follower.start();
+        return new PackRegistry(active, clock, transactions, history, end, current, unrecorded,
+                stored == null ? null : parseQuietly(stored));
     }
 
-    /** Reads the registry (blocking, bounded) and returns the active version, after which it follows changes. */
-    public static PackRegistry start(String bootstrapServers, ControlPack configured, String configuredFrom, Clock clock,
-                                     String instance) {
-        return new PackRegistry(bootstrapServers, configured, configuredFrom, clock, instance);
+    /** Records the pack this instance started with, if the registry did not hold it yet. Retries in the background. */
+    public void recordStartedVersion() {
+        if (unrecorded == null) {
+            return;
+        }
+        Uni.createFrom().deferred(() -> write(unrecorded, unrecordedPrevious))
+                .onFailure().invoke(e -> EvaluationLogging.LOG.registryCannotRecord(unrecorded.version(), e.toString()))
+                .onFailure().retry().withBackOff(Duration.ofSeconds(1), Duration.ofSeconds(30)).atMost(20)
+                .subscribe().with(ignored -> { }, e -> { });
     }
 
     public ActivePack activePack() {
@@ -127,6 +137,11 @@ public final class PackRegistry implements AutoCloseable {
 
     public PackVersion current() {
         return current;
+    }
+
+    /** Offsets from which the follower channel continues where the start-up read stopped. */
+    public Map<TopicPartition, Long> followFrom() {
+        return followFrom;
     }
 
     /** Every version ever activated, newest first. */
@@ -149,40 +164,50 @@ public final class PackRegistry implements AutoCloseable {
      * Validates and activates a pack for all instances. Throws {@link io.controlwatch.engine.ControlPackException}
      * for an invalid pack (the running version stays). Returns once this instance runs the new version.
      */
-    public Change activate(String yaml, String activatedBy) {
+    public synchronized Change activate(String yaml, String activatedBy) {
         ControlPack pack = ControlPackLoader.parse(yaml, "api upload by " + activatedBy);
         ControlPack previous = active.get().pack();
         PackVersion version = new PackVersion(pack.name(), pack.version(), yaml, "api", activatedBy, clock.instant(),
                 previous.version());
         CompletableFuture<PackVersion> applied = awaited.computeIfAbsent(version.version(), v -> new CompletableFuture<>());
-        Change change = publish(version, previous);
         try {
+            Change change = write(version, previous).await().atMost(WRITE_TIMEOUT);
             applied.get(20, TimeUnit.SECONDS);
+            return change;
         } catch (Exception e) {
-            throw new IllegalStateException("pack " + version.version() + " was recorded but not yet applied here: " + e);
+            throw new IllegalStateException("pack " + version.version() + " was not applied here in time: " + e, e);
         } finally {
             awaited.remove(version.version());
         }
-        return change;
     }
 
-    /** Records a version (history, then active) and its audit event, waiting for Kafka's acknowledgements. */
-    private Change publish(PackVersion version, ControlPack previous) {
+    /** The version, the active pointer and (when the version changes) the audit event, in one transaction. */
+    private Uni<Change> write(PackVersion version, ControlPack previous) {
         Change change = diff(version, previous);
+        String json;
+        Message<String> audit;
         try {
-            String json = ModelJson.mapper().writeValueAsString(version);
-            producer.send(new ProducerRecord<>(Topics.PACKS, PackVersion.VERSION_KEY_PREFIX + version.version(), json)).get(30, TimeUnit.SECONDS);
-            producer.send(new ProducerRecord<>(Topics.PACKS, PackVersion.ACTIVE_KEY, json)).get(30, TimeUnit.SECONDS);
-            if (previous == null || !previous.version().equals(version.version())) {
-                producer.send(auditEvent(change)).get(30, TimeUnit.SECONDS);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot record pack " + version.version() + " in " + Topics.PACKS + ": " + e, e);
+            json = ModelJson.mapper().writeValueAsString(version);
+            audit = previous == null || !previous.version().equals(version.version()) ? auditEvent(change) : null;
+        } catch (JsonProcessingException e) {
+            return Uni.createFrom().failure(e);
         }
-        return change;
+        return transactions.withTransaction(emitter -> {
+            emitter.send(record(Topics.PACKS, PackVersion.VERSION_KEY_PREFIX + version.version(), json, new RecordHeaders()));
+            emitter.send(record(Topics.PACKS, PackVersion.ACTIVE_KEY, json, new RecordHeaders()));
+            if (audit != null) {
+                emitter.send(audit);
+            }
+            return Uni.createFrom().item(change);
+        });
     }
 
-    private ProducerRecord<String, String> auditEvent(Change change) throws JsonProcessingException {
+    private static Message<String> record(String topic, String key, String value, RecordHeaders headers) {
+        return Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(topic).withKey(key).withHeaders(headers).build());
+    }
+
+    private static Message<String> auditEvent(Change change) throws JsonProcessingException {
         PackVersion v = change.activated();
         Map<String, Object> data = new HashMap<>();
         data.put("pack", v.name());
@@ -205,10 +230,10 @@ public final class PackRegistry implements AutoCloseable {
         event.put("time", v.activatedAt().toString());
         event.put("datacontenttype", "application/json");
         event.put("data", data);
-        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.EVENTS, v.name(),
-                ModelJson.mapper().writeValueAsString(event));
-        record.headers().add("content-type", CloudEvent.MEDIA_TYPE.getBytes(StandardCharsets.UTF_8));
-        return record;
+        event.put(CloudEvent.SUBMITTER, v.activatedBy());
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", CloudEvent.MEDIA_TYPE.getBytes(StandardCharsets.UTF_8));
+        return record(Topics.EVENTS, v.name(), ModelJson.mapper().writeValueAsString(event), headers);
     }
 
     private static Change diff(PackVersion version, ControlPack previous) {
@@ -241,9 +266,18 @@ public final class PackRegistry implements AutoCloseable {
         }
     }
 
-    /** Reads {@link Topics#PACKS} from the beginning to its current end; returns the active version, if any. */
-    private PackVersion readToEnd() {
-        try {
+    /**
+     * Reads {@link Topics#PACKS} from the beginning to its current end (committed records only); fills the history
+     * and the end offsets; returns the active version, if any.
+     */
+    private static PackVersion readToEnd(Map<String, Object> kafka, Map<String, PackVersion> history,
+                                         Map<TopicPartition, Long> endOffsets) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.PACKS).stream()
                     .map(p -> new TopicPartition(Topics.PACKS, p.partition())).toList();
             consumer.assign(partitions);
@@ -254,46 +288,43 @@ public final class PackRegistry implements AutoCloseable {
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     PackVersion v = read(record);
-                    if (v != null && PackVersion.ACTIVE_KEY.equals(record.key())) {
-                        active = v;
+                    if (v != null) {
+                        history.put(v.version(), v);
+                        if (PackVersion.ACTIVE_KEY.equals(record.key())) {
+                            active = v;
+                        }
                     }
                 }
             }
+            partitions.forEach(p -> endOffsets.put(p, consumer.position(p)));
             return active;
         } catch (RuntimeException e) {
-            LOG.warnf("CW-PACK-REGISTRY cannot read %s at start-up (%s); starting with the configured pack", Topics.PACKS, e.toString());
+            EvaluationLogging.LOG.registryCannotRead(Topics.PACKS, e.toString());
             return null;
         }
     }
 
-    private PackVersion read(ConsumerRecord<String, String> record) {
+    private static PackVersion read(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return null;
         }
         try {
-            PackVersion v = ModelJson.mapper().readValue(record.value(), PackVersion.class);
-            history.put(v.version(), v);
-            return v;
+            return ModelJson.mapper().readValue(record.value(), PackVersion.class);
         } catch (JsonProcessingException e) {
-            LOG.errorf("CW-PACK-REGISTRY unreadable record %s in %s: %s", record.key(), Topics.PACKS, e.getOriginalMessage());
+            EvaluationLogging.LOG.registryUnreadableRecord(record.key(), Topics.PACKS, e.getOriginalMessage());
             return null;
         }
     }
 
-    private void follow() {
-        while (running) {
-            try {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofSeconds(1))) {
-                    PackVersion v = read(record);
-                    if (v != null && PackVersion.ACTIVE_KEY.equals(record.key())) {
-                        apply(v);
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("CW-PACK-REGISTRY following %s failed, retrying: %s", Topics.PACKS, e.toString());
-            }
+    /** A record of the registry topic that arrived after start-up (through the follower channel). */
+    public void follow(ConsumerRecord<String, String> record) {
+        PackVersion v = read(record);
+        if (v == null) {
+            return;
+        }
+        history.put(v.version(), v);
+        if (PackVersion.ACTIVE_KEY.equals(record.key())) {
+            apply(v);
         }
     }
 
@@ -301,12 +332,12 @@ public final class PackRegistry implements AutoCloseable {
         if (!v.version().equals(active.get().pack().version())) {
             ControlPack pack = parseQuietly(v);
             if (pack == null) {
-                LOG.errorf("CW-PACK-REGISTRY ignoring active pack %s: it does not load here", v.version());
+                EvaluationLogging.LOG.registryIgnoresActive(v.version());
                 return;
             }
             active.activate(pack);
-            LOG.infof("CW-PACK-ACTIVATED pack %s version %s (%d controls) by %s, replacing %s", pack.name(), pack.version(),
-                    pack.controls().size(), v.activatedBy(), v.previousVersion());
+            EvaluationLogging.LOG.packActivated(pack.name(), pack.version(), pack.controls().size(), v.activatedBy(),
+                    String.valueOf(v.previousVersion()));
             listeners.forEach(l -> l.accept(pack));
         }
         current = v;
@@ -314,18 +345,5 @@ public final class PackRegistry implements AutoCloseable {
         if (waiting != null) {
             waiting.complete(v);
         }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            follower.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        consumer.close(Duration.ofSeconds(2));
-        producer.close(Duration.ofSeconds(5));
     }
 }
