@@ -62,7 +62,7 @@ class EndToEndIT {
     /** An event type no control of the pack applies to. */
     static String unmonitored(String id) {
         return """
-                {"specversion":"1.0","id":"%s","source":"urn:test:unmonitored","type":"controlwatch.test.unmonitored",
+                {"specversion":"1.0","id":"%s","source":"urn:test:unmonitored","type":"acme.test.unmonitored",
                  "data":{"anything":"goes"}}""".formatted(id);
     }
 

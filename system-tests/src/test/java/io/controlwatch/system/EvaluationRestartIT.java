@@ -41,7 +41,7 @@ class EvaluationRestartIT {
     static ControlWatchStack stack;
 
     final String run = UUID.randomUUID().toString().substring(0, 8);
-    final String source = "urn:controlwatch:systest:restart-" + run;
+    final String source = "urn:systest:restart-" + run;
     final String time = Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
 
     @BeforeAll
