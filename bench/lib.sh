@@ -62,9 +62,11 @@ load_stack_env() {
 restart_stack() {
   local log="$BENCH_WORK/up.log"
   mkdir -p "$BENCH_WORK"
-  if ! env -u KAFKA_BOOTSTRAP_SERVERS CW_KAFKA_PORT="$BENCH_KAFKA_PORT" CW_DB_HOST="$BENCH_DB_HOST" \
-    CW_DB_PORT="$BENCH_DB_PORT" CW_DB_NAME="$BENCH_DB_NAME" CW_DB_USER="$CW_DB_USER" CW_DB_PASSWORD="$CW_DB_PASSWORD" \
-    "$CW_LOCAL_DIR/up.sh" >"$log" 2>&1; then
+  # exported, not on the command line: the database password must not show in ps
+  if ! (unset KAFKA_BOOTSTRAP_SERVERS
+    export CW_KAFKA_PORT="$BENCH_KAFKA_PORT" CW_DB_HOST="$BENCH_DB_HOST" CW_DB_PORT="$BENCH_DB_PORT" \
+      CW_DB_NAME="$BENCH_DB_NAME" CW_DB_USER CW_DB_PASSWORD
+    "$CW_LOCAL_DIR/up.sh" >"$log" 2>&1); then
     tail -n 30 "$log" >&2
     return 1
   fi
@@ -84,7 +86,7 @@ await_ready() {
   done
 }
 
-psql_db() { psql -X -At -h "$BENCH_DB_HOST" -p "$BENCH_DB_PORT" -U "$CW_DB_USER" -d "$BENCH_DB_NAME" "$@"; }
+psql_db() { PGPASSWORD=$CW_DB_PASSWORD psql -X -At -h "$BENCH_DB_HOST" -p "$BENCH_DB_PORT" -U "$CW_DB_USER" -d "$BENCH_DB_NAME" "$@"; }
 
 # utime + stime of a process, in clock ticks (0 if it is gone). The command name may hold spaces: skip past ')'.
 proc_ticks() {

@@ -22,9 +22,10 @@ while (($#)); do
   esac
 done
 
-TOKENS="$CW_RUN/tokens.env"
+# The token as a header file (up.sh renews it), so that it never appears on curl's command line.
+AUTH_HEADER="$CW_RUN/auth/ingest.header"
 URL="http://127.0.0.1:${CW_INGEST_PORT:-8081}/api/v1/events"
-[[ -r $TOKENS ]] || die "$TOKENS not found: run deploy/local/up.sh first"
+[[ -r $AUTH_HEADER ]] || die "$AUTH_HEADER not found: run deploy/local/up.sh first"
 
 USERS=(alice@example.com bob@example.com carol@example.com dave@example.com erin@example.com frank@example.com)
 APPS=(aws-console github okta-admin jira salesforce)
@@ -81,9 +82,6 @@ trap 'exit 0' TERM INT
 batch=0
 while ((COUNT == 0 || batch < COUNT)); do
   batch=$((batch + 1))
-  # Re-read each time: up.sh renews the tokens every 7 days.
-  # shellcheck source=/dev/null
-  source "$TOKENS"
   n=$((3 + RANDOM % 6))
   logins=0
   body=""
@@ -97,7 +95,7 @@ while ((COUNT == 0 || batch < COUNT)); do
     body+="${body:+,}$json"
   done
   resp=$(curl -sS --max-time 10 -o - -w '\n%{http_code}' -X POST "$URL" \
-    -H 'Content-Type: application/cloudevents-batch+json' -H "Authorization: Bearer ${CW_TOKEN_INGEST:-}" \
+    -H 'Content-Type: application/cloudevents-batch+json' -H "@$AUTH_HEADER" \
     --data-binary "[$body]" 2>&1) || true
   status=${resp##*$'\n'}
   line="$(date -u +%H:%M:%S) batch $batch: $n events ($logins auth.login, $((n - logins)) other) -> HTTP $status"

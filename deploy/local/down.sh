@@ -4,7 +4,9 @@
 # cluster). Only processes named by up.sh's pid files are touched. Safe to run when nothing is up.
 #
 # Usage: deploy/local/down.sh [--purge]
-#   --purge  also delete deploy/local/.run (broker and database data, keys, tokens, logs)
+#   --purge  also delete what up.sh created: the database and role it created (it names them first; a database
+#            it found already there is left, and said so), and deploy/local/.run (broker data, the private
+#            PostgreSQL cluster, keys, tokens, logs)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -18,6 +20,23 @@ for arg in "$@"; do
     *) die "unknown option $arg (see --help)" ;;
   esac
 done
+
+# With --purge: drop the database and role up.sh created on a shared PostgreSQL (a private cluster goes with .run).
+purge_database() {
+  local created="$CW_RUN/db.created" host port name user where
+  if [[ ! -s $created ]]; then
+    info "no database was created by up.sh here; any database it used is left as it is"
+    return 0
+  fi
+  read -r host port name user where <"$created"
+  [[ $where != private ]] || return 0 # the private cluster's data is deleted with .run
+  info "dropping database $name and role $user on $host:$port (created by up.sh)"
+  PGPASSWORD=${CW_DB_ADMIN_PASSWORD:-} psql -X -q -At -v ON_ERROR_STOP=1 -h "$host" -p "$port" -U "${CW_DB_ADMIN_USER:-postgres}" \
+    -d postgres -v name="$name" -v user="$user" -f - >/dev/null <<'SQL' || warn "could not drop $name / $user; drop them by hand"
+select format('drop database if exists %I with (force)', :'name') \gexec
+select format('drop role if exists %I', :'user') where :'user' <> current_user \gexec
+SQL
+}
 
 stop_named demo-feed
 for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do stop_named "${CW_SERVICES[i]}"; done
@@ -51,6 +70,7 @@ if [[ -n $left ]]; then
 fi
 
 if ((PURGE)); then
+  purge_database
   info "deleting $CW_RUN"
   rm -rf "$CW_RUN"
 fi

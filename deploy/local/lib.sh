@@ -12,6 +12,9 @@ CW_PG_MARKER="$CW_PIDS/postgres.private"
 
 # Start order; down.sh stops them in reverse.
 CW_SERVICES=(ingest evaluation alerting)
+# The roles a ControlWatch token can carry (service-common Roles).
+CW_ROLES=(ingest analyst oncall auditor admin)
+CW_KEYS="$CW_RUN/keys"
 
 info() { printf '[cw] %s\n' "$*"; }
 warn() { printf '[cw] WARN: %s\n' "$*" >&2; }
@@ -114,4 +117,53 @@ as_pg() {
   else
     (cd "$CW_RUN/pg" && "$@")
   fi
+}
+
+# The services a role's tokens are addressed to (JWT aud): a machine's ingest token is useless against the other
+# services; people read through alerting (and the sources of ingest); admins configure all three.
+role_audiences() {
+  case $1 in
+    ingest) echo controlwatch-ingest ;;
+    admin) echo controlwatch-ingest,controlwatch-evaluation,controlwatch-alerting ;;
+    *) echo controlwatch-alerting,controlwatch-ingest ;;
+  esac
+}
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+# Prints an RS256 JWT signed with the local dev key: mint_jwt ROLE TTL_SECONDS [SUBJECT] [SOURCES] [AUDIENCES]
+# SOURCES and AUDIENCES are comma-separated; SOURCES limits an ingest token to those source URI prefixes.
+mint_jwt() {
+  local role=$1 ttl=$2 subject=${3:-dev-$1} sources=${4:-} audiences=${5:-} now header claims input sig aud_json src_json
+  [[ -s $CW_KEYS/private.pem ]] || die "no signing key in $CW_KEYS: run deploy/local/up.sh first"
+  [[ -n $audiences ]] || audiences=$(role_audiences "$role")
+  now=$(date +%s)
+  aud_json=$(json_array "$audiences")
+  src_json=""
+  [[ -z $sources ]] || src_json=",\"sources\":$(json_array "$sources")"
+  header='{"alg":"RS256","typ":"JWT","kid":"cw-dev"}'
+  claims=$(printf '{"iss":"controlwatch","sub":"%s","upn":"%s@controlwatch.local","groups":["%s"],"aud":%s,"iat":%d,"exp":%d,"jti":"%s"%s}' \
+    "$subject" "$subject" "$role" "$aud_json" "$now" $((now + ttl)) "$(openssl rand -hex 16)" "$src_json")
+  input="$(printf '%s' "$header" | b64url).$(printf '%s' "$claims" | b64url)"
+  sig=$(printf '%s' "$input" | openssl dgst -sha256 -sign "$CW_KEYS/private.pem" -binary | b64url)
+  printf '%s.%s' "$input" "$sig"
+}
+
+# "a,b" -> ["a","b"] (values must not contain quotes or backslashes)
+json_array() {
+  local IFS=, out="" v
+  for v in $1; do
+    [[ $v != *[\"\\]* ]] || die "value '$v' must not contain quotes or backslashes"
+    out+="${out:+,}\"$v\""
+  done
+  printf '[%s]' "$out"
+}
+
+# Seconds from a duration such as 90s, 30m, 12h or 2d.
+duration_seconds() {
+  [[ $1 =~ ^([0-9]+)([smhd])$ ]] || die "'$1' is not a duration (e.g. 30m, 12h, 1d)"
+  local n=${BASH_REMATCH[1]}
+  case ${BASH_REMATCH[2]} in
+    s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;;
+  esac
 }

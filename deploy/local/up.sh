@@ -11,7 +11,8 @@
 #
 # Environment: KAFKA_BOOTSTRAP_SERVERS (use that broker instead of starting one), CW_KAFKA_PORT
 # (9092), CW_KAFKA_CONTROLLER_PORT (9093), CW_TOPIC_PARTITIONS (6), CW_DB_HOST (127.0.0.1),
-# CW_DB_PORT (5432), CW_DB_NAME (controlwatch), CW_DB_USER (postgres), CW_DB_PASSWORD (empty),
+# CW_DB_PORT (5432), CW_DB_NAME (controlwatch), CW_DB_USER (controlwatch: the services' own role, created with a
+# generated password kept in .run/db.env), CW_DB_PASSWORD, CW_DB_ADMIN_USER (postgres), CW_DB_ADMIN_PASSWORD,
 # CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083).
 set -euo pipefail
 
@@ -148,8 +149,11 @@ kafka_secs=$((SECONDS - kafka_t0))
 DB_HOST=${CW_DB_HOST:-127.0.0.1}
 DB_PORT=${CW_DB_PORT:-5432}
 DB_NAME=${CW_DB_NAME:-controlwatch}
-DB_USER=${CW_DB_USER:-postgres}
-DB_PASSWORD=${CW_DB_PASSWORD:-}
+# The services connect as a role of their own that owns their database and nothing else (not the superuser); up.sh
+# administers with CW_DB_ADMIN_USER (postgres) over TCP, or through the private cluster's own socket.
+DB_USER=${CW_DB_USER:-controlwatch}
+DB_ADMIN_USER=${CW_DB_ADMIN_USER:-postgres}
+DB_ENV="$CW_RUN/db.env"
 
 PG_BIN=$(pg_bin_dir || true)
 # Client tools from PATH, else from the server installation.
@@ -174,8 +178,9 @@ start_private_pg() {
     die "the private PostgreSQL already runs on port $(cut -d' ' -f3 "$CW_PG_MARKER"), not $DB_PORT; run deploy/local/down.sh first"
   fi
   if [[ ! -s $data/PG_VERSION ]]; then
-    info "creating a private PostgreSQL cluster in $data"
-    as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+    info "creating a private PostgreSQL cluster in $data (passwords over TCP; the superuser only on its socket)"
+    as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C \
+      >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   fi
   info "starting the private PostgreSQL on $DB_HOST:$DB_PORT"
@@ -187,7 +192,6 @@ start_private_pg() {
   ln -sfn ../pg/postgres.log "$CW_LOGS/postgres.log"
 }
 
-[[ -z $DB_PASSWORD ]] || export PGPASSWORD="$DB_PASSWORD"
 if ! pg_client pg_isready -q -h "$DB_HOST" -p "$DB_PORT" -t 3; then
   case $DB_HOST in 127.0.0.1 | localhost | ::1) local_host=1 ;; *) local_host=0 ;; esac
   if ((local_host)) && [[ -n $PG_BIN ]]; then
@@ -201,14 +205,69 @@ else
   info "using PostgreSQL on $DB_HOST:$DB_PORT"
 fi
 
-# The name goes in as a psql variable (:'name' quotes it) rather than into the SQL text.
-db_exists=$(pg_client psql -X -At -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" -d postgres -v name="$DB_NAME" \
-  -f - <<<"select 1 from pg_database where datname = :'name'")
-if [[ $db_exists != 1 ]]; then
-  info "creating database $DB_NAME"
-  pg_client createdb -h "$DB_HOST" -p "$DB_PORT" -U "$DB_USER" "$DB_NAME"
+# psql as the administrator: through the private cluster's socket, else over TCP (CW_DB_ADMIN_PASSWORD if needed).
+admin_psql() {
+  if [[ -f $CW_PG_MARKER ]]; then
+    pg_client psql -X -q -At -v ON_ERROR_STOP=1 -h "$CW_RUN/pg/sock" -p "$DB_PORT" -U postgres "$@"
+  else
+    PGPASSWORD=${CW_DB_ADMIN_PASSWORD:-} pg_client psql -X -q -At -v ON_ERROR_STOP=1 -h "$DB_HOST" -p "$DB_PORT" \
+      -U "$DB_ADMIN_USER" "$@"
+  fi
+}
+
+# The services' role and its password: given, or generated once and kept in .run/db.env (0600).
+if [[ -n ${CW_DB_PASSWORD:-} ]]; then
+  DB_PASSWORD=$CW_DB_PASSWORD
+elif [[ -s $DB_ENV ]]; then
+  DB_PASSWORD=$(sed -n 's/^CW_DB_PASSWORD=//p' "$DB_ENV")
+fi
+if [[ -z ${DB_PASSWORD:-} ]]; then
+  DB_PASSWORD=$(openssl rand -hex 24)
+  (umask 077 && printf 'CW_DB_USER=%s\nCW_DB_PASSWORD=%s\n' "$DB_USER" "$DB_PASSWORD" >"$DB_ENV")
+fi
+
+db_existed=$(admin_psql -d postgres -v name="$DB_NAME" -f - <<<"select count(*) from pg_database where datname = :'name'")
+if [[ $DB_USER != "$DB_ADMIN_USER" ]]; then
+  # Names and the password go in as psql variables (quoted by format with %I and %L), never into the SQL text.
+  # (the password through standard input: psql's own arguments are visible in ps)
+  admin_psql -d postgres -v user="$DB_USER" -v db="$DB_NAME" -f - >/dev/null <<SQL
+\set password '$DB_PASSWORD'
+select format('create role %I login', :'user') where not exists (select 1 from pg_roles where rolname = :'user') \gexec
+select format('alter role %I login nosuperuser nocreatedb nocreaterole noreplication password %L', :'user', :'password') \gexec
+select format('create database %I owner %I', :'db', :'user') where not exists (select 1 from pg_database where datname = :'db') \gexec
+select format('alter database %I owner to %I', :'db', :'user') \gexec
+select format('revoke all on database %I from public', :'db') \gexec
+SQL
+  # Tables of an earlier run as another user (before this role existed) move to the role, or it could not use them.
+  admin_psql -d "$DB_NAME" -v user="$DB_USER" -f - >/dev/null <<'SQL'
+select format('alter table %I.%I owner to %I', schemaname, tablename, :'user')
+  from pg_tables where schemaname = 'public' and tableowner <> :'user' \gexec
+select format('alter sequence %I.%I owner to %I', schemaname, sequencename, :'user')
+  from pg_sequences where schemaname = 'public' and sequenceowner <> :'user' \gexec
+SQL
+elif [[ $db_existed != 1 ]]; then
+  admin_psql -d postgres -v db="$DB_NAME" -f - >/dev/null <<<"select format('create database %I', :'db') \gexec"
+fi
+if [[ $db_existed != 1 ]]; then
+  info "created database $DB_NAME owned by $DB_USER"
+  where=shared
+  [[ ! -f $CW_PG_MARKER ]] || where=private
+  echo "$DB_HOST $DB_PORT $DB_NAME $DB_USER $where" >"$CW_RUN/db.created"
+fi
+# Say what the database already holds: a "fresh" start on old evidence must not surprise anyone.
+held=$(admin_psql -d "$DB_NAME" -f - <<'SQL'
+select case when to_regclass('public.control_execution') is null then 'empty'
+            else (select count(*) || ' executions, recorded ' || coalesce(min(recorded_at)::date::text, '-') || ' to '
+                         || coalesce(max(recorded_at)::date::text, '-') from control_execution) end
+SQL
+)
+if [[ $held == empty || $held == 0\ * ]]; then
+  info "database $DB_NAME on $DB_HOST:$DB_PORT (role $DB_USER) holds no evidence yet"
+else
+  info "database $DB_NAME on $DB_HOST:$DB_PORT (role $DB_USER) already holds $held; start clean with deploy/local/down.sh --purge"
 fi
 export CW_DB_URL="postgresql://$DB_HOST:$DB_PORT/$DB_NAME" CW_DB_USER="$DB_USER" CW_DB_PASSWORD="$DB_PASSWORD"
+unset PGPASSWORD
 
 # ---------------------------------------------------------------------------------------------
 # 4. Topics, as io.controlwatch.model.Topics lists them ("<name> <cleanup.policy>" per line).
@@ -235,45 +294,37 @@ topics_secs=$((SECONDS - topics_t0))
 # ---------------------------------------------------------------------------------------------
 # 5. Dev keys and tokens (RS256 JWTs signed with a throw-away key, verified by the services).
 # ---------------------------------------------------------------------------------------------
-KEYS="$CW_RUN/keys"
 TOKENS="$CW_RUN/tokens.env"
-(umask 077 && mkdir -p "$KEYS")
-if [[ ! -s $KEYS/private.pem || ! -s $KEYS/public.pem ]]; then
-  info "generating the dev RSA key pair in $KEYS"
-  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/private.pem" 2>/dev/null)
-  openssl pkey -in "$KEYS/private.pem" -pubout -out "$KEYS/public.pem"
+AUTH="$CW_RUN/auth"
+(umask 077 && mkdir -p "$CW_KEYS" "$AUTH")
+if [[ ! -s $CW_KEYS/private.pem || ! -s $CW_KEYS/public.pem ]]; then
+  info "generating the dev RSA key pair in $CW_KEYS"
+  (umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$CW_KEYS/private.pem" 2>/dev/null)
+  openssl pkey -in "$CW_KEYS/private.pem" -pubout -out "$CW_KEYS/public.pem"
 fi
 
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
-jwt() {
-  local role=$1 now header claims input sig
-  now=$(date +%s)
-  header='{"alg":"RS256","typ":"JWT","kid":"cw-dev"}'
-  claims=$(printf '{"iss":"controlwatch","sub":"dev-%s","upn":"dev-%s@controlwatch.local","groups":["%s"],"iat":%d,"exp":%d,"jti":"%s"}' \
-    "$role" "$role" "$role" "$now" $((now + 30 * 86400)) "$(openssl rand -hex 16)")
-  input="$(printf '%s' "$header" | b64url).$(printf '%s' "$claims" | b64url)"
-  sig=$(printf '%s' "$input" | openssl dgst -sha256 -sign "$KEYS/private.pem" -binary | b64url)
-  printf '%s.%s' "$input" "$sig"
-}
-
-# Tokens live 30 days; renew after 7 so a running setup never holds one about to expire. A new key
-# also invalidates the old tokens.
-if [[ ! -s $TOKENS || $KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -mmin +$((7 * 24 * 60))) ]]; then
-  info "writing dev tokens to $TOKENS"
+# One token per role, valid 12 h (the services refuse tokens older than 24 h); renewed after 6 h so a running setup
+# never holds one about to expire. A new key also invalidates the old tokens. Each also as a header file for
+# `curl -H @file`: a token on a command line is visible to every user of the machine.
+if [[ ! -s $TOKENS || $CW_KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -mmin +360) ]]; then
+  info "writing dev tokens to $TOKENS and $AUTH/<role>.header (valid 12 h)"
   (
     umask 077
     {
-      echo "# Dev JWTs for the local ControlWatch, one per role. Renewed by up.sh after 7 days."
-      for role in ingest analyst auditor admin; do
-        echo "CW_TOKEN_${role^^}=$(jwt "$role")"
+      echo "# Dev JWTs for the local ControlWatch, one per role, valid 12 h. Renewed by up.sh after 6 h."
+      echo "# More: deploy/local/token.sh ROLE [--ttl 1h] [--sources PREFIX,...]"
+      for role in "${CW_ROLES[@]}"; do
+        token=$(mint_jwt "$role" $((12 * 3600)))
+        echo "CW_TOKEN_${role^^}=$token"
+        printf 'Authorization: Bearer %s\n' "$token" >"$AUTH/$role.header.tmp"
+        mv "$AUTH/$role.header.tmp" "$AUTH/$role.header"
       done
     } >"$TOKENS.tmp"
   )
   mv "$TOKENS.tmp" "$TOKENS"
   chmod 600 "$TOKENS"
 fi
-export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$KEYS/public.pem" MP_JWT_VERIFY_ISSUER=controlwatch
+export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSUER=controlwatch
 
 # The services' environment, for running one from an IDE or quarkus:dev against this setup.
 (
@@ -373,16 +424,15 @@ else
   echo "  Services   not started (--infra-only); their environment: $rel_run/services.env"
 fi
 cat <<EOF
-  Tokens     $rel_run/tokens.env (CW_TOKEN_INGEST, _ANALYST, _AUDITOR, _ADMIN; public key $rel_run/keys/public.pem)
+  Tokens     $rel_run/auth/<role>.header for curl -H @file, $rel_run/tokens.env (roles ${CW_ROLES[*]}; 12 h)
   Logs       $rel_run/logs/
 
 Send an event that violates MFA (a login without MFA):
 
-  set -a; . $TOKENS; set +a
   curl -sS -X POST $ingest/api/v1/events \\
-    -H 'Content-Type: application/cloudevents-batch+json' -H "Authorization: Bearer \$CW_TOKEN_INGEST" \\
+    -H 'Content-Type: application/cloudevents-batch+json' -H @$rel_run/auth/ingest.header \\
     -d '[{"specversion":"1.0","id":"'"\$(cat /proc/sys/kernel/random/uuid)"'","source":"https://login.example-idp.com","type":"auth.login","subject":"mallory@example.com","time":"'"\$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","datacontenttype":"application/json","data":{"user":"mallory@example.com","mfa":false,"outcome":"success","ip":"198.51.100.23","app":"aws-console"}}]'
-  curl -sS -H "Authorization: Bearer \$CW_TOKEN_ANALYST" $alerting/api/v1/failures
+  curl -sS -H @$rel_run/auth/analyst.header $alerting/api/v1/failures
 
 Stop: $CW_LOCAL_DIR/down.sh   (--purge also deletes data, keys and tokens)
 EOF

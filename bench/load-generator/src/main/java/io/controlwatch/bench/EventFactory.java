@@ -11,7 +11,7 @@ import java.time.temporal.ChronoUnit;
  * follows from the run's seed and {@code seq} alone, so the checker recomputes exactly which executions and
  * failures must exist from the sequence numbers the ingest API accepted, without trusting any count.
  * <p>
- * Each run has its own CloudEvents {@code source} ({@code urn:controlwatch:bench:<run id>}), so runs never mix;
+ * Each run has its own CloudEvents {@code source} ({@code urn:cw-bench:<run id>}), so runs never mix;
  * each event's {@code id} is {@code <run id>-<seq>} and its {@code time} is the moment it was sent.
  */
 final class EventFactory {
@@ -64,7 +64,7 @@ final class EventFactory {
         this.seed = seed;
         this.loginShare = loginShare;
         this.violationShare = violationShare;
-        this.source = "urn:controlwatch:bench:" + runId;
+        this.source = "urn:cw-bench:" + runId;
     }
 
     static EventFactory of(RunManifest m) {

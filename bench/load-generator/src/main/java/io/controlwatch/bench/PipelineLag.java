@@ -38,8 +38,8 @@ final class PipelineLag implements AutoCloseable {
 
     PipelineLag(Stack stack) {
         this.kafka = stack.kafka();
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka(),
-                AdminClientConfig.CLIENT_ID_CONFIG, "cw-bench-lag"));
+        this.admin = Admin.create(KafkaClients.config(stack.kafka(), Map.of(
+                AdminClientConfig.CLIENT_ID_CONFIG, "cw-bench-lag")));
         this.evaluationGroup = System.getenv().getOrDefault("CW_EVALUATION_APP_ID", "controlwatch-evaluation");
         this.alertingGroup = System.getenv().getOrDefault("CW_CONSUMER_GROUP", "controlwatch-alerting");
     }
@@ -88,10 +88,10 @@ final class PipelineLag implements AutoCloseable {
         if (ranges.isEmpty()) {
             return 0;
         }
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+        Map<String, Object> config = KafkaClients.config(kafka, Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.CLIENT_ID_CONFIG, "cw-bench-lag-check");
+                ConsumerConfig.CLIENT_ID_CONFIG, "cw-bench-lag-check"));
         long records = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(ranges.keySet());

@@ -25,11 +25,10 @@ final class PoisonWriter implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
 
     PoisonWriter(String kafka, String runId) {
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
+        this.producer = new KafkaProducer<>(KafkaClients.config(kafka, Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "cw-bench-poison"), new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.CLIENT_ID_CONFIG, "cw-bench-poison")), new StringSerializer(), new ByteArraySerializer());
         this.keyPrefix = keyPrefix(runId);
     }
 

@@ -100,12 +100,11 @@ final class TopicAudit {
     /** Reads {@code topic} from the first record at or after {@code fromMs} to its end as of now. */
     private static void read(Stack stack, String topic, String isolation, long fromMs,
                              Consumer<ConsumerRecord<String, byte[]>> each) {
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka(),
+        Map<String, Object> config = KafkaClients.config(stack.kafka(), Map.of(
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                ConsumerConfig.CLIENT_ID_CONFIG, "cw-bench-audit");
+                ConsumerConfig.CLIENT_ID_CONFIG, "cw-bench-audit"));
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -24,7 +24,7 @@ class EventFactoryTest {
             JsonNode event = batch.get(seq);
             assertThat(CloudEventValidator.validate(event)).isEmpty();
             assertThat(event.get("id").asText()).isEqualTo("r1-" + seq);
-            assertThat(event.get("source").asText()).isEqualTo("urn:controlwatch:bench:r1");
+            assertThat(event.get("source").asText()).isEqualTo("urn:cw-bench:r1");
             assertThat(event.get("time").asText()).isEqualTo("2026-11-28T09:15:00.123456Z");
             EventFactory.Kind kind = factory.kind(seq);
             JsonNode data = event.get("data");
@@ -37,7 +37,7 @@ class EventFactoryTest {
             if (kind.isLogin()) {
                 assertThat(data.get("outcome").asText()).isEqualTo(kind == EventFactory.Kind.FAILED_LOGIN ? "failure" : "success");
                 assertThat(factory.executionId(seq)).isEqualTo(
-                        ExecutionIds.of("cc6.1-console-login-mfa", "urn:controlwatch:bench:r1", "r1-" + seq));
+                        ExecutionIds.of("cc6.1-console-login-mfa", "urn:cw-bench:r1", "r1-" + seq));
             } else {
                 assertThat(factory.executionId(seq)).isNull();
             }
