@@ -10,6 +10,8 @@
 #   kafka-outage      stop the broker for 30 s: ingest must answer 503, never 2xx, meanwhile; throughput recovers
 #   postgres-outage   stop PostgreSQL for 60 s: alerting reports not-ready meanwhile and catches up afterwards
 #   poison            1 % of the records on the events topic are not CloudEvents: each is dead-lettered once
+#   hostile-ingest    1 % of the bodies posted are hostile (the tests' corpus, HostileBodies): each refused with
+#                     its 4xx, never a 2xx or 5xx, and every valid event's evidence stored
 #
 # Usage: bench/faults.sh [--only NAME[,NAME...]] [--scale F]
 #   --only   run only these scenarios (default: all, in the order above)
@@ -23,7 +25,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(evaluation-kill alerting-kill ingest-kill kafka-outage postgres-outage poison)
+ALL=(evaluation-kill alerting-kill ingest-kill kafka-outage postgres-outage poison hostile-ingest)
 ONLY="" SCALE=1
 while (($#)); do
   case $1 in
@@ -300,6 +302,22 @@ scenario_poison() {
   [[ $(live_pid evaluation) == "$evaluation_pid" ]] || { warn "the evaluation service died"; ok=0; }
   all_ready || { warn "a service is not ready after the poison run"; ok=0; }
   verdict poison "$ok" "poison=$(field "$VERIFY" poison) dead_lettered=$(field "$VERIFY" dead_lettered) dead_letters_without_reason=$(field "$VERIFY" dead_letters_without_reason) healthy=$ok $(common_extra)"
+}
+
+scenario_hostile_ingest() {
+  local n ingest_pid ok=1 sent fivexx twoxx
+  n=$(scaled 50000)
+  ingest_pid=$(live_pid ingest)
+  start_load hostile-ingest "$n" 2000 --hostile-share 0.01
+  finish_load && verify_run --topics --api
+  sent=$(field "$LOAD" hostile)
+  fivexx=$(field "$LOAD" hostile_5xx)
+  twoxx=$(field "$LOAD" hostile_2xx)
+  ((${sent:-0} > 0)) || { warn "no hostile body was posted"; ok=0; }
+  [[ ${fivexx:-1} == 0 && ${twoxx:-1} == 0 ]] || { warn "hostile bodies got 5xx ($fivexx) or 2xx ($twoxx)"; ok=0; }
+  [[ $(live_pid ingest) == "$ingest_pid" ]] || { warn "the ingest service died"; ok=0; }
+  all_ready || { warn "a service is not ready after the hostile run"; ok=0; }
+  verdict hostile-ingest "$ok" "hostile=$sent refused_as_expected=$(field "$LOAD" hostile_refused) other_4xx=$(field "$LOAD" hostile_other_4xx) hostile_5xx=$fivexx hostile_2xx=$twoxx no_answer=$(field "$LOAD" hostile_noanswer) $(common_extra)"
 }
 
 # ---------------------------------------------------------------------------------------------

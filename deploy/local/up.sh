@@ -255,12 +255,11 @@ if [[ $db_existed != 1 ]]; then
   echo "$DB_HOST $DB_PORT $DB_NAME $DB_USER $where" >"$CW_RUN/db.created"
 fi
 # Say what the database already holds: a "fresh" start on old evidence must not surprise anyone.
-held=$(admin_psql -d "$DB_NAME" -f - <<'SQL'
-select case when to_regclass('public.control_execution') is null then 'empty'
-            else (select count(*) || ' executions, recorded ' || coalesce(min(recorded_at)::date::text, '-') || ' to '
-                         || coalesce(max(recorded_at)::date::text, '-') from control_execution) end
-SQL
-)
+held=empty
+if [[ $(admin_psql -d "$DB_NAME" -c "select to_regclass('public.control_execution') is not null") == t ]]; then
+  held=$(admin_psql -d "$DB_NAME" -c "select count(*) || ' executions, recorded ' || coalesce(min(recorded_at)::date::text, '-')
+    || ' to ' || coalesce(max(recorded_at)::date::text, '-') from control_execution")
+fi
 if [[ $held == empty || $held == 0\ * ]]; then
   info "database $DB_NAME on $DB_HOST:$DB_PORT (role $DB_USER) holds no evidence yet"
 else

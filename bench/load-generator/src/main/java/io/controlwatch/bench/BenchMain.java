@@ -253,7 +253,8 @@ public final class BenchMain {
             LoadGenerator.Settings settings = new LoadGenerator.Settings(events, args.doubleValue("rate", 0),
                     args.intValue("batch", 100), args.intValue("concurrency", 4),
                     Duration.ofSeconds(args.longValue("retry-for", 120)),
-                    Duration.ofSeconds(args.longValue("max-seconds", 900)), args.doubleValue("poison-share", 0));
+                    Duration.ofSeconds(args.longValue("max-seconds", 900)), args.doubleValue("poison-share", 0),
+                    args.doubleValue("hostile-share", 0));
             return new Run(dir, runId, seed, new EventFactory(runId, seed, login, violation), settings, login, violation);
         }
 
@@ -287,6 +288,14 @@ public final class BenchMain {
         if (r.poisonAcked() > 0 || r.poisonFailed() > 0) {
             out.put("poison", r.poisonAcked());
             out.put("poison_failed", r.poisonFailed());
+        }
+        if (r.hostile() != null) {
+            out.put("hostile", r.hostile().sent());
+            out.put("hostile_refused", r.hostile().refusedAsExpected());
+            out.put("hostile_other_4xx", r.hostile().otherClientError());
+            out.put("hostile_5xx", r.hostile().serverError());
+            out.put("hostile_2xx", r.hostile().accepted());
+            out.put("hostile_noanswer", r.hostile().noAnswer());
         }
         out.put("generator_cpu_s", round(ProcessHandle.current().info().totalCpuDuration()
                 .map(d -> d.toMillis() / 1000.0).orElse(-1.0)));

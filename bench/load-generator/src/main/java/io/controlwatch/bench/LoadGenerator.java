@@ -35,12 +35,12 @@ final class LoadGenerator {
     }
 
     record Settings(long events, double rate, int batch, int concurrency, Duration retryFor, Duration maxDuration,
-                    double poisonShare) {
+                    double poisonShare, double hostileShare) {
     }
 
     record Result(long events, long accepted, long unconfirmed, long rejected, long unsent, long requests,
                   Map<Integer, Long> statuses, long firstStartMs, long lastEndMs, Histogram requestLatency,
-                  long poisonAcked, long poisonFailed) {
+                  long poisonAcked, long poisonFailed, HostileSender.Counts hostile) {
 
         double seconds() {
             return Math.max(1, lastEndMs - firstStartMs) / 1000.0;
@@ -72,6 +72,8 @@ final class LoadGenerator {
     private final AtomicLong lastEndMs = new AtomicLong();
     private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
     private final AtomicLong poisonDueMillis = new AtomicLong();
+    private final HostileSender hostile;
+    private final AtomicLong hostileDueMillis = new AtomicLong();
     private volatile boolean loggedRejection;
 
     LoadGenerator(Stack stack, EventFactory factory, Settings settings, Ledger ledger, SendListener listener,
@@ -84,6 +86,7 @@ final class LoadGenerator {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).build();
         this.poison = settings.poisonShare() > 0 ? new PoisonWriter(stack.kafka(), runId) : null;
+        this.hostile = settings.hostileShare() > 0 ? new HostileSender(stack, http) : null;
     }
 
     Result run() throws InterruptedException {
@@ -114,7 +117,7 @@ final class LoadGenerator {
         statuses.forEach((k, v) -> codes.put(k, v.sum()));
         return new Result(settings.events(), accepted.sum(), unconfirmed.sum(), rejected.sum(), unsent.sum(),
                 requests.sum(), codes, firstStartMs.get() == Long.MAX_VALUE ? 0 : firstStartMs.get(), lastEndMs.get(),
-                latency, poisonAcked, poisonFailed);
+                latency, poisonAcked, poisonFailed, hostile == null ? null : hostile.counts());
     }
 
     private void work(long t0, long deadline) {
@@ -179,6 +182,7 @@ final class LoadGenerator {
                 // from when the batch was due: a late start counts as waiting (no coordinated omission)
                 latency.recordValue(Math.min(latency.getHighestTrackableValue(), (System.nanoTime() - due) / 1000));
                 poisonAfter(count);
+                hostileAfter(count);
                 return;
             }
             if (status >= 400 && status < 500 && status != 408 && status != 429) {
@@ -212,6 +216,20 @@ final class LoadGenerator {
                 poison.send();
             }
             due = poisonDueMillis.get();
+        }
+    }
+
+    /** Hostile posts in proportion to the valid events accepted (share h of all events posted). */
+    private void hostileAfter(int validEvents) {
+        if (hostile == null) {
+            return;
+        }
+        long due = hostileDueMillis.addAndGet(Math.round(validEvents * settings.hostileShare() / (1 - settings.hostileShare()) * 1000));
+        while (due >= 1000) {
+            if (hostileDueMillis.compareAndSet(due, due - 1000)) {
+                hostile.send();
+            }
+            due = hostileDueMillis.get();
         }
     }
 
