@@ -38,13 +38,16 @@ public class DeadLetteringProcessingHandler implements ProcessingExceptionHandle
         // the streams configuration carries the connection and security settings every client of the service shares
         configs.forEach((key, value) -> {
             if (key.equals(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG) || key.equals(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG)
-                    || key.startsWith("sasl.") || key.startsWith("ssl.")) {
+                    || key.startsWith("sasl.") || key.startsWith("ssl.") || key.equals(ProducerConfig.MAX_BLOCK_MS_CONFIG)) {
                 config.put(key, value);
             }
         });
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "controlwatch-evaluation-dead-letters");
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
