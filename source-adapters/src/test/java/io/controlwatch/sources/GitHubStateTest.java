@@ -187,6 +187,10 @@ class GitHubStateTest {
                 .isInstanceOf(AdapterOutcome.Malformed.class);
         assertThat(adapters.map(delivery(SourceKind.GITHUB, "{}", Map.of("X-GitHub-Event", "push", "X-GitHub-Delivery", "bad id"), "{}")))
                 .isInstanceOf(AdapterOutcome.Malformed.class);
+        // what goes into the state store stays within its bounds whatever the payload says
+        assertThat(deliver("pull_request_review", review("x".repeat(5000), "approved"))).isInstanceOf(AdapterOutcome.Malformed.class);
+        assertThat(deliver("branch_protection_rule", example("branch_protection_rule.created.json").replace("\"name\": \"production\"", "\"name\": \"" + "b".repeat(5000) + "\"")))
+                .isInstanceOf(AdapterOutcome.Malformed.class);
         assertThat(events(deliver("ping", "{\"zen\":\"Design for failure.\"}"))).isEmpty();
     }
 }

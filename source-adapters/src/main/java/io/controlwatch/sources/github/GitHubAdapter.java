@@ -52,6 +52,8 @@ public final class GitHubAdapter implements SourceAdapter {
     static final int MAX_REVIEWERS = 100;
     /** Protection rule patterns remembered per repository. */
     static final int MAX_RULES = 100;
+    /** Longest login or branch pattern kept in state (GitHub logins have at most 39 characters). */
+    static final int MAX_NAME_LENGTH = 100;
     static final Duration REVIEW_TTL = Duration.ofDays(180);
     static final Duration RULES_TTL = Duration.ofDays(3650);
     static final Duration MERGE_TTL = Duration.ofDays(2);
@@ -130,6 +132,9 @@ public final class GitHubAdapter implements SourceAdapter {
         }
         String repository = c.repository();
         String branch = c.text("rule.name");
+        if (branch.length() > MAX_NAME_LENGTH) {
+            throw new MissingField("rule.name (a branch name pattern of at most " + MAX_NAME_LENGTH + " characters)");
+        }
         boolean enabled = !action.equals("deleted");
         // GitHub stores a review count even when reviews are not required: "off" means none are
         int approvals = "off".equals(Fields.text(c.payload, "rule.pull_request_reviews_enforcement_level").orElse("off"))
@@ -217,6 +222,9 @@ public final class GitHubAdapter implements SourceAdapter {
             return unsupported(c);
         }
         String reviewer = c.text("review.user.login").toLowerCase(Locale.ROOT);
+        if (reviewer.length() > MAX_NAME_LENGTH) {
+            throw new MissingField("review.user.login (a GitHub login)");
+        }
         String reviewState = action.equals("dismissed") ? "dismissed"
                 : Fields.text(c.payload, "review.state").orElse("").toLowerCase(Locale.ROOT);
         // a comment does not withdraw an earlier approval or change request (as on GitHub)

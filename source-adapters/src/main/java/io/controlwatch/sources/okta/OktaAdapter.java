@@ -219,7 +219,7 @@ public final class OktaAdapter implements SourceAdapter {
             if (!"SUCCESS".equals(Fields.text(e, "outcome.result").orElse(""))) {
                 return;
             }
-            String factor = factorOf(e).orElse("unknown");
+            String factor = factorOf(e).map(f -> f.length() > 100 ? f.substring(0, 100) : f).orElse("unknown");
             if (PRIMARY_FACTORS.contains(factor.toLowerCase(Locale.ROOT))) {
                 return; // Identity Engine logs the password verification with this event type too
             }
