@@ -20,6 +20,14 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
+import static io.controlwatch.evidence.Tamper.insert;
+import static io.controlwatch.evidence.Tamper.insertBare;
+import static io.controlwatch.evidence.Tamper.rechain;
+import static io.controlwatch.evidence.Tamper.remove;
+import static io.controlwatch.evidence.Tamper.reorder;
+import static io.controlwatch.evidence.Tamper.replace;
+import static io.controlwatch.evidence.Tamper.result;
+import static io.controlwatch.evidence.Tamper.swap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -260,73 +268,5 @@ class ChainVerifierTest {
 
     static ChainEntry entry(StoredExecution s) {
         return ChainEntry.ofRow(s.partition(), s.offset(), s.row(), s.recordedDigest(), s.recordedHead());
-    }
-
-    static EvidenceRow result(EvidenceRow r, String result) {
-        return new EvidenceRow(r.executionId(), r.controlId(), r.controlVersion(), r.criteria(), r.severity(), result,
-                r.reason(), r.message(), r.subject(), r.eventId(), r.eventSource(), r.eventType(), r.eventTime(),
-                r.ingestTime(), r.evaluatedAt(), r.pack(), r.packVersion(), r.evidenceEventIds(), r.late(),
-                r.backfilled(), r.submitter(), r.exemptionId());
-    }
-
-    /** Edits a row's content in place; the chain columns the store recorded stay as they were. */
-    static List<StoredExecution> replace(List<StoredExecution> rows, int index, UnaryOperator<EvidenceRow> edit) {
-        StoredExecution s = rows.get(index);
-        rows.set(index, new StoredExecution(s.partition(), s.offset(), edit.apply(s.row()), s.recordedDigest(),
-                s.recordedHead(), s.recordedAt()));
-        return rows;
-    }
-
-    static List<StoredExecution> remove(List<StoredExecution> rows, int index) {
-        rows.remove(index);
-        return rows;
-    }
-
-    /** Exchanges the evidence of two rows; each keeps its place and its recorded chain columns. */
-    static List<StoredExecution> swap(List<StoredExecution> rows, int a, int b) {
-        StoredExecution x = rows.get(a);
-        StoredExecution y = rows.get(b);
-        rows.set(a, new StoredExecution(0, x.offset(), y.row(), x.recordedDigest(), x.recordedHead(), null));
-        rows.set(b, new StoredExecution(0, y.offset(), x.row(), y.recordedDigest(), y.recordedHead(), null));
-        return rows;
-    }
-
-    static List<StoredExecution> reorder(List<StoredExecution> rows, int a, int b) {
-        StoredExecution x = rows.get(a);
-        rows.set(a, rows.get(b));
-        rows.set(b, x);
-        return rows;
-    }
-
-    /** Inserts a forged row at {@code offset} before index {@code at}, with a made-up or a recomputed head. */
-    static List<StoredExecution> insert(List<StoredExecution> rows, int at, long offset, boolean recomputeHead) {
-        EvidenceRow forged = Rows.row(9_999, "cc6.1-console-login-mfa", rows.get(at).row().eventTime().minusSeconds(1),
-                "PASS");
-        Sha256 head = recomputeHead
-                ? io.controlwatch.evidence.EvidenceChain.next(rows.get(at - 1).recordedHead(),
-                io.controlwatch.evidence.EvidenceChain.leaf(0, offset, forged.eventTime(), forged.controlId(),
-                        forged.digest()))
-                : Sha256.hash(new byte[]{7});
-        rows.add(at, new StoredExecution(0, offset, forged, forged.digest(), head, null));
-        return rows;
-    }
-
-    static List<StoredExecution> insertBare(List<StoredExecution> rows, int at, long offset) {
-        EvidenceRow forged = Rows.row(9_999, "cc6.1-console-login-mfa", rows.get(at).row().eventTime().minusSeconds(1),
-                "PASS");
-        rows.add(at, new StoredExecution(0, offset, forged, null, null, null));
-        return rows;
-    }
-
-    /** What a careful forger does after editing: recompute every recorded digest and head from genesis. */
-    static List<StoredExecution> rechain(List<StoredExecution> rows) {
-        ChainHead head = ChainHead.genesis(EvidenceStore.TOPIC, 0);
-        List<StoredExecution> out = new ArrayList<>();
-        for (StoredExecution s : rows) {
-            ChainHead.Appended a = head.appendStored(s.offset(), s.row(), null);
-            head = a.head();
-            out.add(a.stored());
-        }
-        return out;
     }
 }
