@@ -50,14 +50,14 @@ public final class EvidenceChain {
         }
         CanonicalBytes bytes = new CanonicalBytes(96).tag(LEAF_TAG).int32(partition).int64(offset).micros(eventTime)
                 .string(controlId).raw(rowDigest.bytes());
-        MessageDigest sha = Sha256.newDigest();
+        MessageDigest sha = Sha256.threadDigest();
         sha.update(bytes.buffer(), 0, bytes.size());
         return Sha256.wrap(sha.digest());
     }
 
     /** {@code SHA-256(head ‖ leaf)}. */
     public static Sha256 next(Sha256 head, Sha256 leaf) {
-        MessageDigest sha = Sha256.newDigest();
+        MessageDigest sha = Sha256.threadDigest();
         head.writeTo(sha);
         leaf.writeTo(sha);
         return Sha256.wrap(sha.digest());

@@ -105,7 +105,7 @@ public record EvidenceRow(
     /** {@code SHA-256(canonical(row))}. */
     public Sha256 digest() {
         CanonicalBytes bytes = encode();
-        var sha = Sha256.newDigest();
+        var sha = Sha256.threadDigest();
         sha.update(bytes.buffer(), 0, bytes.size());
         return Sha256.wrap(sha.digest());
     }

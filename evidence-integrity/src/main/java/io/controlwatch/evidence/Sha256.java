@@ -36,11 +36,21 @@ public final class Sha256 {
 
     /** SHA-256 of the given bytes. */
     public static Sha256 hash(byte[] data) {
-        return new Sha256(newDigest().digest(data));
+        return new Sha256(threadDigest().digest(data));
     }
 
     static Sha256 wrap(byte[] digestOutput) {
         return new Sha256(digestOutput);
+    }
+
+    // a provider lookup per hash costs as much as hashing a row: chain code hashes with one digest per thread
+    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::newDigest);
+
+    /** This thread's digest, reset; for hashing that completes within one call (never hand it out). */
+    static MessageDigest threadDigest() {
+        MessageDigest digest = PER_THREAD.get();
+        digest.reset();
+        return digest;
     }
 
     /** A fresh SHA-256 {@link MessageDigest} (every JDK has one). */
