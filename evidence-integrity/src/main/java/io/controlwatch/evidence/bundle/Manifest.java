@@ -56,7 +56,8 @@ public record Manifest(Instant periodFrom, Instant periodTo, Instant generatedAt
         if (!periodFrom.isBefore(periodTo)) {
             throw new IllegalArgumentException("the period must end after it starts");
         }
-        Objects.requireNonNull(generatedAt, "generatedAt");
+        // to the microsecond, as every other time of the evidence
+        generatedAt = Objects.requireNonNull(generatedAt, "generatedAt").truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         controls = List.copyOf(controls);
         criteria = List.copyOf(criteria);
         Objects.requireNonNull(topic, "topic");
