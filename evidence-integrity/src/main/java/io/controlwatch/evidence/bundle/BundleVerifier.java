@@ -116,7 +116,7 @@ public final class BundleVerifier {
         if (manifestBytes != null) {
             try {
                 manifest = Manifest.parse(manifestBytes);
-            } catch (IllegalArgumentException e) {
+            } catch (RuntimeException e) {
                 log.add(Kind.MANIFEST_INVALID, "manifest.json cannot be read: " + e.getMessage());
             }
         }
@@ -308,7 +308,7 @@ public final class BundleVerifier {
                 SignedCheckpoint checkpoint;
                 try {
                     checkpoint = SignedCheckpoint.fromJson(node);
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     log.add(Kind.CHECKPOINT_INVALID, "checkpoints.jsonl line " + lines.line() + ": " + e.getMessage());
                     continue;
                 }
@@ -451,7 +451,8 @@ public final class BundleVerifier {
                 ChainEntry entry;
                 try {
                     entry = reader.apply(node);
-                } catch (IllegalArgumentException | NullPointerException e) {
+                } catch (RuntimeException e) {
+                    // any value the model refuses (a bad digest, a year whose microseconds overflow, a missing field)
                     log.add(new Discrepancy(Kind.ROW_MALFORMED, null, null, null, file + " line " + lines.line()
                             + ": " + e.getMessage()));
                     continue;
@@ -547,7 +548,7 @@ public final class BundleVerifier {
                 Checkpoint c;
                 try {
                     c = SignedCheckpoint.fromJson(node).checkpoint();
-                } catch (IllegalArgumentException e) {
+                } catch (RuntimeException e) {
                     continue; // already reported by the first pass
                 }
                 if (c.sequence() <= afterSequence || !validity.isValid(c.sequence())) {

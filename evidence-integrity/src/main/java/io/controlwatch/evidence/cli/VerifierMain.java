@@ -113,8 +113,9 @@ public final class VerifierMain {
             report = BundleVerifier.verify(bundle, new BundleVerifier.Trust(keys, fingerprints));
         } catch (NoSuchFileException e) {
             return usage(err, "no such file: " + bundle);
-        } catch (IOException e) {
-            err.println("cannot read " + bundle + ": " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            // whatever stopped the verification, the bundle is not verified
+            err.println("cannot verify " + bundle + ": " + e);
             return NOT_VERIFIED;
         }
         if (json) {

@@ -213,6 +213,25 @@ class BundleTamperingTest {
     }
 
     @Test
+    void malformedLinesAreFindingsNotCrashes() throws IOException {
+        Path zip = export(Exports.Source.of(store), KeyRing.signingWith(serviceKey, List.of()));
+        Exports.edit(zip, "executions.jsonl", b -> {
+            String text = new String(b, StandardCharsets.UTF_8);
+            int second = text.indexOf('\n') + 1;
+            int third = text.indexOf('\n', second) + 1;
+            String line = text.substring(second, third);
+            // a year whose microseconds overflow a long, then a digest that is not hex
+            String overflow = line.replaceFirst("\"eventTime\":\"[^\"]+\"", "\"eventTime\":\"+1000000000-01-01T00:00:00Z\"");
+            String badHex = line.replaceFirst("\"rowDigest\":\"[0-9a-f]{4}", "\"rowDigest\":\"zzzz");
+            return (text.substring(0, second) + overflow + badHex + text.substring(third)).getBytes(StandardCharsets.UTF_8);
+        });
+        Run run = verifier(zip.toString(), "--fingerprint", serviceKey.keyId());
+        assertThat(run.exitCode()).as(run.out()).isEqualTo(VerifierMain.NOT_VERIFIED);
+        assertThat(run.out()).contains("[row malformed] executions.jsonl line 2:")
+                .contains("[row malformed] executions.jsonl line 3:").contains("[file edited]");
+    }
+
+    @Test
     void theJsonReportGivesStableCodes() throws IOException {
         Exports.Source source = copy(Exports.Source.of(store));
         Tamper.replace(source.rows().get(0), 15, r -> Tamper.result(r, "ERROR"));
