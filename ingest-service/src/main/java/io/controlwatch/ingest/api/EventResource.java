@@ -12,6 +12,7 @@ import io.controlwatch.model.CloudEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -24,6 +25,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import io.controlwatch.ingest.logging.IngestLogging;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
@@ -59,12 +62,11 @@ public class EventResource {
     @RolesAllowed(Roles.INGEST)
     @Consumes({CloudEvent.MEDIA_TYPE, CloudEvent.BATCH_MEDIA_TYPE})
     @Produces(MediaType.APPLICATION_JSON)
-    public Uni<Response> accept(@HeaderParam(HttpHeaders.CONTENT_TYPE) MediaType contentType, byte[] body) {
+    @Blocking
+    public Uni<Response> accept(@HeaderParam(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream stream) {
         List<AcceptedEvent> events;
         try {
-            if (body != null && body.length > config.maxBodyBytes()) {
-                throw tooLarge();
-            }
+            byte[] body = readAtMost(stream, config.maxBodyBytes());
             Submitter submitter = Submitters.of(token);
             events = isBatch(contentType) ? intake.batch(body, submitter) : intake.single(body, submitter);
         } catch (ProblemException e) {
@@ -88,6 +90,23 @@ public class EventResource {
                     rejected(problem, events.size());
                     return new ProblemException(problem, Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(config.retryAfterSeconds())));
                 });
+    }
+
+    /**
+     * Reads the body, stopping one byte past the limit: a body without Content-Length (chunked) is refused with a
+     * problem as soon as it is too large, instead of being buffered to the transport's hard limit.
+     */
+    private byte[] readAtMost(InputStream stream, int limit) {
+        try {
+            byte[] body = stream.readNBytes(limit + 1);
+            if (body.length > limit) {
+                throw tooLarge();
+            }
+            return body;
+        } catch (IOException e) {
+            throw "Request too large".equals(e.getMessage()) ? tooLarge()
+                    : ProblemException.badRequest("unreadable-body", "Unreadable body", "The request body could not be read to its end.");
+        }
     }
 
     static boolean isBatch(MediaType contentType) {

@@ -60,6 +60,20 @@ public class ProblemMappers {
                 detail, java.util.List.of()).toResponseBuilder().build();
     }
 
+    /**
+     * A body that could not be read is the client's problem, not a server error: the HTTP layer's hard size limit
+     * (a chunked body without Content-Length over quarkus.http.limits.max-body-size) or a connection cut mid-body.
+     */
+    @ServerExceptionMapper
+    public Response unreadableBody(java.io.IOException e) {
+        if ("Request too large".equals(e.getMessage())) {
+            return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "payload-too-large", "Payload too large",
+                    "The request body exceeds the size this endpoint accepts.").toResponseBuilder().build();
+        }
+        return Problem.of(Response.Status.BAD_REQUEST, "unreadable-body", "Unreadable body",
+                "The request body could not be read to its end.").toResponseBuilder().build();
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         // The id ties the answer to the log line without leaking internals to the caller.
