@@ -1,5 +1,9 @@
 package io.controlwatch.alerting.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.controlwatch.alerting.persistence.FailureEntity;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
@@ -24,6 +28,7 @@ import java.util.UUID;
 /** {@code GET /api/v1/failures}: failed control executions, newest event first. */
 @Path("/api/v1/failures")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Evidence", description = "Stored control executions and their failures")
 public class FailureResource {
 
     static final int MAX_LIMIT = 1000;
@@ -58,11 +63,22 @@ public class FailureResource {
     @GET
     @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
-    public Uni<FailurePage> list(@QueryParam("control") String controlParam,
+    @Operation(summary = "List failed control executions",
+            description = "Every stored failure (an execution whose result is FAIL), newest event time first, with the "
+                    + "control, criteria, subject, reason, the events that decided it and who submitted them. Filters "
+                    + "combine with AND; the period is by event time, [from, to).")
+    @APIResponse(responseCode = "200", description = "One page of failures")
+    public Uni<FailurePage> list(@Parameter(description = "Control id, e.g. cc6.1-console-login-mfa")
+                                 @QueryParam("control") String controlParam,
+                                 @Parameter(description = "Who or what the failure is about, e.g. alice@example.com")
                                  @QueryParam("subject") String subjectParam,
+                                 @Parameter(description = "Earliest event time, RFC 3339, included")
                                  @QueryParam("from") String fromParam,
+                                 @Parameter(description = "Latest event time, RFC 3339, excluded")
                                  @QueryParam("to") String toParam,
+                                 @Parameter(description = "Page size, 1-1000 (default 100)")
                                  @QueryParam("limit") String limitParam,
+                                 @Parameter(description = "Rows to skip (default 0)")
                                  @QueryParam("offset") String offsetParam) {
         String control = QueryParams.text("control", controlParam, 80);
         String subject = QueryParams.text("subject", subjectParam, 256);

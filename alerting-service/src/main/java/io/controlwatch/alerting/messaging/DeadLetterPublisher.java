@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -21,6 +22,7 @@ import java.util.List;
  * only once Kafka holds them: their offsets are committed after that, never before.
  */
 @ApplicationScoped
+@Startup // created at start, so its counters exist at zero before the first dead letter
 public class DeadLetterPublisher {
 
     /** A record to dead-letter and why. */
@@ -33,6 +35,10 @@ public class DeadLetterPublisher {
     public DeadLetterPublisher(@Channel(Channels.DEAD_LETTERS_OUT) MutinyEmitter<String> emitter, MeterRegistry registry) {
         this.emitter = emitter;
         this.registry = registry;
+        // the reasons known in advance exist at zero (store-rejected-<SQLSTATE> appear when they first happen)
+        for (String reason : java.util.List.of("empty", "invalid-json", "incomplete-execution", "store-failed")) {
+            registry.counter("cw.executions.dead.lettered", "reason", reason);
+        }
     }
 
     public Uni<Void> send(String deadLetterTopic, List<Rejected> rejected) {

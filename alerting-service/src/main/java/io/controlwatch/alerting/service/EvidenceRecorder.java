@@ -49,7 +49,13 @@ public class EvidenceRecorder {
 
     @WithTransaction
     public Uni<Void> recordControl(ControlDefinition control) {
-        return repository.upsertControl(control).replaceWithVoid();
+        return repository.upsertControl(control).replaceWithVoid().invoke(() -> {
+            // a control's series exist at zero from the moment it is known, not from its first execution
+            for (String result : List.of("pass", "fail", "error")) {
+                registry.counter("cw.executions.recorded", "control", control.id(), "result", result);
+            }
+            registry.counter("cw.failures.recorded", "control", control.id());
+        });
     }
 
     private void count(List<StoredCount> stored) {

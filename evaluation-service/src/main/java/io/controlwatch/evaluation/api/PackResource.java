@@ -1,5 +1,9 @@
 package io.controlwatch.evaluation.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.Roles;
@@ -30,6 +34,7 @@ import java.util.List;
  */
 @Path("/api/v1/packs")
 @RolesAllowed(Roles.ADMIN)
+@Tag(name = "Control packs", description = "Which controls run, every version ever used, and activating a new one")
 public class PackResource {
 
     /** A control of a pack, as the admin API shows it. */
@@ -61,6 +66,10 @@ public class PackResource {
     @GET
     @Path("/active")
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The pack every evaluation instance runs",
+            description = "Name, version (content hash), who activated it and when, its controls (id, version, kind, "
+                    + "criteria, severity, maturity, event types) and the criteria it leaves to people.")
+    @APIResponse(responseCode = "200", description = "The active pack")
     public ActivePackView active() {
         ControlPack pack = registry.activePack().get().pack();
         PackVersion v = registry.current();
@@ -73,6 +82,9 @@ public class PackResource {
     @GET
     @Path("/versions")
     @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Every pack version ever activated",
+            description = "Newest first, with who activated each, when, from where (api or config) and what it replaced.")
+    @APIResponse(responseCode = "200", description = "The versions")
     public List<VersionView> versions() {
         return registry.versions().stream().map(v -> new VersionView(v.name(), v.version(), v.origin(), v.activatedBy(),
                 v.activatedAt(), v.previousVersion())).toList();
@@ -81,7 +93,12 @@ public class PackResource {
     @GET
     @Path("/versions/{version}")
     @Produces("application/yaml")
-    public String version(@PathParam("version") String version) {
+    @Operation(summary = "The YAML of one pack version",
+            description = "Exactly the text that was activated, so the version an execution names can be re-run.")
+    @APIResponse(responseCode = "200", description = "The pack's YAML")
+    @APIResponse(responseCode = "404", description = "No such version was ever activated")
+    public String version(@Parameter(description = "The version, as executions name it, e.g. sha256:3f9a1c0e5b7d2a41")
+                          @PathParam("version") String version) {
         PackVersion v = registry.version(version);
         if (v == null) {
             throw new ProblemException(Problem.of(Response.Status.NOT_FOUND, "unknown-pack-version", "Unknown pack version",
@@ -92,6 +109,11 @@ public class PackResource {
 
     @PUT
     @Path("/active")
+    @Operation(summary = "Activate a pack on every instance",
+            description = "Validates the uploaded pack whole (file, control, line and reason of the first problem), "
+                    + "writes the version, the active pointer and a controlwatch.pack.activated audit event in one Kafka "
+                    + "transaction and answers once this instance runs it; the others follow within a second.")
+    @APIResponse(responseCode = "200", description = "Activated: the new version and the controls added, removed, changed")
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking

@@ -1,5 +1,8 @@
 package io.controlwatch.ingest.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.Roles;
@@ -34,6 +37,7 @@ import java.util.Map;
  * {@code POST /api/v1/events}: one CloudEvent or a batch, answered {@code 202} only once Kafka holds every event.
  */
 @Path("/api/v1/events")
+@Tag(name = "Events", description = "CloudEvents into ControlWatch")
 public class EventResource {
 
     /** What a client gets back: the ids of the events now durably in Kafka. */
@@ -54,12 +58,22 @@ public class EventResource {
         this.config = config;
         this.registry = registry;
         this.token = token;
-        this.accepted = Counter.builder("cw.events.accepted").description("Events acknowledged by Kafka and answered 202")
-                .register(registry);
+        this.accepted = Counter.builder("cw.events.accepted").register(registry);
     }
 
     @POST
     @RolesAllowed(Roles.INGEST)
+    @Operation(summary = "Submit CloudEvents",
+            description = "One CloudEvent (application/cloudevents+json) or a batch of up to 1,000 "
+                    + "(application/cloudevents-batch+json), at most 1 MiB. Accepted whole or not at all; answered 202 "
+                    + "only once Kafka acknowledged every event (acks=all). Known event types must match their data "
+                    + "schema (docs/events.md); every attribute is bounded (docs/security.md).")
+    @APIResponse(responseCode = "202", description = "Every event of the request is durable in Kafka; their ids")
+    @APIResponse(responseCode = "403", description = "An event uses ControlWatch's own types, sources or cw* attributes, "
+            + "or a source outside the token's 'sources' claim")
+    @APIResponse(responseCode = "413", description = "The body is larger than 1 MiB")
+    @APIResponse(responseCode = "415", description = "A Content-Type other than the two CloudEvents media types")
+    @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry after Retry-After seconds")
     @Consumes({CloudEvent.MEDIA_TYPE, CloudEvent.BATCH_MEDIA_TYPE})
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
