@@ -56,8 +56,11 @@ public class FailureResource {
         }
     }
 
-    /** One page of failures. Ask for the next one with {@code offset = offset + items.size()}. */
-    public record FailurePage(List<Failure> items, int offset, int limit) {
+    /**
+     * One page of failures, newest event first. {@code next} is the cursor of the following page (null on the last);
+     * no total: narrow by control, subject and period instead.
+     */
+    public record FailurePage(List<Failure> items, String next, boolean hasMore) {
     }
 
     @GET
@@ -78,15 +81,15 @@ public class FailureResource {
                                  @QueryParam("to") String toParam,
                                  @Parameter(description = "Page size, 1-1000 (default 100)")
                                  @QueryParam("limit") String limitParam,
-                                 @Parameter(description = "Rows to skip (default 0)")
-                                 @QueryParam("offset") String offsetParam) {
+                                 @Parameter(description = "The 'next' of the previous page")
+                                 @QueryParam("cursor") String cursorParam) {
         String control = QueryParams.text("control", controlParam, 80);
         String subject = QueryParams.text("subject", subjectParam, 256);
         Instant from = QueryParams.instant("from", fromParam);
         Instant to = QueryParams.instant("to", toParam);
         QueryParams.period("from", from, "to", to);
         int limit = QueryParams.integer("limit", limitParam, 100, 1, MAX_LIMIT);
-        int offset = QueryParams.integer("offset", offsetParam, 0, 0, 1_000_000);
+        PageCursor cursor = PageCursor.decode("cursor", cursorParam);
         List<String> conditions = new ArrayList<>();
         Parameters parameters = new Parameters();
         if (control != null) {
@@ -105,10 +108,19 @@ public class FailureResource {
             conditions.add("eventTime < :to");
             parameters.and("to", to);
         }
+        if (cursor != null) {
+            conditions.add("(eventTime < :cursorTime or (eventTime = :cursorTime and executionId < :cursorId))");
+            parameters.and("cursorTime", cursor.eventTime()).and("cursorId", cursor.id());
+        }
         String query = String.join(" and ", conditions);
-        Sort newestFirst = Sort.descending("eventTime", "detectedAt", "executionId");
-        return FailureEntity.<FailureEntity>find(query, newestFirst, parameters.map())
-                .range(offset, offset + limit - 1).list()
-                .map(failures -> new FailurePage(failures.stream().map(Failure::of).toList(), offset, limit));
+        Sort newestFirst = Sort.descending("eventTime", "executionId");
+        Uni<Void> known = control == null ? Uni.createFrom().voidItem() : ExecutionResource.requireControl(control);
+        return known.chain(() -> FailureEntity.<FailureEntity>find(query, newestFirst, parameters.map()).range(0, limit).list())
+                .map(rows -> {
+                    boolean more = rows.size() > limit;
+                    List<FailureEntity> page = more ? rows.subList(0, limit) : rows;
+                    String next = more ? new PageCursor(page.get(page.size() - 1).eventTime, page.get(page.size() - 1).executionId).encode() : null;
+                    return new FailurePage(page.stream().map(Failure::of).toList(), next, more);
+                });
     }
 }

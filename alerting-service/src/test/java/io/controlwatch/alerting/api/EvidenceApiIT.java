@@ -205,8 +205,14 @@ class EvidenceApiIT {
         as("analyst").queryParam("control", control).queryParam("from", "2026-06-01T00:30:00Z")
                 .queryParam("to", "2026-06-01T02:00:00Z").get("/api/v1/failures").then()
                 .body("items.eventId", contains("f2"));
-        as("analyst").queryParam("control", control).queryParam("limit", "1").queryParam("offset", "1").get("/api/v1/failures").then()
+        String next = as("analyst").queryParam("control", control).queryParam("limit", "1").get("/api/v1/failures").then()
+                .body("items.eventId", contains("f3")).body("hasMore", equalTo(true)).extract().path("next");
+        as("analyst").queryParam("control", control).queryParam("limit", "1").queryParam("cursor", next).get("/api/v1/failures").then()
                 .body("items.eventId", contains("f2"));
+        as("analyst").queryParam("control", "no-such-control").get("/api/v1/failures").then().statusCode(404)
+                .body("type", equalTo("urn:controlwatch:problem:unknown-control"));
+        as("analyst").queryParam("cursor", "not-a-cursor").get("/api/v1/failures").then().statusCode(400)
+                .body("errors[0].field", equalTo("cursor"));
         as("analyst").queryParam("from", "last tuesday").get("/api/v1/failures").then()
                 .statusCode(400).contentType("application/problem+json")
                 .body("type", equalTo("urn:controlwatch:problem:invalid-parameter"))

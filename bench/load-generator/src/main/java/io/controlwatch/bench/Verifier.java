@@ -218,8 +218,10 @@ final class Verifier {
         String from = Instant.ofEpochMilli(startedAtMs - 5_000).toString();
         String to = Instant.now().plusSeconds(3600).toString();
         long count = 0;
-        for (int offset = 0; ; offset += 1000) {
-            String url = stack.alertingUrl() + "/api/v1/failures?limit=1000&offset=" + offset
+        String cursor = null;
+        while (true) {
+            String url = stack.alertingUrl() + "/api/v1/failures?limit=1000"
+                    + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8))
                     + "&control=" + URLEncoder.encode(EventFactory.CONTROL, StandardCharsets.UTF_8)
                     + "&from=" + URLEncoder.encode(from, StandardCharsets.UTF_8)
                     + "&to=" + URLEncoder.encode(to, StandardCharsets.UTF_8);
@@ -229,15 +231,17 @@ final class Verifier {
             if (response.statusCode() != 200) {
                 throw new IOException("GET /api/v1/failures answered " + response.statusCode() + ": " + response.body());
             }
-            JsonNode items = ModelJson.mapper().readTree(response.body()).path("items");
-            for (JsonNode item : items) {
+            JsonNode page = ModelJson.mapper().readTree(response.body());
+            for (JsonNode item : page.path("items")) {
                 if (factory.source().equals(item.path("eventSource").asText())) {
                     count++;
                 }
             }
-            if (items.size() < 1000) {
+            // keyset pages: failures recorded meanwhile never shift a page (offsets counted some twice)
+            if (!page.path("hasMore").asBoolean(false)) {
                 return count;
             }
+            cursor = page.path("next").asText();
         }
     }
 }

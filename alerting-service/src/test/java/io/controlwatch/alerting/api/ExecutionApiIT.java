@@ -1,0 +1,141 @@
+package io.controlwatch.alerting.api;
+
+import io.controlwatch.testsupport.JwtTestResource;
+import io.controlwatch.testsupport.KafkaTestResource;
+import io.controlwatch.testsupport.PostgresTestResource;
+import io.controlwatch.testsupport.TestPostgres;
+import io.controlwatch.testsupport.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+
+/**
+ * The whole population through {@code GET /api/v1/executions}: 10,000 stored executions paged with filters, every
+ * row exactly once and newest first; errors visible with their reason; one execution with its evidence.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = JwtTestResource.class, restrictToAnnotatedClass = true)
+class ExecutionApiIT {
+
+    static final String CONTROL = "cc7.2-paging-" + UUID.randomUUID().toString().substring(0, 8);
+    static final int ROWS = 10_000;
+
+    /** 10,000 executions of one control, two per second; every 10th fails, every 100th is an error. */
+    static void insertRows() throws Exception {
+        TestPostgres.Database db = TestPostgres.database();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            s.execute("""
+                    insert into control (control_id, version, title, criteria, severity, updated_at)
+                    values ('%1$s', 'sha256:v', 'Paging control', 'CC7.2', 'high', now()) on conflict do nothing;
+                    insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
+                        subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at, pack,
+                        pack_version, evidence_event_ids, late, submitter)
+                    select gen_random_uuid(), '%1$s', 'sha256:v', 'CC7.2',
+                           case when n %% 100 = 0 then 'ERROR' when n %% 10 = 0 then 'FAIL' else 'PASS' end,
+                           case when n %% 100 = 0 then 'evaluation error: no such key: user' end,
+                           'user-' || (n %% 7), 'e-' || n, 'urn:paging', 'auth.login',
+                           timestamptz '2026-06-01T00:00:00Z' + make_interval(secs => n / 2),
+                           timestamptz '2026-06-01T00:00:00Z' + make_interval(secs => n / 2),
+                           timestamptz '2026-06-01T00:00:00Z' + make_interval(secs => n / 2), 'soc2-core', 'sha256:p',
+                           '["e-' || n || '","w-' || (n / 50) || '"]', n %% 500 = 0, 'paging-test'
+                    from generate_series(1, %2$d) n;
+                    """.formatted(CONTROL, ROWS));
+        }
+    }
+
+    static JsonPath page(String... params) {
+        var request = given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("control", CONTROL);
+        for (int i = 0; i < params.length; i += 2) {
+            request = request.queryParam(params[i], params[i + 1]);
+        }
+        return request.get("/api/v1/executions").then().statusCode(200).extract().jsonPath();
+    }
+
+    @Test
+    void pagesThroughTheWholePopulationWithFiltersEachRowOnceNewestFirst() throws Exception {
+        given().auth().oauth2(TestTokens.withRoles("auditor")).get("/api/v1/controls").then().statusCode(200);
+        insertRows();
+
+        List<String> ids = new ArrayList<>();
+        List<String> times = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            JsonPath page = cursor == null ? page("limit", "777") : page("limit", "777", "cursor", cursor);
+            ids.addAll(page.getList("items.executionId"));
+            times.addAll(page.getList("items.eventTime"));
+            cursor = page.getString("next");
+            assertThat(page.getBoolean("hasMore")).isEqualTo(cursor != null);
+            pages++;
+        } while (cursor != null);
+        assertThat(ids).hasSize(ROWS);
+        assertThat(new HashSet<>(ids)).hasSize(ROWS);
+        assertThat(pages).isEqualTo((ROWS + 776) / 777);
+        List<String> sorted = new ArrayList<>(times);
+        sorted.sort(java.util.Comparator.reverseOrder());
+        assertThat(times).isEqualTo(sorted);
+
+        Set<String> failures = new HashSet<>();
+        cursor = null;
+        do {
+            JsonPath page = cursor == null ? page("result", "FAIL", "limit", "200") : page("result", "FAIL", "limit", "200", "cursor", cursor);
+            assertThat(page.getList("items.result", String.class)).containsOnly("FAIL");
+            failures.addAll(page.getList("items.executionId"));
+            cursor = page.getString("next");
+        } while (cursor != null);
+        assertThat(failures).hasSize(ROWS / 10 - ROWS / 100);
+
+        JsonPath errors = page("result", "error", "limit", "1000");
+        assertThat(errors.getList("items")).hasSize(ROWS / 100);
+        assertThat(errors.getList("items.reason", String.class)).allMatch(r -> r.contains("no such key"));
+        assertThat(page("late", "true", "limit", "1000").getList("items")).hasSize(ROWS / 500);
+        assertThat(page("subject", "user-3", "from", "2026-06-01T00:00:00Z", "to", "2026-06-01T00:10:00Z", "limit", "1000")
+                .getList("items.subject", String.class)).isNotEmpty().containsOnly("user-3");
+        // an event counted in a window is found by its id among the evidence of other executions
+        assertThat(page("eventId", "w-7", "limit", "1000").getList("items")).hasSize(50);
+
+        String id = ids.get(123);
+        given().auth().oauth2(TestTokens.withRoles("analyst")).get("/api/v1/executions/" + id).then().statusCode(200)
+                .body("executionId", equalTo(id)).body("controlId", equalTo(CONTROL))
+                .body("controlVersion", equalTo("sha256:v")).body("packVersion", equalTo("sha256:p"))
+                .body("evidenceEventIds", hasSize(2)).body("submitter", equalTo("paging-test"));
+    }
+
+    @Test
+    void refusesUnknownControlsBadValuesAndForeignIds() {
+        var auditor = given().auth().oauth2(TestTokens.withRoles("auditor"));
+        auditor.queryParam("control", "no-such-control").get("/api/v1/executions").then().statusCode(404)
+                .body("type", equalTo("urn:controlwatch:problem:unknown-control"));
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("result", "MAYBE").get("/api/v1/executions")
+                .then().statusCode(400).body("errors[0].field", equalTo("result"));
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("late", "perhaps").get("/api/v1/executions")
+                .then().statusCode(400).body("errors[0].field", equalTo("late"));
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("cursor", "eW91").get("/api/v1/executions")
+                .then().statusCode(400).body("errors[0].field", equalTo("cursor"));
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("contrl", "x").get("/api/v1/executions")
+                .then().statusCode(400).body("errors.field", contains("contrl"));
+        given().auth().oauth2(TestTokens.withRoles("auditor")).get("/api/v1/executions/not-a-uuid").then().statusCode(400);
+        given().auth().oauth2(TestTokens.withRoles("auditor")).get("/api/v1/executions/" + UUID.randomUUID()).then()
+                .statusCode(404).body("type", equalTo("urn:controlwatch:problem:unknown-execution"));
+        given().auth().oauth2(TestTokens.withRoles("oncall")).get("/api/v1/executions").then().statusCode(403);
+    }
+}
