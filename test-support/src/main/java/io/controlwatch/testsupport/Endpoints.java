@@ -29,7 +29,8 @@ public final class Endpoints {
      * One endpoint: method and path template, the roles its annotations allow (empty for {@code @PermitAll}) and the
      * first media type it consumes (null when it declares none).
      */
-    public record Endpoint(String method, String path, Set<String> roles, boolean permitAll, String consumes) {
+    public record Endpoint(String method, String path, Set<String> roles, boolean permitAll, String consumes,
+                           Set<String> queryParameters) {
         @Override
         public String toString() {
             return method + " " + path;
@@ -39,6 +40,7 @@ public final class Endpoints {
     private static final DotName PATH = DotName.createSimple("jakarta.ws.rs.Path");
     private static final DotName ROLES = DotName.createSimple("jakarta.annotation.security.RolesAllowed");
     private static final DotName CONSUMES = DotName.createSimple("jakarta.ws.rs.Consumes");
+    private static final DotName QUERY_PARAM = DotName.createSimple("jakarta.ws.rs.QueryParam");
     private static final DotName PERMIT = DotName.createSimple("jakarta.annotation.security.PermitAll");
     private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH");
 
@@ -72,7 +74,11 @@ public final class Endpoints {
                 AnnotationInstance consumes = method.declaredAnnotation(CONSUMES) != null ? method.declaredAnnotation(CONSUMES)
                         : resource.declaredAnnotation(CONSUMES);
                 String mediaType = consumes == null ? null : consumes.value().asStringArray()[0];
-                endpoints.add(new Endpoint(verb, path, allowed, permitAll, mediaType));
+                Set<String> query = new TreeSet<>();
+                for (AnnotationInstance q : method.annotations(QUERY_PARAM)) {
+                    query.add(q.value().asString());
+                }
+                endpoints.add(new Endpoint(verb, path, allowed, permitAll, mediaType, query));
             }
         }
         endpoints.sort((a, b) -> (a.path() + a.method()).compareTo(b.path() + b.method()));
