@@ -109,10 +109,20 @@ public class EventIntake {
         Instant now = clock.instant();
         Errors invalid = new Errors(config.maxProblemErrors());
         Errors forbidden = new Errors(config.maxProblemErrors());
+        java.util.Set<String> envelopeInvalid = new java.util.TreeSet<>();
+        java.util.Set<String> dataInvalid = new java.util.TreeSet<>();
         for (int i = 0; i < events.size(); i++) {
             JsonNode event = events.get(i);
             Integer index = batch ? i : null;
-            violations(event, now).forEach(v -> invalid.add(new Problem.FieldError(index, v.field(), v.message())));
+            List<CloudEventValidator.Violation> envelope = CloudEventValidator.validate(event, bounds, now);
+            List<CloudEventValidator.Violation> found = envelope.isEmpty()
+                    ? schemas.validate(event.get("type").asText(), event.get("data")) : envelope;
+            if (!envelope.isEmpty()) {
+                envelopeInvalid.add(String.valueOf(i));
+            } else if (!found.isEmpty()) {
+                dataInvalid.add(event.get("type").asText());
+            }
+            found.forEach(v -> invalid.add(new Problem.FieldError(index, v.field(), v.message())));
             CloudEventValidator.reserved(event).forEach(v -> forbidden.add(new Problem.FieldError(index, v.field(), v.message())));
             JsonNode source = event.path("source");
             if (source.isTextual() && !submitter.mayUse(source.asText())) {
@@ -121,7 +131,15 @@ public class EventIntake {
             }
         }
         if (invalid.count > 0) {
-            String detail = batch ? "The batch holds invalid events; none of it was accepted." : "The event is not valid.";
+            // say which rules were broken: the CloudEvents envelope, or a known type's data schema (docs/events.md)
+            String what = envelopeInvalid.isEmpty()
+                    ? "data does not match the schema of " + String.join(", ", dataInvalid.stream().map(t -> "`" + t + "`").toList())
+                    + " (docs/events.md)"
+                    : dataInvalid.isEmpty() ? "not a valid CloudEvents 1.0 event (see errors)"
+                    : "invalid CloudEvents envelopes, and data that does not match the schema of "
+                    + String.join(", ", dataInvalid.stream().map(t -> "`" + t + "`").toList());
+            String detail = (batch ? "The batch holds invalid events (" + what + "); none of it was accepted."
+                    : "The event is invalid: " + what + ".");
             throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "invalid-event", "Invalid event",
                     detail + invalid.summary()).withErrors(invalid.listed));
         }
@@ -130,15 +148,6 @@ public class EventIntake {
                     "The request holds events this client may not submit; none of it was accepted." + forbidden.summary())
                     .withErrors(forbidden.listed));
         }
-    }
-
-    /** CloudEvents rules and bounds first; then, for a known type, its data schema. */
-    private List<CloudEventValidator.Violation> violations(JsonNode event, Instant now) {
-        List<CloudEventValidator.Violation> violations = CloudEventValidator.validate(event, bounds, now);
-        if (violations.isEmpty()) {
-            return schemas.validate(event.get("type").asText(), event.get("data"));
-        }
-        return violations;
     }
 
     private JsonNode parse(byte[] body) {

@@ -130,7 +130,8 @@ class EventIngestIT {
                 .body("type", equalTo("urn:controlwatch:problem:invalid-event"))
                 .body("errors.field", hasItem("data.outcome"))
                 .body("errors.field", hasItem("data.mfa"))
-                .body("errors.find { it.field == 'data.outcome' }.message", containsString("auth.login"));
+                .body("errors.find { it.field == 'data.outcome' }.message", containsString("auth.login"))
+                .body("detail", containsString("data does not match the schema of `auth.login`"));
         asIngest().contentType(SINGLE).body("""
                 {"specversion":"1.0","id":"x","source":"s","type":"auth.login"}""")
                 .when().post("/api/v1/events")
