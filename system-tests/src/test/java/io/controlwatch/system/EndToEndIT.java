@@ -47,10 +47,14 @@ class EndToEndIT {
     @BeforeAll
     static void startStack() {
         stack = ControlWatchStack.get();
+        NOW = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
     }
 
-    /** Events happen now: stateful controls judge lateness and deadlines on event time. */
-    static final String NOW = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    /**
+     * Events happen now — once the stack is up (on a loaded machine that can take minutes): stateful controls judge
+     * lateness and deadlines on event time, so events stamped before the start would be recorded as late.
+     */
+    static String NOW;
 
     static String login(String id, String user, boolean mfa) {
         return """
