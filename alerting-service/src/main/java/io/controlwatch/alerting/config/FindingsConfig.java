@@ -1,0 +1,51 @@
+package io.controlwatch.alerting.config;
+
+import io.controlwatch.alerting.service.findings.SlaPolicy;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Findings and exemptions; each overridable by environment variable (CW_FINDINGS_..., CW_EXEMPTIONS_...). */
+@ConfigMapping(prefix = "cw")
+public interface FindingsConfig {
+
+    Findings findings();
+
+    Exemptions exemptions();
+
+    /** How long a finding may stay unresolved, by severity. */
+    interface Findings {
+        @WithDefault("4h")
+        Duration slaCritical();
+
+        @WithDefault("24h")
+        Duration slaHigh();
+
+        /** 7 days. */
+        @WithDefault("168h")
+        Duration slaMedium();
+
+        /** 30 days. */
+        @WithDefault("720h")
+        Duration slaLow();
+
+        /** Backfilled failures whose event is older than this form findings but notify nobody. */
+        @WithDefault("24h")
+        Duration quietAfter();
+
+        default SlaPolicy policy() {
+            return new SlaPolicy(slaCritical(), slaHigh(), slaMedium(), slaLow(), quietAfter());
+        }
+    }
+
+    interface Exemptions {
+        /** Longest time from a request to its expiry (90 days). */
+        @WithDefault("2160h")
+        Duration maxDuration();
+
+        /** Longest reason, in characters. */
+        @WithDefault("2000")
+        int maxReasonLength();
+    }
+}
