@@ -6,46 +6,29 @@ import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
 
-/** Findings and exemptions; each overridable by environment variable (CW_FINDINGS_..., CW_EXEMPTIONS_...). */
-@ConfigMapping(prefix = "cw")
+/** How long a finding may stay unresolved, by severity; overridable by environment variable (CW_FINDINGS_...). */
+@ConfigMapping(prefix = "cw.findings")
 public interface FindingsConfig {
 
-    Findings findings();
+    @WithDefault("4h")
+    Duration slaCritical();
 
-    Exemptions exemptions();
+    @WithDefault("24h")
+    Duration slaHigh();
 
-    /** How long a finding may stay unresolved, by severity. */
-    interface Findings {
-        @WithDefault("4h")
-        Duration slaCritical();
+    /** 7 days. */
+    @WithDefault("168h")
+    Duration slaMedium();
 
-        @WithDefault("24h")
-        Duration slaHigh();
+    /** 30 days. */
+    @WithDefault("720h")
+    Duration slaLow();
 
-        /** 7 days. */
-        @WithDefault("168h")
-        Duration slaMedium();
+    /** Backfilled failures whose event is older than this form findings but notify nobody. */
+    @WithDefault("24h")
+    Duration quietAfter();
 
-        /** 30 days. */
-        @WithDefault("720h")
-        Duration slaLow();
-
-        /** Backfilled failures whose event is older than this form findings but notify nobody. */
-        @WithDefault("24h")
-        Duration quietAfter();
-
-        default SlaPolicy policy() {
-            return new SlaPolicy(slaCritical(), slaHigh(), slaMedium(), slaLow(), quietAfter());
-        }
-    }
-
-    interface Exemptions {
-        /** Longest time from a request to its expiry (90 days). */
-        @WithDefault("2160h")
-        Duration maxDuration();
-
-        /** Longest reason, in characters. */
-        @WithDefault("2000")
-        int maxReasonLength();
+    default SlaPolicy policy() {
+        return new SlaPolicy(slaCritical(), slaHigh(), slaMedium(), slaLow(), quietAfter());
     }
 }

@@ -60,7 +60,7 @@ public class EvidenceRecorder {
         this.findings = findings;
         this.outbox = outbox;
         this.configs = configs;
-        this.lifecycle = new FindingLifecycle(findingsConfig.findings().policy());
+        this.lifecycle = new FindingLifecycle(findingsConfig.policy());
         this.notify = notify;
         this.registry = registry;
         this.clock = clock;

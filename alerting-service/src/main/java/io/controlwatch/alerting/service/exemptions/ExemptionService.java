@@ -2,7 +2,7 @@ package io.controlwatch.alerting.service.exemptions;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.controlwatch.alerting.config.FindingsConfig;
+import io.controlwatch.alerting.config.ExemptionsConfig;
 import io.controlwatch.alerting.config.NotifyConfig;
 import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.persistence.FindingRepository;
@@ -88,12 +88,12 @@ public class ExemptionService {
     private final FindingRepository findings;
     private final OutboxRepository outbox;
     private final NotificationConfigs configs;
-    private final FindingsConfig limits;
+    private final ExemptionsConfig limits;
     private final NotifyConfig notify;
     private final Clock clock;
 
     public ExemptionService(FindingRepository findings, OutboxRepository outbox, NotificationConfigs configs,
-                            FindingsConfig limits, NotifyConfig notify, Clock clock) {
+                            ExemptionsConfig limits, NotifyConfig notify, Clock clock) {
         this.findings = findings;
         this.outbox = outbox;
         this.configs = configs;
@@ -108,8 +108,8 @@ public class ExemptionService {
         if (!expiresAt.isAfter(now)) {
             throw invalid("expiresAt", "must be in the future");
         }
-        if (expiresAt.isAfter(now.plus(limits.exemptions().maxDuration()))) {
-            throw invalid("expiresAt", "must be at most " + limits.exemptions().maxDuration().toDays()
+        if (expiresAt.isAfter(now.plus(limits.maxDuration()))) {
+            throw invalid("expiresAt", "must be at most " + limits.maxDuration().toDays()
                     + " days from now (cw.exemptions.max-duration)");
         }
         Exemption e = new Exemption(UUID.randomUUID().toString(), control, subjectPattern, reason, Exemption.PENDING,

@@ -108,16 +108,19 @@ public final class NotificationConfigLoader {
         if (yaml.length() > MAX_DOCUMENT_CHARS) {
             throw new NotificationConfigException(source, "", 0, "is longer than " + MAX_DOCUMENT_CHARS + " characters");
         }
+        Lines lines = new Lines(yaml);
         DocumentSpec spec;
         try {
             spec = YAML.readValue(yaml, DocumentSpec.class);
         } catch (JsonProcessingException e) {
-            throw new NotificationConfigException(source, pathOf(e), lineOf(e), describe(e));
+            // the path's line: Jackson reports some errors (unknown fields of records) where the mapping ends
+            String path = pathOf(e);
+            int line = path.isEmpty() ? 0 : lines.of(path);
+            throw new NotificationConfigException(source, path, line > 0 ? line : lineOf(e), describe(e));
         }
         if (spec == null) {
             throw new NotificationConfigException(source, "", 0, "must be a YAML mapping with 'formatVersion' and 'receivers'");
         }
-        Lines lines = new Lines(yaml);
         Where doc = new Where(source, lines, "");
         if (spec.formatVersion() == null || spec.formatVersion() != FORMAT_VERSION) {
             throw doc.at("formatVersion").error("must be " + FORMAT_VERSION);
