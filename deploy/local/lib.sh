@@ -41,6 +41,8 @@ pid_marker() {
   case $1 in
     kafka) echo "$CW_KAFKA_PROPS" ;;
     demo-feed) echo "$CW_LOCAL_DIR/demo-feed.sh" ;;
+    mail-catcher) echo "$CW_GREENMAIL_JAR" ;;
+    webhook-receiver) echo "$CW_WEBHOOK_SRC" ;;
     *) echo "$(service_tag) -jar $(service_jar "$1")" ;;
   esac
 }
@@ -167,3 +169,14 @@ duration_seconds() {
     s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;;
   esac
 }
+
+# --- Notifications demo: the mail catcher (GreenMail standalone, from Maven Central) and the Standard Webhooks
+# receiver (plain JDK, run from source) that up.sh --demo starts and routes the demo failures to.
+CW_GREENMAIL_VERSION=2.1.8
+CW_GREENMAIL_JAR="$CW_RUN/lib/greenmail-standalone-$CW_GREENMAIL_VERSION.jar"
+CW_WEBHOOK_SRC="$CW_LOCAL_DIR/webhook-receiver/WebhookReceiver.java"
+CW_NOTIFY_DEMO_CONFIG="$CW_RUN/notifications.yaml"
+CW_WEBHOOK_SECRET_FILE="$CW_RUN/webhook.secret"
+mail_smtp_port() { echo "${CW_MAIL_SMTP_PORT:-3025}"; }
+mail_api_port() { echo "${CW_MAIL_API_PORT:-8086}"; }
+webhook_port() { echo "${CW_WEBHOOK_PORT:-8085}"; }

@@ -54,7 +54,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -338,7 +337,7 @@ class NotificationIT {
             for (int t = 0; t < 2; t++) {
                 runs.add(pool.submit(() -> {
                     await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-                        VertxContextSupport.subscribeAndAwait(dispatcher::dispatchDue);
+                        dispatchOnce();
                         return rows("select count(*) from notification n join notification_finding nf using (notification_id) "
                                 + "join finding f using (finding_id) where f.control_id = ? and n.status = 'DELIVERED'", control) == findings;
                     });
@@ -613,7 +612,11 @@ class NotificationIT {
         }
     }
 
-    static Set<String> unused() {
-        return Set.of();
+    void dispatchOnce() {
+        try {
+            VertxContextSupport.subscribeAndAwait(dispatcher::dispatchDue);
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -31,7 +31,7 @@ class NotificationConfigLoaderTest {
             "bad secret         | [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] | [not-a-secret]           | 6  | Standard Webhooks secret",
             "bad severity       | severity: [high]                      | severity: [urgent]          | 10 | unknown severity",
             "bad duration       | receiver: hook\\n  routes:             | receiver: hook\\n  groupWait: soon\\n  routes: | 9 | not a duration",
-            "two kinds          | webhook:                              | slack: {url: https://x.example.com}\\n    webhook: | 4 | exactly one of"})
+            "two kinds          | webhook:                              | slack: {url: https://x.example.com}\\n    webhook: | 3 | exactly one of"})
     void refusesInvalidDocuments(String name, String from, String to, int line, String reason) {
         String yaml = VALID.replace(from.replace("\\n", "\n"), to.replace("\\n", "\n"));
         assertThat(yaml).isNotEqualTo(VALID);
