@@ -339,40 +339,10 @@ export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSU
 # 5b. Notifications demo (--demo): a mail catcher and a webhook receiver, the demo failures routed to both.
 # ---------------------------------------------------------------------------------------------
 start_notify_demo() {
-  local smtp api hook secret pid p
-  smtp=$(mail_smtp_port) api=$(mail_api_port) hook=$(webhook_port)
-  mkdir -p "$CW_RUN/lib"
-  if [[ ! -s $CW_GREENMAIL_JAR ]]; then
-    info "fetching GreenMail standalone $CW_GREENMAIL_VERSION (Maven Central) for the mail catcher"
-    (cd "$CW_ROOT" && ./mvnw -B -q dependency:copy -Dartifact="com.icegreen:greenmail-standalone:$CW_GREENMAIL_VERSION" \
-      -DoutputDirectory="$CW_RUN/lib") || die "could not fetch GreenMail standalone"
-  fi
-  if pid=$(live_pid mail-catcher); then
-    info "mail catcher already running (pid $pid)"
-  else
-    for p in "$smtp" "$api"; do
-      port_open 127.0.0.1 "$p" && die "port $p for the mail catcher is taken (set CW_MAIL_SMTP_PORT / CW_MAIL_API_PORT)"
-    done
-    setsid nohup java -Xmx128m -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.port="$smtp" \
-      -Dgreenmail.api.hostname=127.0.0.1 -Dgreenmail.api.port="$api" -Dgreenmail.auth.disabled \
-      -jar "$CW_GREENMAIL_JAR" >"$CW_LOGS/mail-catcher.log" 2>&1 </dev/null &
-    echo $! >"$CW_PIDS/mail-catcher.pid"
-    info "mail catcher (GreenMail) started: SMTP 127.0.0.1:$smtp, mails at http://127.0.0.1:$api/"
-  fi
-  if [[ ! -s $CW_WEBHOOK_SECRET_FILE ]]; then
-    (umask 077 && echo "whsec_$(openssl rand -base64 32)" >"$CW_WEBHOOK_SECRET_FILE")
-  fi
-  secret=$(<"$CW_WEBHOOK_SECRET_FILE")
-  if pid=$(live_pid webhook-receiver); then
-    info "webhook receiver already running (pid $pid)"
-  else
-    port_open 127.0.0.1 "$hook" && die "port $hook for the webhook receiver is taken (set CW_WEBHOOK_PORT)"
-    # (a throw-away local secret, visible in ps; a real receiver keeps its secret in its own configuration)
-    setsid nohup java -Xmx64m "$CW_WEBHOOK_SRC" --port "$hook" --secret "$secret" \
-      --log "$CW_LOGS/webhook-deliveries.log" >"$CW_LOGS/webhook-receiver.log" 2>&1 </dev/null &
-    echo $! >"$CW_PIDS/webhook-receiver.pid"
-    info "webhook receiver started: http://127.0.0.1:$hook/ (checks every Standard Webhooks signature)"
-  fi
+  local secret pid
+  start_mail_catcher
+  secret=$(webhook_secret)
+  start_webhook_receiver webhook-receiver "$(webhook_port)" "$secret" "$CW_LOGS/webhook-deliveries.log"
   # Every finding goes to the webhook receiver and to the mail catcher, 5 s after it opens.
   (
     umask 077
@@ -382,7 +352,7 @@ formatVersion: 1
 receivers:
   - name: demo-hook
     webhook:
-      url: http://127.0.0.1:$hook/controlwatch
+      url: http://127.0.0.1:$(webhook_port)/controlwatch
       secrets: [$secret]
   - name: demo-mail
     email:
@@ -399,12 +369,13 @@ route:
     - receiver: demo-mail
 YAML
   )
-  export CW_NOTIFY_CONFIG="$CW_NOTIFY_DEMO_CONFIG" QUARKUS_MAILER_HOST=127.0.0.1 QUARKUS_MAILER_PORT="$smtp" \
-    QUARKUS_MAILER_START_TLS=DISABLED
+  export CW_NOTIFY_CONFIG="$CW_NOTIFY_DEMO_CONFIG"
   if pid=$(live_pid alerting); then
     warn "alerting (pid $pid) runs without the demo's notification config; restart it (down.sh, up.sh --demo) to use it"
   fi
 }
+# The local alerting service mails through the local mail catcher's port (started by --demo or the bench).
+export QUARKUS_MAILER_HOST=127.0.0.1 QUARKUS_MAILER_PORT="$(mail_smtp_port)" QUARKUS_MAILER_START_TLS=DISABLED
 if ((DEMO && !INFRA_ONLY)); then
   start_notify_demo
 fi

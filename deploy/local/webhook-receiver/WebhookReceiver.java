@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * <pre>received_ms webhook-id valid type finding-ids(comma-separated or -) path</pre>
  *
  * {@code GET /} lists the latest 100 deliveries with their bodies. Plain JDK, run from source:
- * {@code java WebhookReceiver.java --port 8085 --secret whsec_... --log deliveries.log}.
+ * {@code java WebhookReceiver.java --port 8085 --secret whsec_... --log deliveries.log [--delay-ms 0]}.
  */
 public class WebhookReceiver {
 
@@ -40,11 +40,13 @@ public class WebhookReceiver {
         int port = 8085;
         List<String> secrets = new ArrayList<>();
         Path log = Path.of("webhook-deliveries.log");
+        long delay = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--secret" -> secrets.add(args[++i]);
                 case "--log" -> log = Path.of(args[++i]);
+                case "--delay-ms" -> delay = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -52,6 +54,7 @@ public class WebhookReceiver {
             throw new IllegalArgumentException("--secret whsec_... is required");
         }
         Path logFile = log;
+        long delayMillis = delay;
         Writer out = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 100);
@@ -61,7 +64,7 @@ public class WebhookReceiver {
                 if (exchange.getRequestMethod().equals("GET")) {
                     list(exchange);
                 } else {
-                    receive(exchange, secrets, out);
+                    receive(exchange, secrets, out, delayMillis);
                 }
             }
         });
@@ -69,8 +72,17 @@ public class WebhookReceiver {
         System.out.println("Webhook receiver on http://127.0.0.1:" + port + "/ (log " + logFile.toAbsolutePath() + ")");
     }
 
-    private static void receive(HttpExchange exchange, List<String> secrets, Writer out) throws IOException {
+    private static void receive(HttpExchange exchange, List<String> secrets, Writer out, long delayMillis)
+            throws IOException {
         long now = System.currentTimeMillis();
+        if (delayMillis > 0) {
+            // a slow receiver (the bench: deliveries are in flight when the sender is killed)
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String id = header(exchange, "webhook-id");
         String timestamp = header(exchange, "webhook-timestamp");
