@@ -74,13 +74,24 @@ public final class TestSmtp {
         return server == null ? List.of() : List.of(server.getReceivedMessages());
     }
 
-    /** The text of a message (all parts concatenated), for assertions. */
+    /** The decoded text of a message, every text part concatenated, for assertions. */
     public static String content(MimeMessage message) {
         try {
-            return com.icegreen.greenmail.util.GreenMailUtil.getBody(message);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException(e);
+            return text(message.getContent());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read a received mail", e);
         }
+    }
+
+    private static String text(Object content) throws Exception {
+        if (content instanceof jakarta.mail.Multipart multipart) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                out.append(text(multipart.getBodyPart(i).getContent())).append('\n');
+            }
+            return out.toString();
+        }
+        return String.valueOf(content);
     }
 
     private static int freePort() {

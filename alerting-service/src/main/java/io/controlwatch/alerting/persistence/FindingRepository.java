@@ -2,7 +2,6 @@ package io.controlwatch.alerting.persistence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.alerting.service.exemptions.Exemption;
 import io.controlwatch.alerting.service.findings.Evidence;
 import io.controlwatch.alerting.service.findings.Finding;
@@ -87,11 +86,11 @@ public class FindingRepository {
             """;
 
     private static final String BY_ID_FOR_UPDATE = """
-            select to_jsonb(f)::text from finding f where f.finding_id = cast(?1 as uuid) for update
+            select to_jsonb(f)::text from finding f where f.finding_id = cast(cast(?1 as text) as uuid) for update
             """;
 
     private static final String TOLD = """
-            select coalesce(jsonb_agg(r.receiver), '[]')::text from finding_receiver r where r.finding_id = cast(?1 as uuid)
+            select coalesce(jsonb_agg(r.receiver), '[]')::text from finding_receiver r where r.finding_id = cast(cast(?1 as text) as uuid)
             """;
 
     public Uni<Loaded> load(Collection<Key> keys) {
@@ -145,10 +144,5 @@ public class FindingRepository {
     /** A history row for a change made through the API. */
     public static HistoryEntry entry(Finding before, Finding after, String actor, String action, String comment, Instant at) {
         return new HistoryEntry(after.findingId(), at, actor, action, before.status(), after.status(), comment);
-    }
-
-    /** For tests and the API: a finding as JSON (null when absent). */
-    public static ObjectNode object() {
-        return NativeSql.json().createObjectNode();
     }
 }

@@ -96,16 +96,16 @@ public class OutboxRepository {
     private static final String CLAIM = """
             with due as (
                 select notification_id from notification
-                where (status = 'PENDING' and next_attempt_at <= cast(?1 as timestamptz))
-                   or (status = 'SENDING' and lease_until <= cast(?1 as timestamptz))
+                where (status = 'PENDING' and next_attempt_at <= cast(cast(?1 as text) as timestamptz))
+                   or (status = 'SENDING' and lease_until <= cast(cast(?1 as text) as timestamptz))
                 order by next_attempt_at
-                limit ?2
+                limit cast(cast(?2 as text) as integer)
                 for update skip locked
             ),
             claimed as (
                 update notification n set status = 'SENDING', attempts = n.attempts + 1,
-                    lease_until = cast(?1 as timestamptz) + ?3 * interval '1 millisecond',
-                    updated_at = cast(?1 as timestamptz)
+                    lease_until = cast(cast(?1 as text) as timestamptz) + cast(cast(?3 as text) as interval),
+                    updated_at = cast(cast(?1 as text) as timestamptz)
                 from due where n.notification_id = due.notification_id
                 returning n.*
             )
@@ -205,7 +205,7 @@ public class OutboxRepository {
 
     /** Claims up to {@code limit} due notifications for {@code lease}; they are this dispatcher's until it ends. */
     public Uni<List<Claimed>> claim(Instant now, int limit, Duration lease) {
-        return NativeSql.query(CLAIM, now.toString(), limit, lease.toMillis()).map(json -> {
+        return NativeSql.query(CLAIM, now.toString(), String.valueOf(limit), lease.toMillis() + " milliseconds").map(json -> {
             List<Claimed> claimed = new ArrayList<>();
             for (JsonNode c : json) {
                 JsonNode n = c.path("notification");

@@ -53,10 +53,10 @@ public class ExemptionService {
             """;
     private static final String HISTORY = """
             insert into exemption_history (exemption_id, at, actor, action, from_status, to_status, comment)
-            select cast(?1 as uuid), cast(?2 as timestamptz), ?3, ?4, nullif(?5, ''), ?6, nullif(?7, '')
+            select cast(cast(?1 as text) as uuid), cast(cast(?2 as text) as timestamptz), ?3, ?4, nullif(?5, ''), ?6, nullif(?7, '')
             """;
     private static final String LOCK = """
-            select coalesce((select to_jsonb(e) from exemption e where e.exemption_id = cast(?1 as uuid) for update), 'null')::text
+            select coalesce((select to_jsonb(e) from exemption e where e.exemption_id = cast(cast(?1 as text) as uuid) for update), 'null')::text
             """;
     private static final String UNRESOLVED_OF_CONTROL = """
             select coalesce(jsonb_agg(to_jsonb(f)), '[]')::text from (
@@ -81,7 +81,7 @@ public class ExemptionService {
                   and (p.f->>'after_time' is null or (e.requested_at, e.exemption_id)
                        < (cast(p.f->>'after_time' as timestamptz), cast(p.f->>'after_id' as uuid)))
                 order by e.requested_at desc, e.exemption_id desc
-                limit cast(p.f->>'limit' as integer)
+                limit cast(cast(?2 as text) as integer)
             ) x
             """;
 
@@ -150,7 +150,7 @@ public class ExemptionService {
 
     @WithSession
     public Uni<JsonNode> list(ObjectNode filter) {
-        return NativeSql.query(LIST, filter.toString());
+        return NativeSql.query(LIST, filter.toString(), filter.path("limit").asText("100"));
     }
 
     private Uni<Exemption> decide(String id, String actor, String comment, boolean approve, Instant now) {

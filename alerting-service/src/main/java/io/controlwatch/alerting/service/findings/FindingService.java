@@ -44,7 +44,7 @@ public class FindingService {
                   and (p.f->>'after_time' is null or (f.opened_at, f.finding_id)
                        < (cast(p.f->>'after_time' as timestamptz), cast(p.f->>'after_id' as uuid)))
                 order by f.opened_at desc, f.finding_id desc
-                limit cast(p.f->>'limit' as integer)
+                limit cast(cast(?2 as text) as integer)
             ) x
             """;
 
@@ -63,7 +63,7 @@ public class FindingService {
                     'delivered_at', n.delivered_at) order by n.created_at) from notification_finding nf
                     join notification n on n.notification_id = nf.notification_id where nf.finding_id = f.finding_id), '[]')
             ) end::text
-            from (select 1) one left join finding f on f.finding_id = cast(?1 as uuid)
+            from (select 1) one left join finding f on f.finding_id = cast(cast(?1 as text) as uuid)
             """;
 
     private final FindingRepository findings;
@@ -84,7 +84,7 @@ public class FindingService {
     /** Findings matching the filter (a JSON object, see {@code LIST}), newest opened first, at most limit. */
     @WithSession
     public Uni<JsonNode> list(ObjectNode filter) {
-        return NativeSql.query(LIST, filter.toString());
+        return NativeSql.query(LIST, filter.toString(), filter.path("limit").asText("100"));
     }
 
     /** The finding with history, evidence (latest 100) and notifications; JSON null when there is none. */

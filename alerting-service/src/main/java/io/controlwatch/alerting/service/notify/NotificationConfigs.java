@@ -52,7 +52,7 @@ public class NotificationConfigs {
             """;
     private static final String INSERT = """
             insert into notification_config (version, document, sha256, origin, changed_by, changed_at)
-            select coalesce(max(version), 0) + 1, ?1, ?2, ?3, ?4, cast(?5 as timestamptz) from notification_config
+            select coalesce(max(version), 0) + 1, ?1, ?2, ?3, ?4, cast(cast(?5 as text) as timestamptz) from notification_config
             """;
     /** Versions are numbered one after another: two replacements at once take turns. */
     private static final String SERIALIZE = "select cast(pg_advisory_xact_lock(90091) as text)";

@@ -38,19 +38,19 @@ public class NotificationService {
                   and (p.f->>'after_time' is null or (n.created_at, n.notification_id)
                        < (cast(p.f->>'after_time' as timestamptz), cast(p.f->>'after_id' as uuid)))
                 order by n.created_at desc, n.notification_id desc
-                limit cast(p.f->>'limit' as integer)
+                limit cast(cast(?2 as text) as integer)
             ) x
             """;
 
     private static final String RETRY = """
-            update notification set status = 'PENDING', next_attempt_at = cast(?2 as timestamptz),
-                dead_after = cast(?3 as timestamptz), retried_by = ?4, retried_at = cast(?2 as timestamptz),
-                updated_at = cast(?2 as timestamptz)
-            where notification_id = cast(?1 as uuid) and status in ('DEAD', 'PENDING')
+            update notification set status = 'PENDING', next_attempt_at = cast(cast(?2 as text) as timestamptz),
+                dead_after = cast(cast(?3 as text) as timestamptz), retried_by = ?4, retried_at = cast(cast(?2 as text) as timestamptz),
+                updated_at = cast(cast(?2 as text) as timestamptz)
+            where notification_id = cast(cast(?1 as text) as uuid) and status in ('DEAD', 'PENDING')
             """;
 
     private static final String STATUS = """
-            select coalesce((select to_jsonb(n.status) from notification n where n.notification_id = cast(?1 as uuid)), 'null')::text
+            select coalesce((select to_jsonb(n.status) from notification n where n.notification_id = cast(cast(?1 as text) as uuid)), 'null')::text
             """;
 
     private final NotificationConfigs configs;
@@ -65,7 +65,7 @@ public class NotificationService {
 
     @WithSession
     public Uni<JsonNode> list(ObjectNode filter) {
-        return NativeSql.query(LIST, filter.toString());
+        return NativeSql.query(LIST, filter.toString(), filter.path("limit").asText("100"));
     }
 
     /** Sends a DEAD (or waiting) notification again now, with a fresh age limit; same id, same content. */

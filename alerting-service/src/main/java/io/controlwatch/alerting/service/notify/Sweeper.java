@@ -41,18 +41,18 @@ public class Sweeper {
     private static final String EXPIRE = """
             with due as (
                 select exemption_id from exemption
-                where status = 'ACTIVE' and expires_at <= cast(?1 as timestamptz)
+                where status = 'ACTIVE' and expires_at <= cast(cast(?1 as text) as timestamptz)
                 limit 500 for update skip locked
             ),
             expired as (
-                update exemption e set status = 'EXPIRED', ended_by = 'expiry', ended_at = cast(?1 as timestamptz),
-                    updated_at = cast(?1 as timestamptz)
+                update exemption e set status = 'EXPIRED', ended_by = 'expiry', ended_at = cast(cast(?1 as text) as timestamptz),
+                    updated_at = cast(cast(?1 as text) as timestamptz)
                 from due where e.exemption_id = due.exemption_id
                 returning e.*
             ),
             history as (
                 insert into exemption_history (exemption_id, at, actor, action, from_status, to_status, comment)
-                select exemption_id, cast(?1 as timestamptz), 'expiry', 'expired', 'ACTIVE', 'EXPIRED',
+                select exemption_id, cast(cast(?1 as text) as timestamptz), 'expiry', 'expired', 'ACTIVE', 'EXPIRED',
                        'expired at ' || expires_at from expired
             )
             select jsonb_build_object(
@@ -65,7 +65,7 @@ public class Sweeper {
     private static final String BREACHED = """
             select coalesce(jsonb_agg(to_jsonb(f)), '[]')::text from (
                 select * from finding
-                where status in ('OPEN', 'ACKNOWLEDGED') and not sla_breached and sla_due_at <= cast(?1 as timestamptz)
+                where status in ('OPEN', 'ACKNOWLEDGED') and not sla_breached and sla_due_at <= cast(cast(?1 as text) as timestamptz)
                 limit 500 for update skip locked
             ) f
             """;
@@ -74,7 +74,7 @@ public class Sweeper {
             select coalesce(jsonb_agg(jsonb_build_object('receiver', r.receiver, 'finding', to_jsonb(f))), '[]')::text
             from (
                 select * from finding_receiver
-                where next_reminder_at <= cast(?1 as timestamptz)
+                where next_reminder_at <= cast(cast(?1 as text) as timestamptz)
                 limit 500 for update skip locked
             ) r join finding f on f.finding_id = r.finding_id
             """;
