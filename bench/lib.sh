@@ -223,8 +223,15 @@ bench_notify_restore() {
 
 # The Message-IDs of the mails the mail catcher holds for the bench mailbox (appended to FILE).
 mail_ids() {
-  curl -sS --max-time 60 "http://127.0.0.1:$(mail_api_port)/api/user/$BENCH_MAILBOX/messages/INBOX" 2>/dev/null |
-    grep -o 'Message-ID: <[^>]*>' | sed 's/Message-ID: <\(.*\)@controlwatch>/\1/' >>"$1" || true
+  local out="$BENCH_WORK/mailbox.json" i
+  # the whole mailbox (tens of MB after a long run): a read cut short would count delivered mails as lost
+  for ((i = 0; i < 3; i++)); do
+    if curl -fsS --max-time 300 -o "$out" "http://127.0.0.1:$(mail_api_port)/api/user/$BENCH_MAILBOX/messages/INBOX"; then
+      grep -o 'Message-ID: <[^>]*>' "$out" | sed 's/Message-ID: <\(.*\)@controlwatch>/\1/' >>"$1" || true
+      return 0
+    fi
+  done
+  warn "could not read the mail catcher's mailbox"
 }
 
 # Waits up to $2 seconds until no bench notification written since $1 is pending; false on timeout.
