@@ -209,6 +209,14 @@ YAML
   notify_config_put "$config"
 }
 
+# A config that sends nothing: the throughput runs must not leave a backlog of notifications that the latency
+# run's would queue behind.
+bench_notify_quiet() {
+  local none="$BENCH_WORK/no-notifications.yaml"
+  printf 'formatVersion: 1\nreceivers: []\n' >"$none"
+  notify_config_put "$none"
+}
+
 # Puts the demo's config back if up.sh --demo wrote one, else a config that sends nothing; stops the bench receiver.
 bench_notify_restore() {
   local none="$BENCH_WORK/no-notifications.yaml"

@@ -110,6 +110,8 @@ delete_bench_topic "$E2E_TOPIC"
 # ---------------------------------------------------------------------------------------------
 # 2. Pipeline throughput (after a warm-up), with CPU per process.
 # ---------------------------------------------------------------------------------------------
+NOTIFY_CONFIGURED=1
+bench_notify_quiet
 info "warm-up: $WARMUP events through the pipeline (not measured) ..."
 lg throughput --run-dir "$WORK/warmup" --run-id "w$STAMP" --events "$WARMUP" --batch 500 --concurrency 4 \
   >"$WORK/warmup.out" 2>"$WORK/warmup.err" || { cat "$WORK/warmup.err" >&2; die "warm-up failed"; }
