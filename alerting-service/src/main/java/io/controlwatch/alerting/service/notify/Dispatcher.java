@@ -31,6 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
 @ApplicationScoped
 public class Dispatcher {
 
+    private static final String NOT_CONFIGURED = "is not in the notification config in force";
+
     private final OutboxRepository outbox;
     private final NotificationConfigs configs;
     private final Senders senders;
@@ -99,7 +101,7 @@ public class Dispatcher {
         } else if (r.receiver() == null) {
             NotifyLogging.LOG.unknownReceiver(n.notificationId(), n.receiver(), configVersion);
             delivery = Uni.createFrom().item(Delivery.failed(0, 0, "receiver '" + n.receiver()
-                    + "' is not in the notification config in force (version " + configVersion + ")", null));
+                    + "' " + NOT_CONFIGURED + " (version " + configVersion + ")", null));
         } else {
             delivery = senders.send(n, r.receiver(), r.payload());
         }
@@ -117,7 +119,11 @@ public class Dispatcher {
             return new AttemptResult(n.notificationId(), c.attempt(), at, d.statusCode() == 0 ? null : d.statusCode(),
                     d.latencyMs(), "FAILED", d.error(), "DEAD", null);
         }
-        Duration wait = d.retryAfter() != null ? min(d.retryAfter(), settings.dispatch().maxRetryAfter()) : backoff(c.attempt());
+        // a receiver the config in force lacks will not come back by itself: wait the longest, not the backoff,
+        // so that such notifications do not keep the dispatcher from the ones it can deliver
+        Duration wait = d.retryAfter() != null ? min(d.retryAfter(), settings.dispatch().maxRetryAfter())
+                : d.statusCode() == 0 && d.error() != null && d.error().contains(NOT_CONFIGURED)
+                ? settings.dispatch().maxRetry() : backoff(c.attempt());
         Instant next = at.plus(wait);
         if (next.isAfter(c.deadAfter())) {
             next = c.deadAfter(); // one last attempt at the age limit
