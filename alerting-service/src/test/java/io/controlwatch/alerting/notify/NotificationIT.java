@@ -90,6 +90,8 @@ class NotificationIT {
 
     static KafkaProducer<String, String> producer;
     static boolean configured;
+    /** The control of the race test, whose 40 open findings the age-limit test's day later finds past their SLA. */
+    static String raceControl;
 
     @Inject
     Dispatcher dispatcher;
@@ -113,6 +115,8 @@ class NotificationIT {
                     webhook: {url: BASE/race, secrets: [SECRET]}
                   - name: quiet
                     webhook: {url: BASE/quiet, secrets: [SECRET]}
+                  - name: escalate-hook
+                    webhook: {url: BASE/escalate, secrets: [SECRET]}
                 links:
                   finding: https://controlwatch.example.com/findings/{id}
                 route:
@@ -134,6 +138,7 @@ class NotificationIT {
                       receiver: outbox-hook
                     - match: {control: ["it-race-*"]}
                       receiver: race-hook
+                      escalation: escalate-hook
                 """.replace("BASE", base).replace("NEXT", NEXT_SECRET).replace("SECRET", SECRET);
     }
 
@@ -146,7 +151,7 @@ class NotificationIT {
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 20),
                 new StringSerializer(), new StringSerializer());
         WireMock wm = TestHttpReceivers.client();
-        for (String path : List.of("/hook", "/slack", "/quiet", "/outbox", "/race")) {
+        for (String path : List.of("/hook", "/slack", "/quiet", "/outbox", "/race", "/escalate")) {
             wm.register(post(urlEqualTo(path)).atPriority(10).willReturn(aResponse().withStatus(200)));
         }
         wm.register(post(urlEqualTo("/pagerduty")).atPriority(10).willReturn(aResponse().withStatus(202)
@@ -323,6 +328,7 @@ class NotificationIT {
     @Order(4)
     void twoDispatchersNeverDeliverOneNotificationTwice() throws Exception {
         String control = "it-race-" + UUID.randomUUID().toString().substring(0, 8);
+        raceControl = control;
         WireMock wm = TestHttpReceivers.client();
         wm.register(post(urlEqualTo("/race")).withRequestBody(containing(control)).atPriority(1)
                 .willReturn(aResponse().withStatus(200).withFixedDelay(150)));
@@ -495,6 +501,24 @@ class NotificationIT {
         assertThat(event.path("source").asText()).isEqualTo("urn:controlwatch:alerting");
         assertThat(event.path("data").path("changedBy").asText()).isEqualTo("test-admin");
         assertThat(event.toString()).doesNotContain("whsec_");
+    }
+
+    @Test
+    @Order(9)
+    void findingsPastTheirSlaAreMarkedCountedAndEscalatedOnce() {
+        // the race test opened 40 high findings (SLA 24 h); the age-limit test moved the clock 25 h on
+        assertThat(raceControl).isNotNull();
+        await().atMost(WAIT).untilAsserted(() -> as("auditor").queryParam("control", raceControl)
+                .queryParam("slaBreached", "true").queryParam("limit", "100").get("/api/v1/findings").then()
+                .statusCode(200).body("items.size()", equalTo(40)));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(TestHttpReceivers.client().find(postRequestedFor(urlEqualTo("/escalate"))
+                .withRequestBody(containing("controlwatch.finding.escalated")).withRequestBody(containing(raceControl))))
+                .hasSize(40));
+        String findingId = json(as("auditor").queryParam("control", raceControl).queryParam("limit", "1")
+                .get("/api/v1/findings").then().extract().asString()).path("items").get(0).path("findingId").asText();
+        assertThat(finding(findingId).path("history").findValuesAsText("action")).containsOnlyOnce("sla-breached");
+        as("auditor").queryParam("slaBreached", "maybe").get("/api/v1/findings").then().statusCode(400)
+                .body("errors[0].field", equalTo("slaBreached"));
     }
 
     // ------------------------------------------------------------------------------------------------------------
