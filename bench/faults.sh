@@ -12,11 +12,17 @@
 #   poison            1 % of the records on the events topic are not CloudEvents: each is dead-lettered once
 #   hostile-ingest    1 % of the bodies posted are hostile (the tests' corpus, HostileBodies): each refused with
 #                     its 4xx, never a 2xx or 5xx, and every valid event's evidence stored
+#   receiver-outage   the webhook receiver and the SMTP server are down for 10 minutes under load (scaled), then
+#                     back: every due notification delivered, none under two keys
+#   alerting-kill-notify  kill -9 of the alerting service while notifications are in flight: none lost
 #
 # Usage: bench/faults.sh [--only NAME[,NAME...]] [--scale F]
 #   --only   run only these scenarios (default: all, in the order above)
 #   --scale  multiply every run's event count (e.g. 0.2 for a quick check of the script itself)
 #
+# The notification scenarios replace the notification config with one that sends every finding to the bench's
+# receivers (a webhook receiver on CW_BENCH_WEBHOOK_PORT, 18085, and the local mail catcher), and put back the demo's
+# config (or one that sends nothing) at the end.
 # postgres-outage stops the PostgreSQL server the stack uses (the private one up.sh started, else the system
 # cluster via pg_ctlcluster) and always starts it again, also when the script fails or is interrupted.
 # Starts the local stack with deploy/local/up.sh if it is not running (and stops it again at the end).
@@ -25,7 +31,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-ALL=(evaluation-kill alerting-kill ingest-kill kafka-outage postgres-outage poison hostile-ingest)
+ALL=(evaluation-kill alerting-kill ingest-kill kafka-outage postgres-outage poison hostile-ingest receiver-outage
+  alerting-kill-notify)
 ONLY="" SCALE=1
 while (($#)); do
   case $1 in
@@ -45,10 +52,14 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 WORK="$BENCH_WORK/faults-$STAMP"
 mkdir -p "$WORK"
 
-STARTED_STACK=0 PG_STOPPED=0 LOAD_PID=""
+STARTED_STACK=0 PG_STOPPED=0 LOAD_PID="" NOTIFY_CONFIGURED=0
 cleanup() {
   local rc=$?
   [[ -z $LOAD_PID ]] || ! alive "$LOAD_PID" || kill "$LOAD_PID" 2>/dev/null || true
+  if ((NOTIFY_CONFIGURED)); then
+    start_mail_catcher >/dev/null 2>&1 || true
+    bench_notify_restore >/dev/null 2>&1 || warn "could not put the notification config back"
+  fi
   if ((PG_STOPPED)); then
     warn "starting PostgreSQL again"
     pg_start || warn "could not start PostgreSQL: start it by hand"
@@ -318,6 +329,89 @@ scenario_hostile_ingest() {
   [[ $(live_pid ingest) == "$ingest_pid" ]] || { warn "the ingest service died"; ok=0; }
   all_ready || { warn "a service is not ready after the hostile run"; ok=0; }
   verdict hostile-ingest "$ok" "hostile=$sent refused_as_expected=$(field "$LOAD" hostile_refused) other_4xx=$(field "$LOAD" hostile_other_4xx) hostile_5xx=$fivexx hostile_2xx=$twoxx no_answer=$(field "$LOAD" hostile_noanswer) $(common_extra)"
+}
+
+# Notifications: common verdict figures from notify_verify's NOTIFY line.
+notify_ok() {
+  [[ $(field "$NOTIFY" webhook_lost) == 0 && $(field "$NOTIFY" mail_lost) == 0 && $(field "$NOTIFY" dead) == 0 &&
+    $(field "$NOTIFY" pending) == 0 && $(field "$NOTIFY" other_key_duplicates) == 0 &&
+    $(field "$NOTIFY" invalid_signatures) == 0 && $(field "$NOTIFY" findings_unnotified) == 0 &&
+    $(field "$NOTIFY" due_webhook) -gt 0 ]]
+}
+
+notify_extra() {
+  echo "due_webhook=$(field "$NOTIFY" due_webhook) due_mail=$(field "$NOTIFY" due_mail)" \
+    "delivered=$(field "$NOTIFY" delivered) dead=$(field "$NOTIFY" dead) pending=$(field "$NOTIFY" pending)" \
+    "webhook_lost=$(field "$NOTIFY" webhook_lost) mail_lost=$(field "$NOTIFY" mail_lost)" \
+    "same_key_repeats=$(field "$NOTIFY" webhook_repeats) other_key_duplicates=$(field "$NOTIFY" other_key_duplicates)" \
+    "invalid_signatures=$(field "$NOTIFY" invalid_signatures) findings_unnotified=$(field "$NOTIFY" findings_unnotified)" \
+    "mail_unverifiable=$(field "$NOTIFY" mail_unverifiable)"
+}
+
+scenario_receiver_outage() {
+  local outage n rate=200 from ok=1 hook_log mails settled_s t0 blind_from blind_to
+  outage=$(scaled 600)
+  ((outage >= 20)) || outage=20
+  n=$((rate * (outage + 60)))
+  hook_log="$WORK/receiver-outage.hook.log" mails="$WORK/receiver-outage.mail-ids"
+  : >"$mails"
+  NOTIFY_CONFIGURED=1
+  bench_notify_setup "$hook_log"
+  from=$(db_now)
+  start_load receiver-outage "$n" "$rate"
+  await_accepted "$DIR" $((rate * 20)) 300 "$LOAD_PID" || ok=0
+  info "  stopping the webhook receiver and the mail catcher for $outage s"
+  stop_named bench-webhook
+  blind_from=$(db_now)
+  mail_ids "$mails"
+  stop_named mail-catcher
+  blind_to=$(db_now)
+  sleep "$outage"
+  info "  starting them again"
+  start_mail_catcher >/dev/null
+  start_webhook_receiver bench-webhook "$BENCH_HOOK_PORT" "$(webhook_secret)" "$hook_log" >/dev/null
+  finish_load && verify_run --topics --api
+  t0=$SECONDS
+  notify_wait_settled "$from" 900 || { warn "notifications still pending 15 minutes after the load"; ok=0; }
+  settled_s=$((SECONDS - t0))
+  mail_ids "$mails"
+  NOTIFY=$(notify_verify "$from" "$hook_log" "$mails" "$blind_from" "$blind_to")
+  notify_ok || ok=0
+  verdict receiver-outage "$ok" "outage_s=$outage settled_after_load_s=$settled_s $(notify_extra) $(common_extra)"
+}
+
+scenario_alerting_kill_notify() {
+  local n from ok=1 hook_log mails in_flight=0 i
+  n=$(scaled 40000)
+  hook_log="$WORK/alerting-kill-notify.hook.log" mails="$WORK/alerting-kill-notify.mail-ids"
+  : >"$mails"
+  NOTIFY_CONFIGURED=1
+  # a slow receiver (200 ms per delivery), so that deliveries are in flight when alerting dies
+  stop_named bench-webhook
+  bench_notify_setup "$hook_log" 200
+  from=$(db_now)
+  start_load alerting-kill-notify "$n" 1000
+  await_accepted "$DIR" $((n / 3)) 300 "$LOAD_PID" || ok=0
+  for ((i = 0; i < 100; i++)); do
+    in_flight=$(psql_db -c "select count(*) from notification where receiver in ('bench-hook', 'bench-mail')
+      and created_at >= '$from' and status = 'SENDING'")
+    ((in_flight > 0)) && break
+    sleep 0.1
+  done
+  KILLS=0
+  if kill9 alerting; then
+    KILLS=1
+    info "  killed alerting (-9) with $in_flight notifications being sent; restarting it"
+    restart_stack || ok=0
+  fi
+  finish_load && verify_run --topics --api
+  notify_wait_settled "$from" 900 || { warn "notifications still pending 15 minutes after the load"; ok=0; }
+  mail_ids "$mails"
+  NOTIFY=$(notify_verify "$from" "$hook_log" "$mails")
+  notify_ok || ok=0
+  ((KILLS == 1 && in_flight > 0)) || { warn "the kill did not hit notifications in flight ($in_flight)"; ok=0; }
+  stop_named bench-webhook
+  verdict alerting-kill-notify "$ok" "kills=$KILLS in_flight_at_kill=$in_flight $(notify_extra) $(common_extra)"
 }
 
 # ---------------------------------------------------------------------------------------------

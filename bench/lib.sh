@@ -163,3 +163,132 @@ await_accepted() {
 }
 
 now_ms() { date +%s%3N; }
+
+# ---------------------------------------------------------------------------------------------
+# Notifications (bench/faults.sh receiver-outage, alerting-kill-notify; bench/run.sh notify_p99_ms): the bench's own
+# webhook receiver and the local mail catcher, a config that sends every finding to both at once, and the truth
+# about what was due (the outbox rows) against what the receivers got.
+# ---------------------------------------------------------------------------------------------
+BENCH_HOOK_PORT=${CW_BENCH_WEBHOOK_PORT:-18085}
+BENCH_MAILBOX=bench@example.com
+
+db_now() { psql_db -c "select to_char(now() at time zone 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"; }
+
+# PUT a notification config document (file) as admin.
+notify_config_put() {
+  local status
+  status=$(curl -sS -o "$BENCH_WORK/notify-put.out" -w '%{http_code}' --max-time 30 -X PUT \
+    "$CW_ALERTING_URL/api/v1/notifications/config" -H @"$CW_RUN/auth/admin.header" \
+    -H 'Content-Type: application/yaml' --data-binary @"$1")
+  [[ $status == 200 ]] || { cat "$BENCH_WORK/notify-put.out" >&2; die "PUT /api/v1/notifications/config answered $status"; }
+}
+
+# bench_notify_setup HOOK_LOG [RECEIVER_DELAY_MS]: receivers up, every finding routed to both at once.
+bench_notify_setup() {
+  local log=$1 delay=${2:-0} secret config="$BENCH_WORK/bench-notifications.yaml"
+  secret=$(webhook_secret)
+  start_mail_catcher >&2
+  start_webhook_receiver bench-webhook "$BENCH_HOOK_PORT" "$secret" "$log" "$delay" >&2
+  cat >"$config" <<YAML
+formatVersion: 1
+receivers:
+  - name: bench-hook
+    webhook: {url: "http://127.0.0.1:$BENCH_HOOK_PORT/bench", secrets: [$secret]}
+  - name: bench-mail
+    email: {to: [$BENCH_MAILBOX]}
+route:
+  receiver: bench-mail
+  groupBy: ['...']
+  groupWait: 0s
+  repeatInterval: 24h
+  routes:
+    - receiver: bench-hook
+      continue: true
+    - receiver: bench-mail
+YAML
+  notify_config_put "$config"
+}
+
+# A config that sends nothing: the throughput runs must not leave a backlog of notifications that the latency
+# run's would queue behind.
+bench_notify_quiet() {
+  local none="$BENCH_WORK/no-notifications.yaml"
+  printf 'formatVersion: 1\nreceivers: []\n' >"$none"
+  notify_config_put "$none"
+}
+
+# Puts the demo's config back if up.sh --demo wrote one, else a config that sends nothing; stops the bench receiver.
+bench_notify_restore() {
+  local none="$BENCH_WORK/no-notifications.yaml"
+  stop_named bench-webhook >/dev/null 2>&1 || true
+  if [[ -s $CW_NOTIFY_DEMO_CONFIG ]]; then
+    notify_config_put "$CW_NOTIFY_DEMO_CONFIG"
+  else
+    printf 'formatVersion: 1\nreceivers: []\n' >"$none"
+    notify_config_put "$none"
+  fi
+}
+
+# The Message-IDs of the mails the mail catcher holds for the bench mailbox (appended to FILE).
+mail_ids() {
+  local out="$BENCH_WORK/mailbox.json" i
+  # the whole mailbox (tens of MB after a long run): a read cut short would count delivered mails as lost
+  for ((i = 0; i < 3; i++)); do
+    if curl -fsS --max-time 300 -o "$out" "http://127.0.0.1:$(mail_api_port)/api/user/$BENCH_MAILBOX/messages/INBOX"; then
+      grep -o 'Message-ID: <[^>]*>' "$out" | sed 's/Message-ID: <\(.*\)@controlwatch>/\1/' >>"$1" || true
+      return 0
+    fi
+  done
+  warn "could not read the mail catcher's mailbox"
+}
+
+# Waits up to $2 seconds until no bench notification written since $1 is pending; false on timeout.
+notify_wait_settled() {
+  local from=$1 deadline=$((SECONDS + $2)) pending
+  while :; do
+    pending=$(psql_db -c "select count(*) from notification where receiver in ('bench-hook', 'bench-mail')
+      and created_at >= '$from' and status in ('PENDING', 'SENDING')")
+    ((pending == 0)) && return 0
+    ((SECONDS < deadline)) || return 1
+    sleep 2
+  done
+}
+
+# notify_verify FROM HOOK_LOG MAIL_IDS [BLIND_FROM BLIND_TO]: prints "NOTIFY key=value ..." comparing the outbox
+# with the receivers. The mail catcher keeps mails in memory only: the mails it took between the last read of its
+# mailbox and its stop (between the timestamps BLIND_FROM and BLIND_TO) cannot be checked and are counted as mail_unverifiable.
+notify_verify() {
+  local from=$1 hook_log=$2 mail_file=$3 blind_from=${4:-} blind_to=${5:-} dir
+  dir=$(mktemp -d "$BENCH_WORK/notify-verify.XXXXXX")
+  if [[ -n $blind_from ]]; then
+    psql_db -c "select distinct cast(a.notification_id as text) from notification_attempt a join notification n
+      using (notification_id) where n.receiver = 'bench-mail' and a.outcome = 'DELIVERED'
+      and a.at between '$blind_from' and '$blind_to'" | sort >"$dir/mail-blind"
+  else
+    : >"$dir/mail-blind"
+  fi
+  psql_db -F ' ' -c "select notification_id, receiver, status, event_type from notification
+    where receiver in ('bench-hook', 'bench-mail') and created_at >= '$from'" >"$dir/rows"
+  psql_db -c "select count(*) from finding f where f.opened_at >= '$from' and not f.quiet and f.status <> 'EXEMPTED'
+    and not exists (select 1 from notification_finding nf join notification n using (notification_id)
+                    where nf.finding_id = f.finding_id and n.receiver = 'bench-hook'
+                      and n.event_type = 'controlwatch.finding.opened')" >"$dir/unnotified"
+  awk '$3 == "true" { print $2 }' "$hook_log" 2>/dev/null | sort >"$dir/hook-received-all"
+  sort -u "$dir/hook-received-all" >"$dir/hook-received"
+  sort -u "$mail_file" 2>/dev/null >"$dir/mail-received" || : >"$dir/mail-received"
+  awk '$2 == "bench-hook" { print $1 }' "$dir/rows" | sort >"$dir/hook-expected"
+  awk '$2 == "bench-mail" { print $1 }' "$dir/rows" | sort >"$dir/mail-expected"
+  # one (finding, type) must never reach the webhook under two different keys
+  local other_keys
+  other_keys=$(awk '$3 == "true" && $5 != "-" { split($5, f, ","); for (i in f) print f[i], $4, $2 }' "$hook_log" 2>/dev/null |
+    sort -u | awk '{ k = $1 " " $2; n[k]++ } END { d = 0; for (k in n) if (n[k] > 1) d++; print d }')
+  printf 'NOTIFY due_webhook=%s due_mail=%s delivered=%s dead=%s pending=%s webhook_lost=%s mail_lost=%s webhook_repeats=%s other_key_duplicates=%s invalid_signatures=%s findings_unnotified=%s mail_unverifiable=%s\n' \
+    "$(wc -l <"$dir/hook-expected")" "$(wc -l <"$dir/mail-expected")" \
+    "$(awk '$3 == "DELIVERED"' "$dir/rows" | wc -l)" "$(awk '$3 == "DEAD"' "$dir/rows" | wc -l)" \
+    "$(awk '$3 == "PENDING" || $3 == "SENDING"' "$dir/rows" | wc -l)" \
+    "$(comm -23 "$dir/hook-expected" "$dir/hook-received" | wc -l)" \
+    "$(comm -23 "$dir/mail-expected" "$dir/mail-received" | comm -23 - "$dir/mail-blind" | wc -l)" \
+    "$(($(wc -l <"$dir/hook-received-all") - $(wc -l <"$dir/hook-received")))" "$other_keys" \
+    "$(awk '$3 != "true"' "$hook_log" 2>/dev/null | wc -l)" "$(tr -d ' ' <"$dir/unnotified")" \
+    "$(comm -23 "$dir/mail-expected" "$dir/mail-received" | comm -12 - "$dir/mail-blind" | wc -l)"
+}

@@ -5,7 +5,8 @@
 #   2. pipeline throughput: events/s from the first HTTP POST until PostgreSQL holds every execution (the MFA
 #      control's rows counted one by one, not the generator's word; the stateful controls' once no consumer has
 #      anything left), with the CPU seconds every process used (from /proc);
-#   3. pipeline latency: ingest -> failure recorded, at a fixed moderate rate (a share of the sustained rate);
+#   3. pipeline latency: ingest -> failure recorded, at a fixed moderate rate (a share of the sustained rate), and
+#      notification latency: failure recorded -> signed webhook received, for every finding the run opened;
 #   4. peak RSS per service.
 # Prints a table and, as its last line, the RESULT line; writes the same to bench/results/latest.md.
 # Speeds are only compared as ratios to the baseline measured in the same run (shared, noisy machines).
@@ -45,9 +46,12 @@ WORK="$BENCH_WORK/run-$STAMP"
 mkdir -p "$WORK"
 RAW_TOPIC=cw.bench.raw.v1 E2E_TOPIC=cw.bench.e2e.v1
 
-STARTED_STACK=0
+STARTED_STACK=0 NOTIFY_CONFIGURED=0
 cleanup() {
   local rc=$?
+  if ((NOTIFY_CONFIGURED)); then
+    bench_notify_restore >/dev/null 2>&1 || warn "could not put the notification config back"
+  fi
   if [[ -n ${KAFKA_BOOTSTRAP_SERVERS:-} ]] && live_pid kafka >/dev/null; then
     delete_bench_topic "$RAW_TOPIC"
     delete_bench_topic "$E2E_TOPIC"
@@ -106,6 +110,8 @@ delete_bench_topic "$E2E_TOPIC"
 # ---------------------------------------------------------------------------------------------
 # 2. Pipeline throughput (after a warm-up), with CPU per process.
 # ---------------------------------------------------------------------------------------------
+NOTIFY_CONFIGURED=1
+bench_notify_quiet
 info "warm-up: $WARMUP events through the pipeline (not measured) ..."
 lg throughput --run-dir "$WORK/warmup" --run-id "w$STAMP" --events "$WARMUP" --batch 500 --concurrency 4 \
   >"$WORK/warmup.out" 2>"$WORK/warmup.err" || { cat "$WORK/warmup.err" >&2; die "warm-up failed"; }
@@ -129,6 +135,10 @@ EPS_PER_CPU=$(awk -v e="$ACCEPTED" -v c="$CPU_TOTAL" 'BEGIN { printf "%d", (c > 
 # 3. Latency at a fixed, moderate rate.
 # ---------------------------------------------------------------------------------------------
 RATE=$(awk -v e="$PIPELINE_EPS" -v s="$LATENCY_SHARE" 'BEGIN { r = int(e * s); print r < 10 ? 10 : r }')
+NOTIFY_CONFIGURED=1
+HOOK_LOG="$WORK/notify-hook.log"
+bench_notify_setup "$HOOK_LOG"
+NOTIFY_FROM=$(db_now)
 info "latency: $RATE events/s ($LATENCY_SHARE of the sustained rate) for $LATENCY_SECONDS s, batches of 10 ..."
 lg latency --run-dir "$WORK/latency" --run-id "l$STAMP" --rate "$RATE" --seconds "$LATENCY_SECONDS" --batch 10 \
   --concurrency 8 >"$WORK/latency.out" 2>"$WORK/latency.err" || { cat "$WORK/latency.err" >&2; die "latency run failed"; }
@@ -137,13 +147,31 @@ P50=$(field "$LATENCY" p50_ms)
 P99=$(field "$LATENCY" p99_ms)
 MISSING=$(field "$LATENCY" failures_missing)
 
+# Notification latency: for each finding opened during the latency run, from the moment its opening failure was
+# recorded (control_execution.recorded_at, the storing transaction's time) to the moment the webhook receiver got its
+# signed controlwatch.finding.opened delivery (same machine clock).
+notify_wait_settled "$NOTIFY_FROM" 300 || warn "notifications still pending 5 minutes after the latency run"
+psql_db -F ' ' -c "select cast(f.finding_id as text), (extract(epoch from min(x.recorded_at)) * 1000)::bigint
+  from finding f join finding_evidence e on e.finding_id = f.finding_id and e.result = 'FAIL'
+  join control_execution x on x.execution_id = e.execution_id
+  where f.opened_at >= '$NOTIFY_FROM' group by f.finding_id" >"$WORK/notify-opened.txt"
+awk 'NR == FNR { recorded[$1] = $2; next }
+  $3 == "true" && $4 == "controlwatch.finding.opened" { n = split($5, f, ","); for (i = 1; i <= n; i++)
+    if ((f[i]) in recorded && !(f[i] in seen)) { seen[f[i]] = 1; print $1 - recorded[f[i]] } }' \
+  "$WORK/notify-opened.txt" "$HOOK_LOG" | sort -n >"$WORK/notify-latencies.txt"
+NOTIFY_COUNT=$(wc -l <"$WORK/notify-latencies.txt")
+NOTIFY_OPENED=$(wc -l <"$WORK/notify-opened.txt")
+percentile() { awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$2"; }
+NOTIFY_P50=$(percentile 50 "$WORK/notify-latencies.txt")
+NOTIFY_P99=$(percentile 99 "$WORK/notify-latencies.txt")
+
 # ---------------------------------------------------------------------------------------------
 # 4. Figures.
 # ---------------------------------------------------------------------------------------------
 RATIO=$(awk -v p="$PIPELINE_EPS" -v k="$KAFKA_EPS" 'BEGIN { printf "%.3f", p / k }')
 LATENCY_RATIO=$(awk -v p="$P99" -v k="$KAFKA_P99_RATIO_BASE" 'BEGIN { printf "%.1f", p / k }')
 P99_INT=$(awk -v p="$P99" 'BEGIN { printf "%d", p + 0.5 }')
-RESULT="RESULT pipeline_eps=$PIPELINE_EPS kafka_eps=$KAFKA_EPS ratio=$RATIO p99_ms=$P99_INT kafka_p99_ms=$KAFKA_P99 latency_ratio=$LATENCY_RATIO eps_per_cpu_s=$EPS_PER_CPU"
+RESULT="RESULT pipeline_eps=$PIPELINE_EPS kafka_eps=$KAFKA_EPS ratio=$RATIO p99_ms=$P99_INT kafka_p99_ms=$KAFKA_P99 latency_ratio=$LATENCY_RATIO eps_per_cpu_s=$EPS_PER_CPU notify_p99_ms=$NOTIFY_P99"
 
 COMMIT=$(git -C "$CW_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$CW_ROOT" diff --quiet HEAD -- 2>/dev/null || COMMIT+=" (with uncommitted changes)"
@@ -165,6 +193,7 @@ table() {
 | Ingest -> failure recorded p50 / p99 (ms) | $P50 / $P99 |
 | Pipeline p99 / raw Kafka p99 | $LATENCY_RATIO |
 | Failures not recorded within 60 s (latency run) | $MISSING |
+| Failure recorded -> signed webhook received p50 / p99 (ms), findings opened in the latency run | $NOTIFY_P50 / $NOTIFY_P99 ($NOTIFY_COUNT of $NOTIFY_OPENED findings) |
 | CPU seconds: ingest / evaluation / alerting / kafka / postgres | $(cpu_of ingest) / $(cpu_of evaluation) / $(cpu_of alerting) / $(cpu_of kafka) / $(cpu_of postgres) |
 | CPU seconds, all pipeline processes | $CPU_TOTAL |
 | Events per CPU second | $EPS_PER_CPU |

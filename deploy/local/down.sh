@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops what deploy/local/up.sh started, consumers before the broker: demo feed, alerting,
-# evaluation, ingest, Kafka, and the private PostgreSQL if up.sh started one (never a system
+# evaluation, ingest, the demo's webhook receiver and mail catcher, Kafka, and the private PostgreSQL if up.sh started one (never a system
 # cluster). Only processes named by up.sh's pid files are touched. Safe to run when nothing is up.
 #
 # Usage: deploy/local/down.sh [--purge]
@@ -40,6 +40,9 @@ SQL
 
 stop_named demo-feed
 for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do stop_named "${CW_SERVICES[i]}"; done
+# the notifications demo's receivers (up.sh --demo), after alerting so that nothing is sent to them meanwhile
+stop_named webhook-receiver
+stop_named mail-catcher
 stop_named kafka
 
 if [[ -f $CW_PG_MARKER ]]; then
@@ -58,6 +61,7 @@ fi
 regex_escape() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
 patterns=("$CW_RUN/pg/data")
 for name in demo-feed "${CW_SERVICES[@]}" kafka; do patterns+=("$(pid_marker "$name")"); done
+for name in webhook-receiver mail-catcher; do patterns+=("$(pid_marker "$name")"); done
 left=""
 for p in "${patterns[@]}"; do
   found=$(pgrep -af -- "$(regex_escape "$p")" || true)

@@ -41,6 +41,8 @@ pid_marker() {
   case $1 in
     kafka) echo "$CW_KAFKA_PROPS" ;;
     demo-feed) echo "$CW_LOCAL_DIR/demo-feed.sh" ;;
+    mail-catcher) echo "$CW_GREENMAIL_JAR" ;;
+    webhook-receiver | bench-webhook) echo "$CW_WEBHOOK_SRC --port" ;;
     *) echo "$(service_tag) -jar $(service_jar "$1")" ;;
   esac
 }
@@ -166,4 +168,75 @@ duration_seconds() {
   case ${BASH_REMATCH[2]} in
     s) echo "$n" ;; m) echo $((n * 60)) ;; h) echo $((n * 3600)) ;; d) echo $((n * 86400)) ;;
   esac
+}
+
+# --- Notifications demo: the mail catcher (GreenMail standalone, from Maven Central) and the Standard Webhooks
+# receiver (plain JDK, run from source) that up.sh --demo starts and routes the demo failures to.
+CW_GREENMAIL_VERSION=2.1.8
+CW_GREENMAIL_JAR="$CW_RUN/lib/greenmail-standalone-$CW_GREENMAIL_VERSION.jar"
+CW_WEBHOOK_SRC="$CW_LOCAL_DIR/webhook-receiver/WebhookReceiver.java"
+CW_NOTIFY_DEMO_CONFIG="$CW_RUN/notifications.yaml"
+CW_WEBHOOK_SECRET_FILE="$CW_RUN/webhook.secret"
+mail_smtp_port() { echo "${CW_MAIL_SMTP_PORT:-3025}"; }
+mail_api_port() { echo "${CW_MAIL_API_PORT:-8086}"; }
+webhook_port() { echo "${CW_WEBHOOK_PORT:-8085}"; }
+
+# The throw-away Standard Webhooks secret of the local receivers (generated once).
+webhook_secret() {
+  if [[ ! -s $CW_WEBHOOK_SECRET_FILE ]]; then
+    (umask 077 && echo "whsec_$(openssl rand -base64 32)" >"$CW_WEBHOOK_SECRET_FILE")
+  fi
+  cat "$CW_WEBHOOK_SECRET_FILE"
+}
+
+# Starts the mail catcher (GreenMail standalone: SMTP on mail_smtp_port, its API and UI on mail_api_port) unless it
+# runs, fetching its jar from Maven Central once; waits until its API answers.
+start_mail_catcher() {
+  local smtp api pid p deadline
+  smtp=$(mail_smtp_port) api=$(mail_api_port)
+  mkdir -p "$CW_RUN/lib" "$CW_PIDS" "$CW_LOGS"
+  if [[ ! -s $CW_GREENMAIL_JAR ]]; then
+    info "fetching GreenMail standalone $CW_GREENMAIL_VERSION (Maven Central) for the mail catcher"
+    (cd "$CW_ROOT" && ./mvnw -B -q dependency:copy -Dartifact="com.icegreen:greenmail-standalone:$CW_GREENMAIL_VERSION" \
+      -DoutputDirectory="$CW_RUN/lib") || die "could not fetch GreenMail standalone"
+  fi
+  if pid=$(live_pid mail-catcher); then
+    info "mail catcher already running (pid $pid)"
+    return 0
+  fi
+  for p in "$smtp" "$api"; do
+    port_open 127.0.0.1 "$p" && die "port $p for the mail catcher is taken (set CW_MAIL_SMTP_PORT / CW_MAIL_API_PORT)"
+  done
+  setsid nohup java -Xmx256m -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.port="$smtp" \
+    -Dgreenmail.api.hostname=127.0.0.1 -Dgreenmail.api.port="$api" -Dgreenmail.auth.disabled \
+    -jar "$CW_GREENMAIL_JAR" >>"$CW_LOGS/mail-catcher.log" 2>&1 </dev/null &
+  echo $! >"$CW_PIDS/mail-catcher.pid"
+  deadline=$((SECONDS + 60))
+  until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$api/api/service/readiness" 2>/dev/null; do
+    ((SECONDS < deadline)) || die "the mail catcher did not start (log: $CW_LOGS/mail-catcher.log)"
+    sleep 0.5
+  done
+  info "mail catcher (GreenMail) started: SMTP 127.0.0.1:$smtp, mails at http://127.0.0.1:$api/"
+}
+
+# start_webhook_receiver NAME PORT SECRET LOG [DELAY_MS]: the Standard Webhooks receiver, unless it runs; waits until
+# it listens. NAME is its pid file's name (webhook-receiver for the demo).
+start_webhook_receiver() {
+  local name=$1 port=$2 secret=$3 log=$4 delay=${5:-0} pid deadline
+  mkdir -p "$CW_PIDS" "$CW_LOGS"
+  if pid=$(live_pid "$name"); then
+    info "$name already running (pid $pid)"
+    return 0
+  fi
+  port_open 127.0.0.1 "$port" && die "port $port for $name is taken (set CW_WEBHOOK_PORT)"
+  # (a throw-away local secret, visible in ps; a real receiver keeps its secret in its own configuration)
+  setsid nohup java -Xmx64m "$CW_WEBHOOK_SRC" --port "$port" --secret "$secret" --log "$log" --delay-ms "$delay" \
+    >>"$CW_LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$CW_PIDS/$name.pid"
+  deadline=$((SECONDS + 60))
+  until port_open 127.0.0.1 "$port"; do
+    ((SECONDS < deadline)) || die "$name did not start (log: $CW_LOGS/$name.log)"
+    sleep 0.3
+  done
+  info "$name started: http://127.0.0.1:$port/ (checks every Standard Webhooks signature)"
 }

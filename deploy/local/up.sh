@@ -5,7 +5,8 @@
 #
 # Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only]
 #   --rebuild     run the Maven build even if the jars exist
-#   --demo        also start demo-feed.sh in the background
+#   --demo        also start demo-feed.sh in the background, a mail catcher (GreenMail) and a webhook receiver, and
+#                 route the demo failures to both (deploy/local/.run/notifications.yaml)
 #   --infra-only  broker, database, topics and tokens only (to run services from an IDE or
 #                 quarkus:dev); the services' environment is written to .run/services.env
 #
@@ -13,7 +14,8 @@
 # (9092), CW_KAFKA_CONTROLLER_PORT (9093), CW_TOPIC_PARTITIONS (6), CW_DB_HOST (127.0.0.1),
 # CW_DB_PORT (5432), CW_DB_NAME (controlwatch), CW_DB_USER (controlwatch: the services' own role, created with a
 # generated password kept in .run/db.env), CW_DB_PASSWORD, CW_DB_ADMIN_USER (postgres), CW_DB_ADMIN_PASSWORD,
-# CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083).
+# CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083), with --demo CW_MAIL_SMTP_PORT (3025),
+# CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -334,6 +336,51 @@ export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSU
 )
 
 # ---------------------------------------------------------------------------------------------
+# 5b. Notifications demo (--demo): a mail catcher and a webhook receiver, the demo failures routed to both.
+# ---------------------------------------------------------------------------------------------
+start_notify_demo() {
+  local secret pid
+  start_mail_catcher
+  secret=$(webhook_secret)
+  start_webhook_receiver webhook-receiver "$(webhook_port)" "$secret" "$CW_LOGS/webhook-deliveries.log"
+  # Every finding goes to the webhook receiver and to the mail catcher, 5 s after it opens.
+  (
+    umask 077
+    cat >"$CW_NOTIFY_DEMO_CONFIG" <<YAML
+# Written by deploy/local/up.sh --demo; the format: docs/notifications.md
+formatVersion: 1
+receivers:
+  - name: demo-hook
+    webhook:
+      url: http://127.0.0.1:$(webhook_port)/controlwatch
+      secrets: [$secret]
+  - name: demo-mail
+    email:
+      to: [oncall@example.com]
+links:
+  finding: http://127.0.0.1:$(service_port alerting)/api/v1/findings/{id}
+route:
+  receiver: demo-mail
+  groupWait: 5s
+  repeatInterval: 1h
+  routes:
+    - receiver: demo-hook
+      continue: true
+    - receiver: demo-mail
+YAML
+  )
+  export CW_NOTIFY_CONFIG="$CW_NOTIFY_DEMO_CONFIG"
+  if pid=$(live_pid alerting); then
+    warn "alerting (pid $pid) runs without the demo's notification config; restart it (down.sh, up.sh --demo) to use it"
+  fi
+}
+# The local alerting service mails through the local mail catcher's port (started by --demo or the bench).
+export QUARKUS_MAILER_HOST=127.0.0.1 QUARKUS_MAILER_PORT="$(mail_smtp_port)" QUARKUS_MAILER_START_TLS=DISABLED
+if ((DEMO && !INFRA_ONLY)); then
+  start_notify_demo
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 6. Services.
 # ---------------------------------------------------------------------------------------------
 if ((!INFRA_ONLY)); then
@@ -419,6 +466,13 @@ if ((!INFRA_ONLY)); then
   Metrics    /q/metrics on each service, e.g. $ingest/q/metrics
   Health     /q/health, /q/health/ready on each service
 EOF
+  if ((DEMO)); then
+    cat <<EOF
+  Findings   GET  $alerting/api/v1/findings   (each demo failure is mailed and posted within a minute:)
+  Mails      http://127.0.0.1:$(mail_api_port)/api/user/oncall@example.com/messages/INBOX   (GreenMail; its UI at /)
+  Webhooks   http://127.0.0.1:$(webhook_port)/   (signature-checked deliveries; log $rel_run/logs/webhook-deliveries.log)
+EOF
+  fi
 else
   echo "  Services   not started (--infra-only); their environment: $rel_run/services.env"
 fi

@@ -48,13 +48,13 @@ public class ExecutionResource {
                             String reason, String message, String subject, String eventId, String eventSource,
                             String eventType, Instant eventTime, Instant ingestTime, Instant evaluatedAt,
                             Instant recordedAt, String pack, String packVersion, List<String> evidenceEventIds,
-                            boolean late, boolean backfilled, String submitter) {
+                            boolean late, boolean backfilled, String submitter, UUID exemptionId) {
 
         static Execution of(ExecutionEntity e) {
             return new Execution(e.executionId, e.controlId, e.controlVersion, Arrays.asList(e.criteria.split(",")),
                     e.result, e.reason, e.message, e.subject, e.eventId, e.eventSource, e.eventType, e.eventTime,
                     e.ingestTime, e.evaluatedAt, e.recordedAt, e.pack, e.packVersion, ids(e.evidenceEventIds), e.late,
-                    e.backfilled, e.submitter);
+                    e.backfilled, e.submitter, e.exemptionId);
         }
 
         private static List<String> ids(String json) {

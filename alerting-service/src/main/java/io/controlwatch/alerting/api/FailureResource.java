@@ -38,13 +38,13 @@ public class FailureResource {
                           List<String> criteria, String severity, String subject, String reason, String eventId,
                           String eventSource, String eventType, Instant eventTime, Instant detectedAt,
                           Instant recordedAt, String status, List<String> evidenceEventIds, String submitter,
-                          boolean backfilled, String message) {
+                          boolean backfilled, String message, String summary, UUID exemptionId) {
 
         static Failure of(FailureEntity f) {
             return new Failure(f.executionId, f.controlId, f.controlVersion, f.controlTitle,
                     Arrays.asList(f.criteria.split(",")), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
                     f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds),
-                    f.submitter, f.backfilled, f.message);
+                    f.submitter, f.backfilled, f.message, f.message != null ? f.message : f.reason, f.exemptionId);
         }
 
         private static List<String> parseIds(String json) {

@@ -23,4 +23,24 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3002, value = "A batch of %d executions was refused (%s); splitting it to find the records that cause it")
     void storeSplit(int size, String failure);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3100, value = "Finding %s of %s for %s: %s by %s")
+    void findingChanged(String findingId, String control, String subject, String action, String actor);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3101, value = "Finding %s of %s for %s breached its SLA (due %s)")
+    void slaBreached(String findingId, String control, String subject, String due);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3102, value = "Exemption %s (%s, subjects %s): %s by %s")
+    void exemptionChanged(String exemptionId, String control, String pattern, String action, String actor);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3103, value = "Exemption %s (%s, subjects %s) expired at %s; matching failures page again")
+    void exemptionExpired(String exemptionId, String control, String pattern, String at);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3104, value = "Sweeping findings and exemptions failed, retrying at the next tick: %s")
+    void sweepFailed(String error);
 }

@@ -9,6 +9,9 @@ public final class Channels {
     /** Records this service cannot read, to the dead-letter topic of their source topic. */
     public static final String DEAD_LETTERS_OUT = "dead-letters-out";
 
+    /** Audit CloudEvents of this service (notification config changes) to {@code cw.events.v1}, from the outbox. */
+    public static final String AUDIT_EVENTS_OUT = "audit-events-out";
+
     private Channels() {
     }
 }

@@ -11,17 +11,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
  * Writes evidence. One statement per batch stores the new executions, their failures and the control counts,
- * and skips executions already stored, so a redelivered batch changes nothing. Callers run it in a transaction.
+ * and skips executions already stored, so a redelivered batch changes nothing; it answers the new ones, from which
+ * the recorder derives findings in the same transaction. Callers run it in a transaction.
  */
 @ApplicationScoped
 public class EvidenceRepository {
 
-    /** How many executions of one control were newly stored with one result. */
-    public record StoredCount(String controlId, String result, long count) {
+    /** An execution that was newly stored (not stored before). */
+    public record Stored(String executionId, String controlId, String result) {
     }
 
     // Data-modifying CTEs: `inserted` holds only the executions that were not stored before; failures and
@@ -36,16 +38,16 @@ public class EvidenceRepository {
                     severity text, result text, reason text, subject text, event_id text, event_source text,
                     event_type text, event_time timestamptz, ingest_time timestamptz, evaluated_at timestamptz,
                     pack text, pack_version text, evidence_event_ids text, late boolean, submitter text,
-                    backfilled boolean, message text)
+                    backfilled boolean, message text, exemption_id uuid)
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
                                                subject, event_id, event_source, event_type, event_time, ingest_time,
                                                evaluated_at, pack, pack_version, evidence_event_ids, late,
-                                               submitter, backfilled, message)
+                                               submitter, backfilled, message, exemption_id)
                 select execution_id, control_id, control_version, criteria, result, reason, subject, event_id,
                        event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
-                       evidence_event_ids, late, submitter, backfilled, message
+                       evidence_event_ids, late, submitter, backfilled, message, exemption_id
                 from incoming
                 on conflict (execution_id) do nothing
                 returning execution_id, control_id, result
@@ -54,10 +56,10 @@ public class EvidenceRepository {
                 insert into control_failure (execution_id, control_id, control_version, control_title, criteria,
                                              severity, reason, subject, event_id, event_source, event_type,
                                              event_time, detected_at, evidence_event_ids, submitter, backfilled,
-                                             message)
+                                             message, exemption_id)
                 select i.execution_id, i.control_id, i.control_version, i.control_title, i.criteria, i.severity,
                        i.reason, i.subject, i.event_id, i.event_source, i.event_type, i.event_time, i.evaluated_at,
-                       i.evidence_event_ids, i.submitter, i.backfilled, i.message
+                       i.evidence_event_ids, i.submitter, i.backfilled, i.message, i.exemption_id
                 from incoming i join inserted n on n.execution_id = i.execution_id
                 where i.result = 'FAIL'
                 on conflict (execution_id) do nothing
@@ -78,7 +80,10 @@ public class EvidenceRepository {
                     errors = control.errors + excluded.errors,
                     last_executed_at = greatest(control.last_executed_at, excluded.last_executed_at)
             )
-            select control_id, result, count(*) from inserted group by control_id, result
+            -- the new executions, in no particular order: the recorder derives findings from them
+            select coalesce(jsonb_agg(jsonb_build_object('execution_id', execution_id, 'control_id', control_id,
+                                                         'result', result)), '[]')::text
+            from inserted
             """;
 
     private static final String UPSERT_CONTROL = """
@@ -92,22 +97,18 @@ public class EvidenceRepository {
             """;
 
     /**
-     * Stores executions (distinct ids; see {@code EvidenceRecorder}) and returns what was new.
+     * Stores executions (distinct ids; see {@code EvidenceRecorder}), each failure marked with the exemption that
+     * covers it (by execution id), and returns those that were new.
      */
-    public Uni<List<StoredCount>> store(List<ControlExecution> executions) {
+    public Uni<List<Stored>> store(List<ControlExecution> executions, Map<String, String> exemptions) {
         if (executions.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        String rows = rows(executions);
-        return Panache.getSession().chain(session -> session.createNativeQuery(STORE, Object[].class)
-                .setParameter(1, rows)
-                .getResultList()
-        ).map(result -> {
-            List<StoredCount> counts = new ArrayList<>(result.size());
-            for (Object[] row : result) {
-                counts.add(new StoredCount((String) row[0], (String) row[1], ((Number) row[2]).longValue()));
-            }
-            return counts;
+        return NativeSql.query(STORE, rows(executions, exemptions)).map(json -> {
+            List<Stored> stored = new ArrayList<>(json.size());
+            json.forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
+                    row.path("control_id").asText(), row.path("result").asText())));
+            return stored;
         });
     }
 
@@ -127,7 +128,7 @@ public class EvidenceRepository {
     }
 
     /** The executions as the JSON array {@code jsonb_to_recordset} reads; absent optional text becomes SQL NULL. */
-    private static String rows(List<ControlExecution> executions) {
+    private static String rows(List<ControlExecution> executions, Map<String, String> exemptions) {
         ArrayNode rows = ModelJson.mapper().createArrayNode();
         for (ControlExecution e : executions) {
             ObjectNode row = rows.addObject();
@@ -153,6 +154,7 @@ public class EvidenceRepository {
             row.put("submitter", emptyToNull(e.submitter()));
             row.put("backfilled", e.backfilled());
             row.put("message", storable(emptyToNull(e.message())));
+            row.put("exemption_id", exemptions.get(e.executionId()));
         }
         return rows.toString();
     }
@@ -169,7 +171,7 @@ public class EvidenceRepository {
      * Text that came from an event's data (a subject, a reason or message quoting it) may hold a NUL, which JSON
      * permits and PostgreSQL cannot store: it is kept visibly escaped rather than refused with the evidence.
      */
-    static String storable(String value) {
+    public static String storable(String value) {
         return value == null || value.indexOf('\u0000') < 0 ? value : value.replace("\u0000", "\\u0000");
     }
 

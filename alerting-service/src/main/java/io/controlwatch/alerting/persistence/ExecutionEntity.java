@@ -50,4 +50,7 @@ public class ExecutionEntity extends PanacheEntityBase {
     public String submitter;
     public boolean backfilled;
     public String message;
+    /** The exemption in force when the execution was stored, if its failure was exempted. */
+    @Column(name = "exemption_id")
+    public UUID exemptionId;
 }

@@ -49,4 +49,7 @@ public class FailureEntity extends PanacheEntityBase {
     public boolean backfilled;
     /** The control's message for this failure, for people. */
     public String message;
+    /** The exemption that covered the failure when it was recorded (it is evidence all the same). */
+    @Column(name = "exemption_id")
+    public UUID exemptionId;
 }

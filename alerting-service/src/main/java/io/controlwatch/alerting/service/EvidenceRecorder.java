@@ -1,19 +1,43 @@
 package io.controlwatch.alerting.service;
 
+import io.controlwatch.alerting.config.FindingsConfig;
+import io.controlwatch.alerting.config.NotifyConfig;
 import io.controlwatch.alerting.persistence.EvidenceRepository;
-import io.controlwatch.alerting.persistence.EvidenceRepository.StoredCount;
+import io.controlwatch.alerting.persistence.EvidenceRepository.Stored;
+import io.controlwatch.alerting.persistence.FindingRepository;
+import io.controlwatch.alerting.persistence.OutboxRepository;
+import io.controlwatch.alerting.service.exemptions.Exemption;
+import io.controlwatch.alerting.service.findings.ExecutionFact;
+import io.controlwatch.alerting.service.findings.Finding;
+import io.controlwatch.alerting.service.findings.FindingLifecycle;
+import io.controlwatch.alerting.service.findings.FindingLifecycle.Key;
+import io.controlwatch.alerting.service.notify.NotificationConfigs;
+import io.controlwatch.alerting.service.notify.NotificationPlanner;
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.ControlExecution;
+import io.controlwatch.model.ExecutionResult;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.common.WithTransaction;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** Records executions, their failures and the control catalog, each call in one transaction. */
+import static io.controlwatch.alerting.persistence.EvidenceRepository.storable;
+
+/**
+ * Records executions, their failures, the findings they form and the notifications those cause, each call in one
+ * transaction; and the control catalog.
+ */
 @ApplicationScoped
 public class EvidenceRecorder {
 
@@ -21,16 +45,31 @@ public class EvidenceRecorder {
     static final int STATEMENT_BATCH = 500;
 
     private final EvidenceRepository repository;
+    private final FindingRepository findings;
+    private final OutboxRepository outbox;
+    private final NotificationConfigs configs;
+    private final FindingLifecycle lifecycle;
+    private final NotifyConfig notify;
     private final MeterRegistry registry;
+    private final Clock clock;
 
-    public EvidenceRecorder(EvidenceRepository repository, MeterRegistry registry) {
+    public EvidenceRecorder(EvidenceRepository repository, FindingRepository findings, OutboxRepository outbox,
+                            NotificationConfigs configs, FindingsConfig findingsConfig, NotifyConfig notify,
+                            MeterRegistry registry, Clock clock) {
         this.repository = repository;
+        this.findings = findings;
+        this.outbox = outbox;
+        this.configs = configs;
+        this.lifecycle = new FindingLifecycle(findingsConfig.policy());
+        this.notify = notify;
         this.registry = registry;
+        this.clock = clock;
     }
 
     /**
-     * Stores a batch of executions atomically. Executions already stored are skipped, so calling this again with
-     * the same batch (after a crash or a redelivery) stores nothing twice.
+     * Stores a batch of executions atomically, with the findings they form and the notifications those cause.
+     * Executions already stored are skipped, and only new ones change findings, so calling this again with the same
+     * batch (after a crash or a redelivery) stores nothing twice and changes no finding twice.
      */
     @WithTransaction
     public Uni<Void> record(List<ControlExecution> executions) {
@@ -42,9 +81,65 @@ public class EvidenceRecorder {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (int from = 0; from < unique.size(); from += STATEMENT_BATCH) {
             List<ControlExecution> slice = unique.subList(from, Math.min(unique.size(), from + STATEMENT_BATCH));
-            chain = chain.chain(() -> repository.store(slice)).invoke(this::count).replaceWithVoid();
+            chain = chain.chain(() -> recordSlice(slice));
         }
         return chain;
+    }
+
+    private Uni<Void> recordSlice(List<ControlExecution> slice) {
+        Instant now = clock.instant();
+        NotificationConfigs.Active config = configs.current();
+        List<Key> keys = slice.stream()
+                .filter(e -> e.result() == ExecutionResult.FAIL || e.result() == ExecutionResult.PASS)
+                .map(e -> new Key(e.controlId(), Finding.keyOf(storable(e.subject())))).toList();
+        Uni<FindingRepository.Loaded> state = keys.isEmpty() ? Uni.createFrom().nullItem() : findings.load(keys);
+        return state.chain(loaded -> {
+            Map<String, String> exemptions = loaded == null ? Map.of() : covered(slice, loaded.exemptions(), now);
+            return repository.store(slice, exemptions).chain(stored -> {
+                count(stored);
+                if (loaded == null) {
+                    return Uni.createFrom().voidItem();
+                }
+                Set<String> fresh = stored.stream().map(Stored::executionId).collect(Collectors.toSet());
+                List<ExecutionFact> facts = slice.stream()
+                        .filter(e -> fresh.contains(e.executionId()))
+                        .map(e -> fact(e, exemptions.get(e.executionId()))).toList();
+                FindingLifecycle.Outcome outcome = lifecycle.apply(loaded.state(), facts, now);
+                if (outcome.isEmpty()) {
+                    return Uni.createFrom().voidItem();
+                }
+                var intents = NotificationPlanner.plan(outcome.events(), config.config(), loaded.told());
+                return findings.write(outcome.findings(), outcome.history(), outcome.evidence())
+                        .chain(() -> outbox.enqueue(intents, now, config.version(), notify.dispatch().deadAfter()));
+            });
+        });
+    }
+
+    /** The exemption covering each failure, by execution id (the longest-standing one when several do). */
+    private static Map<String, String> covered(List<ControlExecution> slice, List<Exemption> active, Instant now) {
+        if (active.isEmpty()) {
+            return Map.of();
+        }
+        List<Exemption> ordered = new ArrayList<>(active);
+        ordered.sort(Comparator.comparing(Exemption::decidedAt, Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(Exemption::exemptionId));
+        Map<String, String> covered = new HashMap<>();
+        for (ControlExecution e : slice) {
+            if (e.result() != ExecutionResult.FAIL) {
+                continue;
+            }
+            String subject = storable(e.subject());
+            ordered.stream().filter(x -> x.covers(e.controlId(), subject, now)).findFirst()
+                    .ifPresent(x -> covered.put(e.executionId(), x.exemptionId()));
+        }
+        return covered;
+    }
+
+    private static ExecutionFact fact(ControlExecution e, String exemptionId) {
+        String subject = storable(e.subject() == null || e.subject().isEmpty() ? null : e.subject());
+        return new ExecutionFact(e.executionId(), e.controlId(), e.controlTitle(), subject, e.result().name(),
+                e.severity().json(), e.criteria(), storable(e.message()), storable(e.reason()), e.eventTime(),
+                e.backfilled(), exemptionId);
     }
 
     @WithTransaction
@@ -58,15 +153,19 @@ public class EvidenceRecorder {
         });
     }
 
-    private void count(List<StoredCount> stored) {
+    private void count(List<Stored> stored) {
         // Counted after the statement, inside the transaction; a rolled-back batch may over-count by one
         // attempt, which metrics tolerate and the evidence tables never do.
-        for (StoredCount c : stored) {
-            registry.counter("cw.executions.recorded", "control", c.controlId(), "result", c.result().toLowerCase())
-                    .increment(c.count());
-            if ("FAIL".equals(c.result())) {
-                registry.counter("cw.failures.recorded", "control", c.controlId()).increment(c.count());
-            }
+        Map<String, Map<String, Long>> counts = new HashMap<>();
+        for (Stored s : stored) {
+            counts.computeIfAbsent(s.controlId(), c -> new HashMap<>()).merge(s.result(), 1L, Long::sum);
         }
+        counts.forEach((control, byResult) -> byResult.forEach((result, n) -> {
+            registry.counter("cw.executions.recorded", "control", control, "result", result.toLowerCase())
+                    .increment(n);
+            if ("FAIL".equals(result)) {
+                registry.counter("cw.failures.recorded", "control", control).increment(n);
+            }
+        }));
     }
 }

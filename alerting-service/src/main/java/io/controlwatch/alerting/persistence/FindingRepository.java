@@ -1,0 +1,148 @@
+package io.controlwatch.alerting.persistence;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.controlwatch.alerting.service.exemptions.Exemption;
+import io.controlwatch.alerting.service.findings.Evidence;
+import io.controlwatch.alerting.service.findings.Finding;
+import io.controlwatch.alerting.service.findings.FindingLifecycle;
+import io.controlwatch.alerting.service.findings.FindingLifecycle.Key;
+import io.controlwatch.alerting.service.findings.HistoryEntry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Findings, their history and evidence. Callers run these in a transaction. */
+@ApplicationScoped
+public class FindingRepository {
+
+    /** What the lifecycle of a batch starts from, locked for the rest of the transaction. */
+    public record Loaded(FindingLifecycle.State state, Map<String, Set<String>> told, List<Exemption> exemptions) {
+    }
+
+    // The unresolved findings of the batch's (control, subject) keys are locked: an acknowledgement through the API
+    // or a second instance waits for this transaction instead of overwriting it.
+    private static final String LOAD = """
+            with keys as (
+                select distinct control_id, subject_key
+                from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as k(control_id text, subject_key text)
+            ),
+            unresolved as (
+                select f.* from finding f join keys k on f.control_id = k.control_id and f.subject_key = k.subject_key
+                where f.status <> 'RESOLVED'
+                for update of f
+            ),
+            last_resolved as (
+                select distinct on (f.control_id, f.subject_key) f.control_id, f.subject_key, f.finding_id
+                from finding f join keys k on f.control_id = k.control_id and f.subject_key = k.subject_key
+                where f.status = 'RESOLVED'
+                order by f.control_id, f.subject_key, f.opened_at desc
+            )
+            select jsonb_build_object(
+                'unresolved', coalesce((select jsonb_agg(to_jsonb(u)) from unresolved u), '[]'),
+                'last_resolved', coalesce((select jsonb_agg(to_jsonb(l)) from last_resolved l), '[]'),
+                'owners', coalesce((select jsonb_object_agg(c.control_id, c.owner) from control c
+                                    where c.control_id in (select control_id from keys) and c.owner is not null), '{}'),
+                'told', coalesce((select jsonb_agg(jsonb_build_object('finding_id', r.finding_id, 'receiver', r.receiver))
+                                  from finding_receiver r where r.finding_id in (select finding_id from unresolved)), '[]'),
+                'exemptions', coalesce((select jsonb_agg(to_jsonb(e)) from exemption e
+                                        where e.status = 'ACTIVE' and e.control_id in (select control_id from keys)), '[]')
+            )::text
+            """;
+
+    private static final String UPSERT = """
+            insert into finding
+            select * from jsonb_populate_recordset(null::finding, cast(cast(?1 as text) as jsonb))
+            on conflict (finding_id) do update set
+                status = excluded.status, owner = excluded.owner, message = excluded.message, reason = excluded.reason,
+                first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
+                failure_count = excluded.failure_count, sla_due_at = excluded.sla_due_at,
+                sla_breached = excluded.sla_breached, acknowledged_at = excluded.acknowledged_at,
+                acknowledged_by = excluded.acknowledged_by, assignee = excluded.assignee,
+                resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
+                resolution_reason = excluded.resolution_reason, resolving_execution_id = excluded.resolving_execution_id,
+                exemption_id = excluded.exemption_id, quiet = excluded.quiet, updated_at = excluded.updated_at,
+                version = finding.version + 1
+            """;
+
+    private static final String HISTORY = """
+            insert into finding_history (finding_id, at, actor, action, from_status, to_status, comment)
+            select finding_id, at, actor, action, from_status, to_status, comment
+            from jsonb_populate_recordset(null::finding_history, cast(cast(?1 as text) as jsonb))
+            """;
+
+    private static final String EVIDENCE = """
+            insert into finding_evidence
+            select * from jsonb_populate_recordset(null::finding_evidence, cast(cast(?1 as text) as jsonb))
+            on conflict do nothing
+            """;
+
+    private static final String BY_ID_FOR_UPDATE = """
+            select to_jsonb(f)::text from finding f where f.finding_id = cast(cast(?1 as text) as uuid) for update
+            """;
+
+    private static final String TOLD = """
+            select coalesce(jsonb_agg(r.receiver), '[]')::text from finding_receiver r where r.finding_id = cast(cast(?1 as text) as uuid)
+            """;
+
+    public Uni<Loaded> load(Collection<Key> keys) {
+        ArrayNode json = NativeSql.json().createArrayNode();
+        for (Key key : new LinkedHashSet<>(keys)) {
+            json.addObject().put("control_id", key.controlId()).put("subject_key", key.subjectKey());
+        }
+        return NativeSql.query(LOAD, json.toString()).map(FindingRepository::loaded);
+    }
+
+    private static Loaded loaded(JsonNode json) {
+        Map<Key, Finding> unresolved = new HashMap<>();
+        for (Finding f : NativeSql.list(json.path("unresolved"), Finding.class)) {
+            unresolved.put(new Key(f.controlId(), f.subjectKey()), f);
+        }
+        Map<Key, String> lastResolved = new HashMap<>();
+        json.path("last_resolved").forEach(n -> lastResolved.put(
+                new Key(n.path("control_id").asText(), n.path("subject_key").asText()), n.path("finding_id").asText()));
+        Map<String, String> owners = new HashMap<>();
+        json.path("owners").fields().forEachRemaining(e -> owners.put(e.getKey(), e.getValue().asText()));
+        Map<String, Set<String>> told = new HashMap<>();
+        json.path("told").forEach(n -> told.computeIfAbsent(n.path("finding_id").asText(), f -> new HashSet<>())
+                .add(n.path("receiver").asText()));
+        return new Loaded(new FindingLifecycle.State(unresolved, lastResolved, owners), told,
+                NativeSql.list(json.path("exemptions"), Exemption.class));
+    }
+
+    /** Writes the findings' new states, their history and evidence. */
+    public Uni<Void> write(List<Finding> findings, List<HistoryEntry> history, List<Evidence> evidence) {
+        return NativeSql.updateRows(UPSERT, findings)
+                .chain(() -> NativeSql.updateRows(HISTORY, history))
+                .chain(() -> NativeSql.updateRows(EVIDENCE, evidence))
+                .replaceWithVoid();
+    }
+
+    /** The finding, locked for a change; null when there is none. */
+    public Uni<Finding> lock(String findingId) {
+        return NativeSql.query(BY_ID_FOR_UPDATE, findingId)
+                .map(json -> json == null || json.isNull() ? null : NativeSql.read(json, Finding.class));
+    }
+
+    /** The receivers that were told of a finding. */
+    public Uni<Set<String>> told(String findingId) {
+        return NativeSql.query(TOLD, findingId).map(json -> {
+            Set<String> names = new LinkedHashSet<>();
+            json.forEach(n -> names.add(n.asText()));
+            return names;
+        });
+    }
+
+    /** A history row for a change made through the API. */
+    public static HistoryEntry entry(Finding before, Finding after, String actor, String action, String comment, Instant at) {
+        return new HistoryEntry(after.findingId(), at, actor, action, before.status(), after.status(), comment);
+    }
+}

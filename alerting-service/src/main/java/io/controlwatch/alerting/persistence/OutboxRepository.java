@@ -1,0 +1,245 @@
+package io.controlwatch.alerting.persistence;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.controlwatch.alerting.service.notify.NotificationIntent;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The notification outbox. Rows are written in the transaction of the change that causes them ({@link #enqueue});
+ * dispatchers claim due rows with {@code FOR UPDATE SKIP LOCKED} and a lease ({@link #claim}), deliver them outside
+ * any transaction and record each attempt ({@link #complete}). A dispatcher that dies mid-delivery leaves its rows
+ * leased; when the lease ends any dispatcher takes them again (at least once, same notification id).
+ */
+@ApplicationScoped
+public class OutboxRepository {
+
+    /** A row of table {@code notification}, as written. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record NotificationRow(String notificationId, String receiver, String receiverKind, String eventType,
+                                  String groupKey, String status, Instant createdAt, Instant nextAttemptAt,
+                                  int attempts, Instant deadAfter, String exemptionId, long configVersion,
+                                  JsonNode payload, JsonNode data, Instant updatedAt) {
+    }
+
+    /** A claimed notification with the current state of its findings (to build what is sent at the first attempt). */
+    public record Claimed(NotificationRow notification, int attempt, Instant deadAfter, List<JsonNode> findings) {
+    }
+
+    /** The outcome of one delivery attempt and what follows from it. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record AttemptResult(String notificationId, int attempt, Instant at, Integer statusCode, long latencyMs,
+                                String outcome, String error, String nextStatus, Instant nextAttemptAt) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Link(String notificationId, String findingId) {
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record Told(String findingId, String receiver, String groupKey, Instant lastNotifiedAt, Instant nextReminderAt) {
+    }
+
+    private static final String GROUPS = """
+            with wanted as (
+                select distinct receiver, group_key, event_type
+                from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as w(receiver text, group_key text, event_type text)
+            ),
+            pending as (
+                select n.notification_id, n.receiver, n.group_key, n.event_type from notification n
+                join wanted w on n.receiver = w.receiver and n.group_key = w.group_key and n.event_type = w.event_type
+                where n.status = 'PENDING' and n.attempts = 0
+                for update of n
+            ),
+            latest as (
+                select n.receiver, n.group_key, n.event_type, max(n.created_at) as created_at from notification n
+                join wanted w on n.receiver = w.receiver and n.group_key = w.group_key and n.event_type = w.event_type
+                group by n.receiver, n.group_key, n.event_type
+            )
+            select jsonb_build_object(
+                'pending', coalesce((select jsonb_agg(to_jsonb(p)) from pending p), '[]'),
+                'latest', coalesce((select jsonb_agg(to_jsonb(l)) from latest l), '[]')
+            )::text
+            """;
+
+    private static final String INSERT = """
+            insert into notification
+            select * from jsonb_populate_recordset(null::notification, cast(cast(?1 as text) as jsonb))
+            """;
+
+    private static final String LINK = """
+            insert into notification_finding
+            select * from jsonb_populate_recordset(null::notification_finding, cast(cast(?1 as text) as jsonb))
+            on conflict do nothing
+            """;
+
+    private static final String TOLD = """
+            insert into finding_receiver
+            select * from jsonb_populate_recordset(null::finding_receiver, cast(cast(?1 as text) as jsonb))
+            on conflict (finding_id, receiver) do update set
+                group_key = excluded.group_key, last_notified_at = excluded.last_notified_at,
+                next_reminder_at = excluded.next_reminder_at
+            """;
+
+    private static final String CLAIM = """
+            with due as (
+                select notification_id from notification
+                where (status = 'PENDING' and next_attempt_at <= cast(cast(?1 as text) as timestamptz))
+                   or (status = 'SENDING' and lease_until <= cast(cast(?1 as text) as timestamptz))
+                order by next_attempt_at
+                limit cast(cast(?2 as text) as integer)
+                for update skip locked
+            ),
+            claimed as (
+                update notification n set status = 'SENDING', attempts = n.attempts + 1,
+                    lease_until = cast(cast(?1 as text) as timestamptz) + cast(cast(?3 as text) as interval),
+                    updated_at = cast(cast(?1 as text) as timestamptz)
+                from due where n.notification_id = due.notification_id
+                returning n.*
+            )
+            select coalesce(jsonb_agg(jsonb_build_object(
+                'notification', to_jsonb(c),
+                'findings', coalesce((select jsonb_agg(to_jsonb(f) order by f.opened_at, f.finding_id)
+                                      from notification_finding nf join finding f on f.finding_id = nf.finding_id
+                                      where nf.notification_id = c.notification_id), '[]'))), '[]')::text
+            from claimed c
+            """;
+
+    private static final String SET_PAYLOAD = """
+            update notification n set payload = r.payload
+            from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(notification_id uuid, payload jsonb)
+            where n.notification_id = r.notification_id and n.payload is null
+            """;
+
+    // A completion whose attempt is not the row's latest belongs to a dispatcher whose lease ran out and whose work
+    // another dispatcher took over: its attempt is kept, the row left to the newer attempt.
+    private static final String COMPLETE = """
+            with r as (
+                select * from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(notification_id uuid,
+                    attempt integer, at timestamptz, status_code integer, latency_ms bigint, outcome text, error text,
+                    next_status text, next_attempt_at timestamptz)
+            ),
+            kept as (
+                insert into notification_attempt (notification_id, attempt, at, status_code, latency_ms, outcome, error)
+                select notification_id, attempt, at, status_code, latency_ms, outcome, error from r
+                on conflict do nothing
+            )
+            update notification n set status = r.next_status,
+                next_attempt_at = coalesce(r.next_attempt_at, n.next_attempt_at), lease_until = null,
+                delivered_at = case when r.next_status = 'DELIVERED' then r.at else n.delivered_at end,
+                last_error = r.error, updated_at = r.at
+            from r where n.notification_id = r.notification_id and n.status = 'SENDING' and n.attempts = r.attempt
+            """;
+
+    /**
+     * Writes notifications for the intents: a new finding joins the notification of its group that is still waiting
+     * (never sent), else starts one that waits {@code groupWait} (or until {@code groupInterval} after the group's
+     * last notification); every other change is a notification of its own, due at once. Records which receivers were
+     * told of each finding and when to remind them.
+     */
+    public Uni<Void> enqueue(List<NotificationIntent> intents, Instant now, long configVersion, Duration deadAge) {
+        if (intents.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<NotificationIntent> grouped = intents.stream().filter(NotificationIntent::grouped).toList();
+        Uni<JsonNode> groups = grouped.isEmpty() ? Uni.createFrom().item(NativeSql.json().createObjectNode())
+                : NativeSql.query(GROUPS, groupsParameter(grouped));
+        return groups.chain(existing -> {
+            Map<String, String> pending = new HashMap<>();
+            existing.path("pending").forEach(p -> pending.put(groupId(p.path("receiver").asText(),
+                    p.path("group_key").asText(), p.path("event_type").asText()), p.path("notification_id").asText()));
+            Map<String, Instant> latest = new HashMap<>();
+            existing.path("latest").forEach(l -> latest.put(groupId(l.path("receiver").asText(),
+                    l.path("group_key").asText(), l.path("event_type").asText()),
+                    NativeSql.read(l.path("created_at"), Instant.class)));
+            List<NotificationRow> rows = new ArrayList<>();
+            List<Link> links = new ArrayList<>();
+            Map<String, Told> told = new LinkedHashMap<>();
+            for (NotificationIntent intent : intents) {
+                String group = groupId(intent.receiver(), intent.groupKey(), intent.eventType());
+                String id = intent.grouped() ? pending.get(group) : null;
+                if (id == null) {
+                    id = UUID.randomUUID().toString();
+                    Instant due = now.plus(intent.groupWait());
+                    Instant last = latest.get(group);
+                    if (intent.grouped() && last != null && last.plus(intent.groupInterval()).isAfter(now)) {
+                        due = last.plus(intent.groupInterval());
+                    }
+                    rows.add(new NotificationRow(id, intent.receiver(), intent.receiverKind(), intent.eventType(),
+                            intent.groupKey(), "PENDING", now, due, 0, now.plus(deadAge), null, configVersion, null,
+                            null, now));
+                    if (intent.grouped()) {
+                        pending.put(group, id);
+                    }
+                }
+                links.add(new Link(id, intent.findingId()));
+                told.put(intent.findingId() + "\n" + intent.receiver(), new Told(intent.findingId(), intent.receiver(),
+                        intent.groupKey(), now, intent.repeatInterval() == null ? null : now.plus(intent.repeatInterval())));
+            }
+            return NativeSql.updateRows(INSERT, rows)
+                    .chain(() -> NativeSql.updateRows(LINK, links))
+                    .chain(() -> NativeSql.updateRows(TOLD, List.copyOf(told.values())));
+        }).replaceWithVoid();
+    }
+
+    /** Writes one notification that concerns no finding (an audit event, an expired exemption), due at once. */
+    public Uni<String> enqueueOther(String receiver, String kind, String eventType, String groupKey, JsonNode data,
+                                    String exemptionId, Instant now, long configVersion, Duration deadAge) {
+        String id = UUID.randomUUID().toString();
+        NotificationRow row = new NotificationRow(id, receiver, kind, eventType, groupKey, "PENDING", now, now, 0,
+                now.plus(deadAge), exemptionId, configVersion, null, data, now);
+        return NativeSql.updateRows(INSERT, List.of(row)).replaceWith(id);
+    }
+
+    /** Claims up to {@code limit} due notifications for {@code lease}; they are this dispatcher's until it ends. */
+    public Uni<List<Claimed>> claim(Instant now, int limit, Duration lease) {
+        return NativeSql.query(CLAIM, now.toString(), String.valueOf(limit), lease.toMillis() + " milliseconds").map(json -> {
+            List<Claimed> claimed = new ArrayList<>();
+            for (JsonNode c : json) {
+                JsonNode n = c.path("notification");
+                NotificationRow row = NativeSql.read(n, NotificationRow.class);
+                List<JsonNode> findings = new ArrayList<>();
+                c.path("findings").forEach(findings::add);
+                claimed.add(new Claimed(row, n.path("attempts").asInt(), row.deadAfter(), findings));
+            }
+            return claimed;
+        });
+    }
+
+    /** Freezes what is sent for notifications at their first attempt (never overwritten afterwards). */
+    public Uni<Integer> setPayloads(Map<String, JsonNode> payloads) {
+        if (payloads.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        ArrayNode rows = NativeSql.json().createArrayNode();
+        payloads.forEach((id, payload) -> rows.addObject().put("notification_id", id).set("payload", payload));
+        return NativeSql.update(SET_PAYLOAD, rows.toString());
+    }
+
+    public Uni<Integer> complete(List<AttemptResult> results) {
+        return NativeSql.updateRows(COMPLETE, results);
+    }
+
+    private static String groupsParameter(List<NotificationIntent> intents) {
+        ArrayNode json = NativeSql.json().createArrayNode();
+        intents.forEach(i -> json.addObject().put("receiver", i.receiver()).put("group_key", i.groupKey())
+                .put("event_type", i.eventType()));
+        return json.toString();
+    }
+
+    private static String groupId(String receiver, String groupKey, String eventType) {
+        return receiver + "\n" + groupKey + "\n" + eventType;
+    }
+}
