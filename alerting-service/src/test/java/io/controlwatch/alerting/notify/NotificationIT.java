@@ -467,11 +467,14 @@ class NotificationIT {
         String id = notification(findingId).path("notificationId").asText();
         as("auditor").get("/api/v1/notifications?status=DEAD&receiver=outbox-hook").then().statusCode(200)
                 .body("items.notificationId", org.hamcrest.Matchers.hasItem(id));
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(metrics).contains("cw_notifications_given_up_total{receiver=\"outbox-hook\"}")
-                .contains("# HELP cw_notifications_delivered Notifications a receiver accepted")
-                .contains("cw_notifications_delivered_total{receiver=\"pager\"}")
-                .contains("cw_findings_open{severity=\"critical\"}");
+        // only ControlWatch's own lines, so that a failure shows them rather than a page of client metrics
+        await().atMost(WAIT).untilAsserted(() -> assertThat(given().get("/q/metrics").then().statusCode(200)
+                .extract().asString().lines().filter(line -> line.contains("cw_")).toList())
+                .anyMatch(line -> line.startsWith("cw_notifications_given_up_total{receiver=\"outbox-hook\"} ")
+                        && !line.endsWith(" 0.0"))
+                .anyMatch(line -> line.startsWith("# HELP cw_notifications_delivered Notifications a receiver accepted"))
+                .anyMatch(line -> line.startsWith("cw_notifications_delivered_total{receiver=\"pager\"} "))
+                .anyMatch(line -> line.startsWith("cw_findings_open{severity=\"critical\"} ")));
 
         wm.removeStubMapping(broken);
         as("auditor").post("/api/v1/notifications/" + id + "/retry").then().statusCode(403);
