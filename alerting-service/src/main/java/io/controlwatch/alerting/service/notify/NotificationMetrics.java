@@ -27,16 +27,22 @@ public class NotificationMetrics {
 
     public NotificationMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // A gauge reads this instance's state. Micrometer keeps the first gauge registered under a name and ignores
+        // later ones, and the registry Quarkus injects outlives the application when one JVM restarts it (tests
+        // do): without this, the gauges would go on reading the previous instance's state, or nothing.
+        for (String gauge : java.util.List.of("cw.findings.open", "cw.notifications.dead", "cw.notifications.pending")) {
+            registry.find(gauge).meters().forEach(registry::remove);
+        }
         for (Severity severity : Severity.values()) {
             AtomicLong value = new AtomicLong();
             open.put(severity, value);
-            Gauge.builder("cw.findings.open", value, AtomicLong::get).tag("severity", severity.json())
+            Gauge.builder("cw.findings.open", value, AtomicLong::get).strongReference(true).tag("severity", severity.json())
                     .description("Unresolved findings (open, acknowledged or exempted), by severity").register(registry);
             breached(severity.json());
         }
-        Gauge.builder("cw.notifications.dead", dead, AtomicLong::get)
+        Gauge.builder("cw.notifications.dead", dead, AtomicLong::get).strongReference(true)
                 .description("Notifications given up (DEAD) that nobody has retried yet").register(registry);
-        Gauge.builder("cw.notifications.pending", pending, AtomicLong::get)
+        Gauge.builder("cw.notifications.pending", pending, AtomicLong::get).strongReference(true)
                 .description("Notifications waiting to be delivered (pending or being sent)").register(registry);
         registerReceivers(java.util.List.of());
         delivered("audit-events");
