@@ -220,4 +220,59 @@ class EndToEndIT {
             broken.stop();
         }
     }
+
+    /**
+     * A pack swap, as an admin does it: the catalog says which controls the running pack has. A control only the
+     * swapped-out pack had stays listed (its evidence does not go away) as retired, with the last pack version
+     * that had it. The test swaps back to the pack the stack started with, which retires its own control.
+     */
+    @Test
+    void aPackSwapMarksTheControlsTheRunningPackLacksAsRetired() {
+        String admin = TestTokens.withRoles("admin");
+        String started = given().auth().oauth2(admin).get(stack.evaluation.url("/api/v1/packs/active")).then()
+                .statusCode(200).extract().path("version");
+        String yaml = given().auth().oauth2(admin).accept("application/yaml")
+                .get(stack.evaluation.url("/api/v1/packs/versions/" + started)).then().statusCode(200).extract().asString();
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(control(CONTROL)).containsEntry("status", "active")
+                .containsEntry("packVersion", started));
+
+        String added = "cc6.1-swap-" + UUID.randomUUID().toString().substring(0, 8);
+        String widened = yaml.replaceFirst("(?m)^controls:\\n", """
+                controls:
+                  - id: %s
+                    title: Swapped-in control
+                    criteria: [CC6.1]
+                    severity: low
+                    event:
+                      on: [acme.test.swap]
+                      violation: "false"
+                """.formatted(added));
+        String swapped = given().auth().oauth2(admin).contentType("application/yaml").body(widened)
+                .put(stack.evaluation.url("/api/v1/packs/active")).then().statusCode(200)
+                .body("added", org.hamcrest.Matchers.contains(added)).extract().path("version");
+        try {
+            await().atMost(WITHIN).untilAsserted(() -> {
+                assertThat(control(added)).containsEntry("status", "active").containsEntry("packVersion", swapped);
+                assertThat(control(CONTROL)).containsEntry("status", "active").containsEntry("packVersion", swapped);
+            });
+        } finally {
+            given().auth().oauth2(admin).contentType("application/yaml").body(yaml)
+                    .put(stack.evaluation.url("/api/v1/packs/active")).then().statusCode(200);
+        }
+        await().atMost(WITHIN).untilAsserted(() -> {
+            assertThat(control(added)).containsEntry("status", "retired").containsEntry("packVersion", swapped);
+            assertThat(control(CONTROL)).containsEntry("status", "active").containsEntry("packVersion", started);
+        });
+        List<String> retired = given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("status", "retired")
+                .get(stack.alerting.url("/api/v1/controls")).then().statusCode(200).extract().path("controlId");
+        assertThat(retired).contains(added).doesNotContain(CONTROL);
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("status", "gone")
+                .get(stack.alerting.url("/api/v1/controls")).then().statusCode(400);
+    }
+
+    static Map<String, Object> control(String id) {
+        List<Map<String, Object>> controls = given().auth().oauth2(TestTokens.withRoles("auditor"))
+                .get(stack.alerting.url("/api/v1/controls")).then().statusCode(200).extract().path("");
+        return controls.stream().filter(c -> id.equals(c.get("controlId"))).findFirst().orElse(Map.of());
+    }
 }

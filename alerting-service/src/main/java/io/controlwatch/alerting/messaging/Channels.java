@@ -6,6 +6,8 @@ public final class Channels {
     public static final String EXECUTIONS_IN = "executions-in";
     /** The control catalog from {@code cw.controls.v1}. */
     public static final String CONTROLS_IN = "controls-in";
+    /** The pack registry's records from {@code cw.packs.v1}: which pack version the evaluation service runs. */
+    public static final String PACKS_IN = "packs-in";
     /** Records this service cannot read, to the dead-letter topic of their source topic. */
     public static final String DEAD_LETTERS_OUT = "dead-letters-out";
 

@@ -9,6 +9,7 @@ import io.controlwatch.alerting.service.PoisonIsolatingStore.Item;
 import io.controlwatch.alerting.service.StoreFailures;
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.ModelJson;
+import io.controlwatch.model.PackVersion;
 import io.controlwatch.model.Topics;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +23,7 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Consumes executions and the control catalog. A batch is acknowledged, and so its offsets committed, only once
+ * Consumes executions, the control catalog and the pack registry's active pointer. A batch is acknowledged, and so its offsets committed, only once
  * each of its records is stored or on the dead-letter topic with the reason. Records that cannot be read, or that
  * the database refuses, are dead-lettered one by one while the rest of the batch is stored; a database outage is
  * waited out however long it lasts (readiness goes down meanwhile) and never sends good evidence away.
@@ -79,6 +80,39 @@ public class ExecutionConsumer {
         return Uni.createFrom().deferred(() -> recorder.recordControl(control))
                 .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).invoke(f ->
                         AlertingLogging.LOG.storeRetry("record control " + control.id(), StoreFailures.describe(f)))
+                .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).retry()
+                .withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely()
+                .onFailure().recoverWithUni(f -> deadLetterCatalog(record,
+                        "store-rejected-" + StoreFailures.sqlState(f), StoreFailures.describe(f)));
+    }
+
+    /**
+     * The registry's "active" pointer says which pack version runs, so that the catalog can tell the controls in
+     * force from the retired ones. The version records themselves are skipped: the catalog already has their
+     * controls, published by the evaluation service when it activates them.
+     */
+    @Incoming(Channels.PACKS_IN)
+    public Uni<Void> consumePackPointer(ConsumerRecord<String, String> record) {
+        if (!PackVersion.ACTIVE_KEY.equals(record.key()) || record.value() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        PackVersion active;
+        try {
+            active = ModelJson.mapper().readValue(record.value(), PackVersion.class);
+            if (active.name() == null || active.version() == null || active.activatedAt() == null) {
+                throw new IllegalArgumentException("missing name, version or activatedAt");
+            }
+            if (active.name().length() > 256 || active.version().length() > 256) {
+                throw new IllegalArgumentException("name or version longer than 256 characters");
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String reason = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            return deadLetterCatalog(record, "invalid-pack-pointer", "not a pack version: " + reason);
+        }
+        PackVersion pointer = active;
+        return Uni.createFrom().deferred(() -> recorder.recordActivePack(pointer))
+                .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).invoke(f ->
+                        AlertingLogging.LOG.storeRetry("record the active pack", StoreFailures.describe(f)))
                 .onFailure(f -> StoreFailures.classify(f) != StoreFailures.Kind.DATA).retry()
                 .withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely()
                 .onFailure().recoverWithUni(f -> deadLetterCatalog(record,

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.model.ControlDefinition;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ModelJson;
+import io.controlwatch.model.PackVersion;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -96,6 +98,16 @@ public class EvidenceRepository {
                 pack = excluded.pack, pack_version = excluded.pack_version, updated_at = now()
             """;
 
+    // an older pointer (a replay of the compacted topic, a slow instance) never replaces a later activation
+    private static final String RECORD_ACTIVE_PACK = """
+            insert into active_pack (singleton, pack, pack_version, origin, activated_by, activated_at)
+            values (true, ?1, ?2, ?3, ?4, ?5)
+            on conflict (singleton) do update set
+                pack = excluded.pack, pack_version = excluded.pack_version, origin = excluded.origin,
+                activated_by = excluded.activated_by, activated_at = excluded.activated_at, recorded_at = now()
+            where excluded.activated_at >= active_pack.activated_at
+            """;
+
     /**
      * Stores executions (distinct ids; see {@code EvidenceRecorder}), each failure marked with the exemption that
      * covers it (by execution id), and returns those that were new.
@@ -113,6 +125,16 @@ public class EvidenceRepository {
     }
 
     /** Inserts or updates a control of the catalog; its counts are left as they are. */
+    public Uni<Integer> recordActivePack(PackVersion active) {
+        return Panache.getSession().chain(session -> session.createNativeQuery(RECORD_ACTIVE_PACK)
+                .setParameter(1, active.name())
+                .setParameter(2, active.version())
+                .setParameter(3, active.origin())
+                .setParameter(4, active.activatedBy())
+                .setParameter(5, active.activatedAt().atOffset(ZoneOffset.UTC))
+                .executeUpdate());
+    }
+
     public Uni<Integer> upsertControl(ControlDefinition control) {
         return Panache.getSession().chain(session -> session.createNativeQuery(UPSERT_CONTROL)
                 .setParameter(1, control.id())

@@ -14,6 +14,7 @@ import io.controlwatch.alerting.service.findings.FindingLifecycle.Key;
 import io.controlwatch.alerting.service.notify.NotificationConfigs;
 import io.controlwatch.alerting.service.notify.NotificationPlanner;
 import io.controlwatch.model.ControlDefinition;
+import io.controlwatch.model.PackVersion;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -140,6 +141,12 @@ public class EvidenceRecorder {
         return new ExecutionFact(e.executionId(), e.controlId(), e.controlTitle(), subject, e.result().name(),
                 e.severity().json(), e.criteria(), storable(e.message()), storable(e.reason()), e.eventTime(),
                 e.backfilled(), exemptionId);
+    }
+
+    /** Records the pack version the evaluation service activated, unless a later activation is already known. */
+    @WithTransaction
+    public Uni<Void> recordActivePack(PackVersion active) {
+        return repository.recordActivePack(active).replaceWithVoid();
     }
 
     @WithTransaction
