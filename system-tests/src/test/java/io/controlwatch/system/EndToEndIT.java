@@ -247,7 +247,7 @@ class EndToEndIT {
                       on: [acme.test.swap]
                       violation: "false"
                 """.formatted(added));
-        String swapped = given().auth().oauth2(admin).contentType("application/yaml").body(widened)
+        String swapped = given().auth().oauth2(admin).contentType("application/yaml").body(widened.getBytes(StandardCharsets.UTF_8))
                 .put(stack.evaluation.url("/api/v1/packs/active")).then().statusCode(200)
                 .body("added", org.hamcrest.Matchers.contains(added)).extract().path("version");
         try {
@@ -256,7 +256,7 @@ class EndToEndIT {
                 assertThat(control(CONTROL)).containsEntry("status", "active").containsEntry("packVersion", swapped);
             });
         } finally {
-            given().auth().oauth2(admin).contentType("application/yaml").body(yaml)
+            given().auth().oauth2(admin).contentType("application/yaml").body(yaml.getBytes(StandardCharsets.UTF_8))
                     .put(stack.evaluation.url("/api/v1/packs/active")).then().statusCode(200);
         }
         await().atMost(WITHIN).untilAsserted(() -> {
