@@ -71,7 +71,9 @@ class ControlsCliTest {
         Files.writeString(pack, "pack: p\nformatVersion: 1\ncontrols:\n  - id: cc6.1-x\n    title: X\n    criteria: [CC6.1]\n    severity: high\n    event: {on: [a], violation: 'data.x =='}\n");
 
         assertThat(run("validate", pack.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(pack + ":4, control 'cc6.1-x'").contains("does not compile");
+        // the line of the expression, not of the control, and the expression with a caret under the problem
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(pack + ":8, control 'cc6.1-x'").contains("does not compile")
+                .contains(" | data.x ==\n | .........^");
         assertThat(run("frobnicate")).isEqualTo(2);
     }
 }
