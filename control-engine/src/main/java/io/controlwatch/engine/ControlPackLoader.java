@@ -184,22 +184,23 @@ public final class ControlPackLoader {
             throw new ControlPackException(source, idForMessages, lines.getOrDefault(pointer(pointer, e), line), describe(e));
         }
         String id = spec.id();
+        Where where = new Where(source, id, line, lines, pointer);
         if (blank(id)) {
             throw new ControlPackException(source, null, line, "'id' is required");
         }
         if (!CONTROL_ID.matcher(id).matches()) {
-            throw new ControlPackException(source, id, line,
+            throw where.error("id",
                     "'id' must be 3-80 lower-case letters, digits, '.' or '-' (e.g. cc6.1-console-login-mfa)");
         }
         if (blank(spec.title())) {
             throw new ControlPackException(source, id, line, "'title' is required");
         }
         if (spec.criteria() == null || spec.criteria().isEmpty()) {
-            throw new ControlPackException(source, id, line, "'criteria' must name at least one Trust Services Criterion, e.g. [CC6.1]");
+            throw where.error("criteria", "'criteria' must name at least one Trust Services Criterion, e.g. [CC6.1]");
         }
         for (String criterion : spec.criteria()) {
             if (criterion == null || !CRITERION.matcher(criterion).matches()) {
-                throw new ControlPackException(source, id, line,
+                throw where.error("criteria",
                         "criterion '" + criterion + "' is not a Trust Services Criterion (e.g. CC6.1, A1.2)");
             }
         }
@@ -207,17 +208,17 @@ public final class ControlPackLoader {
         try {
             severity = Severity.parse(spec.severity());
         } catch (IllegalArgumentException e) {
-            throw new ControlPackException(source, id, line, e.getMessage());
+            throw where.error("severity", e.getMessage());
         }
         String frequency = spec.frequency() == null ? "continuous" : spec.frequency();
         if (!FREQUENCIES.contains(frequency)) {
-            throw new ControlPackException(source, id, line, "'frequency' must be one of " + new TreeSet<>(FREQUENCIES));
+            throw where.error("frequency", "'frequency' must be one of " + new TreeSet<>(FREQUENCIES));
         }
         String maturity = spec.maturity() == null ? "stable" : spec.maturity();
         if (!MATURITIES.contains(maturity)) {
-            throw new ControlPackException(source, id, line, "'maturity' must be one of " + new TreeSet<>(MATURITIES));
+            throw where.error("maturity", "'maturity' must be one of " + new TreeSet<>(MATURITIES));
         }
-        Rule rule = rule(spec, new Where(source, id, line, lines, pointer));
+        Rule rule = rule(spec, where);
         return new Control(id, ContentHash.of(node), spec.title().trim(), spec.description(),
                 List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, line);
     }

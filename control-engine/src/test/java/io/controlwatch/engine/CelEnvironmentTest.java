@@ -96,6 +96,11 @@ class CelEnvironmentTest {
 
         ControlExecution missing = evaluate(engine, "e-19", "{\"number\": \"7\"}");
         assertThat(missing.reason()).contains("'data.count > 5'").contains("data.count is missing").contains("e-19");
+
+        ControlEngine timed = ControlEngine.compile(ControlPackLoader.parse(
+                pack("violation: data.since < event.time"), "runtime.yaml"));
+        assertThat(evaluate(timed, "e-20", "{\"since\": \"2026-03-01T00:00:00Z\"}").reason())
+                .contains("data.since is string, event.time is timestamp");
     }
 
     @Test

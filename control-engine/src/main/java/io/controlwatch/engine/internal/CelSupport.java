@@ -250,8 +250,9 @@ public final class CelSupport {
         if (value instanceof com.google.protobuf.ByteString) return "bytes";
         if (value instanceof Map) return "map";
         if (value instanceof List) return "list";
-        if (value instanceof com.google.protobuf.Timestamp) return "timestamp";
-        if (value instanceof com.google.protobuf.Duration) return "duration";
+        // cel-java gives timestamps and durations as java.time values, or as protobuf messages in older modes
+        if (value instanceof java.time.Instant || value instanceof com.google.protobuf.Timestamp) return "timestamp";
+        if (value instanceof java.time.Duration || value instanceof com.google.protobuf.Duration) return "duration";
         if (value instanceof com.google.protobuf.Message m) return m.getDescriptorForType().getFullName();
         return value.getClass().getSimpleName();
     }
