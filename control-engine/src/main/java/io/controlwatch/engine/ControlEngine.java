@@ -135,8 +135,10 @@ public final class ControlEngine {
             routed.add(new RoutedEvent(control.id(), control.version(), route.role(), key, distinct, ref));
         } catch (Exception e) {
             // A missing field or a type mismatch in one event must never stop evaluation of the others.
+            // the reason names control, expression, value types and event, as the logs and the auditor see only it
             executions.add(Executions.forEvent(pack, control, ref, ExecutionResult.ERROR,
-                    "evaluation error: " + e.getMessage(), subject, evaluatedAt, false));
+                    "evaluation error in control " + control.id() + " on event " + event.id() + ": " + e.getMessage(),
+                    subject, evaluatedAt, false));
         }
     }
 

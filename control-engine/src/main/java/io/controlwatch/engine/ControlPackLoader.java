@@ -131,10 +131,11 @@ public final class ControlPackLoader {
             throw new ControlPackException(source, null, 0, "must be a YAML mapping with 'pack', 'formatVersion' and 'controls'");
         }
         PackSpec spec;
+        Map<String, Integer> lines = lines(yaml);
         try {
             spec = YAML.treeToValue(tree, PackSpec.class);
         } catch (IOException e) {
-            throw new ControlPackException(source, null, 0, describe(e));
+            throw new ControlPackException(source, null, lines.getOrDefault(pointer("", e), 0), describe(e));
         }
         if (spec.formatVersion() == null || spec.formatVersion() != FORMAT_VERSION) {
             throw new ControlPackException(source, null, 0, "formatVersion must be " + FORMAT_VERSION);
@@ -145,15 +146,16 @@ public final class ControlPackLoader {
         if (spec.controls() == null || spec.controls().isEmpty()) {
             throw new ControlPackException(source, null, 0, "'controls' must list at least one control");
         }
-        Map<Integer, Integer> lines = controlLines(yaml);
         List<Control> controls = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < spec.controls().size(); i++) {
             JsonNode node = spec.controls().get(i);
-            int line = lines.getOrDefault(i, 0);
-            Control control = toControl(node, source, line);
+            String pointer = "/controls/" + i;
+            int line = lines.getOrDefault(pointer, 0);
+            Control control = toControl(node, source, line, lines, pointer);
             if (!ids.add(control.id())) {
-                throw new ControlPackException(source, control.id(), line, "duplicate control id");
+                throw new ControlPackException(source, control.id(), lines.getOrDefault(pointer + "/id", line),
+                        "duplicate control id");
             }
             controls.add(control);
         }
@@ -172,31 +174,33 @@ public final class ControlPackLoader {
         return new ControlPack(spec.pack(), ContentHash.of(tree), source, List.copyOf(controls), List.copyOf(manual), yaml);
     }
 
-    private static Control toControl(JsonNode node, String source, int line) {
+    private static Control toControl(JsonNode node, String source, int line, Map<String, Integer> lines, String pointer) {
         String idForMessages = node.path("id").isTextual() ? node.path("id").asText() : null;
         ControlSpec spec;
         try {
             spec = YAML.treeToValue(node, ControlSpec.class);
         } catch (IOException e) {
-            throw new ControlPackException(source, idForMessages, line, describe(e));
+            // a typo is reported at its own line, not the control's first
+            throw new ControlPackException(source, idForMessages, lines.getOrDefault(pointer(pointer, e), line), describe(e));
         }
         String id = spec.id();
+        Where where = new Where(source, id, line, lines, pointer);
         if (blank(id)) {
             throw new ControlPackException(source, null, line, "'id' is required");
         }
         if (!CONTROL_ID.matcher(id).matches()) {
-            throw new ControlPackException(source, id, line,
+            throw where.error("id",
                     "'id' must be 3-80 lower-case letters, digits, '.' or '-' (e.g. cc6.1-console-login-mfa)");
         }
         if (blank(spec.title())) {
             throw new ControlPackException(source, id, line, "'title' is required");
         }
         if (spec.criteria() == null || spec.criteria().isEmpty()) {
-            throw new ControlPackException(source, id, line, "'criteria' must name at least one Trust Services Criterion, e.g. [CC6.1]");
+            throw where.error("criteria", "'criteria' must name at least one Trust Services Criterion, e.g. [CC6.1]");
         }
         for (String criterion : spec.criteria()) {
             if (criterion == null || !CRITERION.matcher(criterion).matches()) {
-                throw new ControlPackException(source, id, line,
+                throw where.error("criteria",
                         "criterion '" + criterion + "' is not a Trust Services Criterion (e.g. CC6.1, A1.2)");
             }
         }
@@ -204,25 +208,36 @@ public final class ControlPackLoader {
         try {
             severity = Severity.parse(spec.severity());
         } catch (IllegalArgumentException e) {
-            throw new ControlPackException(source, id, line, e.getMessage());
+            throw where.error("severity", e.getMessage());
         }
         String frequency = spec.frequency() == null ? "continuous" : spec.frequency();
         if (!FREQUENCIES.contains(frequency)) {
-            throw new ControlPackException(source, id, line, "'frequency' must be one of " + new TreeSet<>(FREQUENCIES));
+            throw where.error("frequency", "'frequency' must be one of " + new TreeSet<>(FREQUENCIES));
         }
         String maturity = spec.maturity() == null ? "stable" : spec.maturity();
         if (!MATURITIES.contains(maturity)) {
-            throw new ControlPackException(source, id, line, "'maturity' must be one of " + new TreeSet<>(MATURITIES));
+            throw where.error("maturity", "'maturity' must be one of " + new TreeSet<>(MATURITIES));
         }
-        Rule rule = rule(spec, new Where(source, id, line));
+        Rule rule = rule(spec, where);
         return new Control(id, ContentHash.of(node), spec.title().trim(), spec.description(),
                 List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, line);
     }
 
-    /** Where in the pack a problem is, for messages. */
-    private record Where(String source, String controlId, int line) {
+    /**
+     * Where in the pack a problem is, for messages.
+     *
+     * @param lines   line of every mapping and key of the file, by JSON pointer
+     * @param pointer the control's JSON pointer ({@code /controls/3})
+     */
+    private record Where(String source, String controlId, int line, Map<String, Integer> lines, String pointer) {
         ControlPackException error(String reason) {
             return new ControlPackException(source, controlId, line, reason);
+        }
+
+        /** A problem with one field ({@code event.violation}): reported at the field's line when it is in the file. */
+        ControlPackException error(String field, String reason) {
+            return new ControlPackException(source, controlId,
+                    lines.getOrDefault(pointer + "/" + field.replace('.', '/'), line), reason);
         }
     }
 
@@ -248,7 +263,9 @@ public final class ControlPackLoader {
         try {
             return YAML.treeToValue(node, type);
         } catch (IOException e) {
-            throw where.error("in '" + block + "': " + describe(e));
+            throw new ControlPackException(where.source(), where.controlId(),
+                    where.lines().getOrDefault(pointer(where.pointer() + "/" + block, e), where.line()),
+                    "in '" + block + "': " + describe(e));
         }
     }
 
@@ -319,22 +336,22 @@ public final class ControlPackLoader {
 
     private static List<String> eventTypes(List<String> types, String field, Where where) {
         if (types == null || types.isEmpty()) {
-            throw where.error("'" + field + "' must list at least one event type");
+            throw where.error(field, "'" + field + "' must list at least one event type");
         }
         for (String type : types) {
             if (type == null || !(type.equals("*") || EVENT_TYPE.matcher(type).matches())) {
-                throw where.error("event type '" + type + "' in '" + field + "' is not valid");
+                throw where.error(field, "event type '" + type + "' in '" + field + "' is not valid");
             }
         }
         return List.copyOf(types);
     }
 
     private static void bool(String expression, String field, boolean required, Where where) {
-        check(expression, field, required, where, CelSupport::checkCondition, "a CEL condition");
+        check(expression, field, required, where, e -> CelSupport.checkCondition(e, field), "a CEL condition");
     }
 
     private static void string(String expression, String field, boolean required, Where where) {
-        check(expression, field, required, where, CelSupport::checkString, "a CEL expression giving a string");
+        check(expression, field, required, where, e -> CelSupport.checkString(e, field), "a CEL expression giving a string");
     }
 
     private static void check(String expression, String field, boolean required, Where where,
@@ -347,7 +364,8 @@ public final class ControlPackLoader {
         }
         String error = checker.apply(expression);
         if (error != null) {
-            throw where.error("'" + field + "' does not compile: " + error);
+            // the compiler's message ends with the expression and a caret under the problem
+            throw where.error(field, "'" + field + "' does not compile:\n" + error);
         }
     }
 
@@ -361,11 +379,11 @@ public final class ControlPackLoader {
         try {
             Duration d = Durations.parse(text);
             if (d.isNegative() || d.isZero()) {
-                throw where.error("'" + field + "' must be positive");
+                throw where.error(field, "'" + field + "' must be positive");
             }
             return d;
         } catch (IllegalArgumentException e) {
-            throw where.error("'" + field + "': " + e.getMessage());
+            throw where.error(field, "'" + field + "': " + e.getMessage());
         }
     }
 
@@ -376,11 +394,11 @@ public final class ControlPackLoader {
         try {
             Duration d = Durations.parse(text);
             if (d.isNegative()) {
-                throw where.error("'" + field + "' must not be negative");
+                throw where.error(field, "'" + field + "' must not be negative");
             }
             return d;
         } catch (IllegalArgumentException e) {
-            throw where.error("'" + field + "': " + e.getMessage());
+            throw where.error(field, "'" + field + "': " + e.getMessage());
         }
     }
 
@@ -388,24 +406,35 @@ public final class ControlPackLoader {
         return blank(value) ? null : value.trim();
     }
 
-    /** Maps the index of each entry of {@code controls} to its line in the file, for messages. */
-    private static Map<Integer, Integer> controlLines(String yaml) {
-        Map<Integer, Integer> lines = new HashMap<>();
+    /**
+     * Maps the JSON pointer of every mapping and key in the file ({@code /controls/3}, {@code /controls/3/event/when})
+     * to its line, so a problem is reported where it is written.
+     */
+    private static Map<String, Integer> lines(String yaml) {
+        Map<String, Integer> lines = new HashMap<>();
         try (JsonParser parser = new YAMLFactory().createParser(yaml)) {
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
-                if (token == JsonToken.START_OBJECT) {
-                    String pointer = parser.getParsingContext().pathAsPointer().toString();
-                    if (pointer.matches("/controls/\\d+")) {
-                        lines.put(Integer.parseInt(pointer.substring("/controls/".length())),
-                                parser.currentTokenLocation().getLineNr());
-                    }
+                if (token == JsonToken.START_OBJECT || token == JsonToken.FIELD_NAME) {
+                    lines.putIfAbsent(parser.getParsingContext().pathAsPointer().toString(),
+                            parser.currentTokenLocation().getLineNr());
                 }
             }
         } catch (IOException e) {
             // already parsed once successfully; line numbers are a courtesy
         }
         return lines;
+    }
+
+    /** The JSON pointer of the field a mapping error is about, under {@code base}. */
+    private static String pointer(String base, IOException e) {
+        StringBuilder pointer = new StringBuilder(base);
+        if (e instanceof com.fasterxml.jackson.databind.JsonMappingException mapping) {
+            for (com.fasterxml.jackson.databind.JsonMappingException.Reference ref : mapping.getPath()) {
+                pointer.append('/').append(ref.getFieldName() != null ? ref.getFieldName() : String.valueOf(ref.getIndex()));
+            }
+        }
+        return pointer.toString();
     }
 
     private static String describe(IOException e) {

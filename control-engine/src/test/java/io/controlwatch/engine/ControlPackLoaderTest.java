@@ -169,11 +169,12 @@ class ControlPackLoaderTest {
     }
 
     @Test
-    void reportsTheLineOfTheOffendingControl() {
+    void reportsTheLineOfTheOffendingControlAndField() {
         String yaml = pack(VALID_CONTROL + VALID_CONTROL.replace("cc6.1-console-login-mfa", "cc6.1-second")
                 .replace("severity: high", "severity: urgent"));
 
+        // the second control starts at line 11; its severity is at line 14
         assertThatThrownBy(() -> ControlPackLoader.parse(yaml, "broken.yaml"))
-                .hasMessageStartingWith("Invalid control pack broken.yaml:11, control 'cc6.1-second'");
+                .hasMessageStartingWith("Invalid control pack broken.yaml:14, control 'cc6.1-second'");
     }
 }

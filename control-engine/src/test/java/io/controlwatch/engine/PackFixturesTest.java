@@ -19,7 +19,8 @@ class PackFixturesTest {
     Stream<DynamicTest> soc2PackFixtures() {
         FixtureRunner.Report report = FixtureRunner.run(SOC2);
         return report.cases().stream().map(c -> DynamicTest.dynamicTest(c.control() + ": " + c.name(),
-                () -> assertThat(c.problems()).as(c.fixtureFile()).isEmpty()));
+                () -> assertThat(c.problems())
+                        .as(c.fixtureFile() + ", produced:\n" + String.join("\n", c.produced())).isEmpty()));
     }
 
     @Test

@@ -96,7 +96,8 @@ class PackHotSwapIT {
                 .body("detail", containsString("control 'cc6.1-console-login-mfa'"))
                 .body("detail", containsString("'event.violation' does not compile"))
                 .body("errors[0].field", equalTo("cc6.1-console-login-mfa"))
-                .body("errors[0].line", equalTo(lineOf(broken, "- id: cc6.1-console-login-mfa")));
+                // the line of the broken expression, not of the control
+                .body("errors[0].line", equalTo(lineOf(broken, "violation: data.mfa !=")));
         assertThat(activeVersion()).isEqualTo(v2);
         String bob = "swap-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
         violatingLogin(bob);

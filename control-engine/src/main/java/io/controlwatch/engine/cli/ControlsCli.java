@@ -80,6 +80,10 @@ public final class ControlsCli {
                 for (FixtureRunner.CaseResult c : failed) {
                     out.printf("     %s: %s%n", c.fixtureFile(), c.name());
                     c.problems().forEach(p -> out.println("       " + p));
+                    // what the case really produced, in the fixture's own syntax: judge it, then paste it
+                    out.println("       produced (fixture syntax):");
+                    out.println("         expect:" + (c.produced().isEmpty() ? " []" : ""));
+                    c.produced().forEach(line -> out.println("           " + line));
                 }
             }
         }

@@ -1,6 +1,10 @@
 package io.controlwatch.engine.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.DynamicMessage;
+import com.google.protobuf.Timestamp;
 import dev.cel.common.values.NullValue;
 import io.controlwatch.model.CloudEvent;
 
@@ -14,24 +18,50 @@ import java.util.Map;
 /** Turns a CloudEvent into the CEL variables {@code event} and {@code data}, converting JSON to CEL values. */
 public final class EventActivation {
 
+    private static final Descriptor EVENT = CelSupport.EVENT_DESCRIPTOR;
+    // looked up once: the activation is built for every event a control applies to
+    private static final FieldDescriptor SPECVERSION = EVENT.findFieldByName("specversion");
+    private static final FieldDescriptor ID = EVENT.findFieldByName("id");
+    private static final FieldDescriptor SOURCE = EVENT.findFieldByName("source");
+    private static final FieldDescriptor TYPE = EVENT.findFieldByName("type");
+    private static final FieldDescriptor SUBJECT = EVENT.findFieldByName("subject");
+    private static final FieldDescriptor TIME = EVENT.findFieldByName("time");
+    private static final FieldDescriptor DATACONTENTTYPE = EVENT.findFieldByName("datacontenttype");
+    private static final FieldDescriptor DATASCHEMA = EVENT.findFieldByName("dataschema");
+    private static final FieldDescriptor CWSUBMITTER = EVENT.findFieldByName("cwsubmitter");
+    private static final FieldDescriptor CWBACKFILL = EVENT.findFieldByName("cwbackfill");
+    private static final FieldDescriptor CWRAW = EVENT.findFieldByName("cwraw");
+
     private EventActivation() {
     }
 
+    /** Built once per event and shared by every control the event concerns. */
     public static Map<String, Object> of(CloudEvent event) {
-        Map<String, Object> context = new HashMap<>();
-        context.put("id", event.id());
-        context.put("source", event.source());
-        context.put("type", event.type());
-        if (event.subject() != null) {
-            context.put("subject", event.subject());
-        }
+        DynamicMessage.Builder context = DynamicMessage.newBuilder(EVENT);
+        set(context, SPECVERSION, event.specversion());
+        set(context, ID, event.id());
+        set(context, SOURCE, event.source());
+        set(context, TYPE, event.type());
+        set(context, SUBJECT, event.subject());
         if (event.time() != null) {
-            context.put("time", event.time().toString());
+            context.setField(TIME, Timestamp.newBuilder().setSeconds(event.time().toEpochSecond())
+                    .setNanos(event.time().getNano()).build());
         }
+        set(context, DATACONTENTTYPE, event.datacontenttype());
+        set(context, DATASCHEMA, event.dataschema());
+        set(context, CWSUBMITTER, event.cwsubmitter());
+        set(context, CWBACKFILL, event.cwbackfill());
+        set(context, CWRAW, event.cwraw());
         Map<String, Object> activation = new HashMap<>(4);
-        activation.put("event", context);
+        activation.put("event", context.build());
         activation.put("data", event.data() == null ? NullValue.NULL_VALUE : toCel(event.data()));
         return activation;
+    }
+
+    private static void set(DynamicMessage.Builder message, FieldDescriptor field, Object value) {
+        if (value != null) {
+            message.setField(field, value);
+        }
     }
 
     /** JSON to CEL: integers as int (long), other numbers as double, null as CEL null. */

@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,12 +68,55 @@ class ControlsCliTest {
     }
 
     @Test
+    void aFailingCasePrintsTheProducedExecutionsReadyToPaste(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("controls.yaml"), """
+                pack: mine
+                formatVersion: 1
+                controls:
+                  - id: cc6.1-mfa
+                    title: MFA
+                    criteria: [CC6.1]
+                    severity: high
+                    event: {on: [auth.login], subject: data.user, violation: 'data.mfa != true'}
+                """);
+        Files.createDirectories(dir.resolve("fixtures"));
+        String fixture = """
+                control: cc6.1-mfa
+                cases:
+                  - name: three logins
+                    events:
+                      - {id: l1, at: "2026-01-01T00:00:00Z", type: auth.login, data: {user: alice, mfa: true}}
+                      - {id: l2, at: "2026-01-01T00:01:00Z", type: auth.login, data: {user: "bob \\"b\\" o'hara", mfa: false}}
+                      - {id: l3, at: "2026-01-01T00:02:00Z", type: auth.login, data: {user: 42}}
+                    expect:
+                      - {result: PASS}
+                """;
+        Files.writeString(dir.resolve("fixtures/cc6.1-mfa.yaml"), fixture);
+
+        assertThat(run("test", dir.toString())).isEqualTo(1);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(printed).contains("expected 1 execution(s), got 3").contains("produced (fixture syntax):")
+                .contains("- {result: PASS, subject: alice, at: \"2026-01-01T00:00:00Z\", evidence: [l1]}")
+                .contains("- {result: FAIL, subject: \"bob \\\"b\\\" o'hara\"");
+        List<String> produced = printed.lines().map(String::strip).filter(l -> l.startsWith("- {result:")).toList();
+        assertThat(produced).hasSize(3);
+
+        // pasted under expect:, the produced executions make the case pass
+        Files.writeString(dir.resolve("fixtures/cc6.1-mfa.yaml"), fixture.replace("      - {result: PASS}\n",
+                produced.stream().map(l -> "      " + l + "\n").collect(Collectors.joining())));
+        out.reset();
+        assertThat(run("test", dir.toString())).as(out.toString(StandardCharsets.UTF_8)).isZero();
+    }
+
+    @Test
     void aBrokenPackIsReportedWithFileControlAndLine(@TempDir Path dir) throws Exception {
         Path pack = dir.resolve("controls.yaml");
         Files.writeString(pack, "pack: p\nformatVersion: 1\ncontrols:\n  - id: cc6.1-x\n    title: X\n    criteria: [CC6.1]\n    severity: high\n    event: {on: [a], violation: 'data.x =='}\n");
 
         assertThat(run("validate", pack.toString())).isEqualTo(1);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains(pack + ":4, control 'cc6.1-x'").contains("does not compile");
+        // the line of the expression, not of the control, and the expression with a caret under the problem
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(pack + ":8, control 'cc6.1-x'").contains("does not compile")
+                .contains(" | data.x ==\n | .........^");
         assertThat(run("frobnicate")).isEqualTo(2);
     }
 }
