@@ -20,7 +20,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -56,7 +55,7 @@ public class ControlResource {
         static ControlSummary of(ControlEntity c, JsonNode activePack) {
             String status = activePack.isNull() ? UNKNOWN
                     : activePack.path("packVersion").asText().equals(c.packVersion) ? ACTIVE : RETIRED;
-            return new ControlSummary(c.controlId, c.title, c.description, Arrays.asList(c.criteria.split(",")),
+            return new ControlSummary(c.controlId, c.title, c.description, List.of(c.criteria),
                     c.severity, c.owner, c.version, status, c.pack, c.packVersion, c.executions, c.passes,
                     c.failures, c.errors, c.lastExecutedAt);
         }

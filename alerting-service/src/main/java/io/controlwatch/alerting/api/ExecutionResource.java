@@ -26,7 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -51,7 +50,7 @@ public class ExecutionResource {
                             boolean late, boolean backfilled, String submitter, UUID exemptionId) {
 
         static Execution of(ExecutionEntity e) {
-            return new Execution(e.executionId, e.controlId, e.controlVersion, Arrays.asList(e.criteria.split(",")),
+            return new Execution(e.executionId, e.controlId, e.controlVersion, List.of(e.criteria),
                     e.result, e.reason, e.message, e.subject, e.eventId, e.eventSource, e.eventType, e.eventTime,
                     e.ingestTime, e.evaluatedAt, e.recordedAt, e.pack, e.packVersion, ids(e.evidenceEventIds), e.late,
                     e.backfilled, e.submitter, e.exemptionId);

@@ -21,7 +21,6 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -42,7 +41,7 @@ public class FailureResource {
 
         static Failure of(FailureEntity f) {
             return new Failure(f.executionId, f.controlId, f.controlVersion, f.controlTitle,
-                    Arrays.asList(f.criteria.split(",")), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
+                    List.of(f.criteria), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
                     f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds),
                     f.submitter, f.backfilled, f.message, f.message != null ? f.message : f.reason, f.exemptionId);
         }

@@ -22,8 +22,8 @@ public class ControlEntity extends PanacheEntityBase {
     public String version;
     public String title;
     public String description;
-    /** Comma-separated TSC criteria. */
-    public String criteria;
+    /** TSC criteria, e.g. CC6.1. */
+    public String[] criteria;
     public String severity;
     public String owner;
     public String pack;

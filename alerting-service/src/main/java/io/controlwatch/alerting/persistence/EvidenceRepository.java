@@ -36,7 +36,7 @@ public class EvidenceRepository {
             with incoming as (
                 -- bound as text: the reactive driver would send a String for a jsonb parameter as a JSON string
                 select * from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(
-                    execution_id uuid, control_id text, control_version text, control_title text, criteria text,
+                    execution_id uuid, control_id text, control_version text, control_title text, criteria text[],
                     severity text, result text, reason text, subject text, event_id text, event_source text,
                     event_type text, event_time timestamptz, ingest_time timestamptz, evaluated_at timestamptz,
                     pack text, pack_version text, evidence_event_ids text, late boolean, submitter text,
@@ -91,7 +91,8 @@ public class EvidenceRepository {
     private static final String UPSERT_CONTROL = """
             insert into control (control_id, version, title, description, criteria, severity, owner, pack,
                                  pack_version, updated_at)
-            values (?1, ?2, ?3, nullif(?4, ''), ?5, ?6, nullif(?7, ''), ?8, ?9, now())
+            values (?1, ?2, ?3, nullif(?4, ''), array(select jsonb_array_elements_text(cast(cast(?5 as text) as jsonb))),
+                    ?6, nullif(?7, ''), ?8, ?9, now())
             on conflict (control_id) do update set
                 version = excluded.version, title = excluded.title, description = excluded.description,
                 criteria = excluded.criteria, severity = excluded.severity, owner = excluded.owner,
@@ -141,7 +142,7 @@ public class EvidenceRepository {
                 .setParameter(2, control.version())
                 .setParameter(3, control.title())
                 .setParameter(4, orEmpty(control.description()))
-                .setParameter(5, String.join(",", control.criteria()))
+                .setParameter(5, json(control.criteria()))
                 .setParameter(6, control.severity().json())
                 .setParameter(7, orEmpty(control.owner()))
                 .setParameter(8, control.pack())
@@ -158,7 +159,7 @@ public class EvidenceRepository {
             row.put("control_id", e.controlId());
             row.put("control_version", e.controlVersion());
             row.put("control_title", e.controlTitle());
-            row.put("criteria", String.join(",", e.criteria()));
+            e.criteria().forEach(row.putArray("criteria")::add);
             row.put("severity", e.severity().json());
             row.put("result", e.result().name());
             row.put("reason", storable(emptyToNull(e.reason())));

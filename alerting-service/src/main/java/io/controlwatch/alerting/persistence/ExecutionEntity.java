@@ -21,8 +21,8 @@ public class ExecutionEntity extends PanacheEntityBase {
     public String controlId;
     @Column(name = "control_version")
     public String controlVersion;
-    /** Comma-separated TSC criteria. */
-    public String criteria;
+    /** TSC criteria, e.g. CC6.1. */
+    public String[] criteria;
     public String result;
     public String reason;
     public String subject;

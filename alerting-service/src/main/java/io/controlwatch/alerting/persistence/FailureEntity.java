@@ -23,8 +23,8 @@ public class FailureEntity extends PanacheEntityBase {
     public String controlVersion;
     @Column(name = "control_title")
     public String controlTitle;
-    /** Comma-separated TSC criteria. */
-    public String criteria;
+    /** TSC criteria, e.g. CC6.1. */
+    public String[] criteria;
     public String severity;
     public String reason;
     public String subject;

@@ -45,11 +45,11 @@ class ExecutionApiIT {
              Statement s = c.createStatement()) {
             s.execute("""
                     insert into control (control_id, version, title, criteria, severity, updated_at)
-                    values ('%1$s', 'sha256:v', 'Paging control', 'CC7.2', 'high', now()) on conflict do nothing;
+                    values ('%1$s', 'sha256:v', 'Paging control', '{CC7.2}', 'high', now()) on conflict do nothing;
                     insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
                         subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at, pack,
                         pack_version, evidence_event_ids, late, submitter)
-                    select gen_random_uuid(), '%1$s', 'sha256:v', 'CC7.2',
+                    select gen_random_uuid(), '%1$s', 'sha256:v', '{CC7.2}',
                            case when n %% 100 = 0 then 'ERROR' when n %% 10 = 0 then 'FAIL' else 'PASS' end,
                            case when n %% 100 = 0 then 'evaluation error: no such key: user' end,
                            'user-' || (n %% 7), 'e-' || n, 'urn:paging', 'auth.login',

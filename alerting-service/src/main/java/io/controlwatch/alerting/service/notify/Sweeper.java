@@ -125,8 +125,8 @@ public class Sweeper {
             for (Exemption e : NativeSql.list(json.path("expired"), Exemption.class)) {
                 AlertingLogging.LOG.exemptionExpired(e.exemptionId(), e.controlId(), e.subjectPattern(), e.expiresAt().toString());
                 JsonNode control = json.path("controls").path(e.controlId());
-                List<String> criteria = control.isMissingNode() ? List.of()
-                        : List.of(control.path("criteria").asText().split(","));
+                List<String> criteria = new ArrayList<>();
+                control.path("criteria").forEach(criterion -> criteria.add(criterion.asText()));
                 FindingLabels labels = new FindingLabels(e.controlId(), e.subjectPattern(),
                         control.path("severity").asText(null), control.path("owner").asText(null), criteria, false);
                 ObjectNode data = NativeSql.json().valueToTree(Map.of(
