@@ -126,8 +126,10 @@ public final class ControlEngine {
                     subject = orDefault(route.subject().string(activation), subject);
                 }
                 boolean violated = route.violation().test(activation);
+                // the message describes a deviation: rendered for failures only, never for a pass
+                String message = violated && control.message() != null ? control.message().render(activation) : null;
                 executions.add(Executions.forEvent(pack, control, ref, violated ? ExecutionResult.FAIL : ExecutionResult.PASS,
-                        violated ? "violated: " + route.violation().text() : null, subject, evaluatedAt, false));
+                        violated ? "violated: " + route.violation().text() : null, message, subject, evaluatedAt, false));
                 return;
             }
             String key = route.key().string(activation);
@@ -136,7 +138,7 @@ public final class ControlEngine {
         } catch (Exception e) {
             // A missing field or a type mismatch in one event must never stop evaluation of the others.
             executions.add(Executions.forEvent(pack, control, ref, ExecutionResult.ERROR,
-                    "evaluation error: " + e.getMessage(), subject, evaluatedAt, false));
+                    "evaluation error: " + e.getMessage(), null, subject, evaluatedAt, false));
         }
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.controlwatch.engine.internal.CelSupport;
 import io.controlwatch.engine.internal.ContentHash;
 import io.controlwatch.engine.internal.Durations;
+import io.controlwatch.engine.internal.MessageVariables;
 import io.controlwatch.engine.rule.AbsenceRule;
 import io.controlwatch.engine.rule.CorrelationRule;
 import io.controlwatch.engine.rule.EventRule;
@@ -64,7 +65,7 @@ public final class ControlPackLoader {
 
     /** The YAML shape of one control, before validation: metadata and exactly one rule block. */
     record ControlSpec(String id, String title, String description, List<String> criteria, String severity,
-                       String owner, String frequency, String maturity,
+                       String owner, String frequency, String maturity, String message,
                        JsonNode event, JsonNode threshold, JsonNode absence, JsonNode correlation) {
     }
 
@@ -145,13 +146,13 @@ public final class ControlPackLoader {
         if (spec.controls() == null || spec.controls().isEmpty()) {
             throw new ControlPackException(source, null, 0, "'controls' must list at least one control");
         }
-        Map<Integer, Integer> lines = controlLines(yaml);
+        Lines lines = lines(yaml);
         List<Control> controls = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < spec.controls().size(); i++) {
             JsonNode node = spec.controls().get(i);
-            int line = lines.getOrDefault(i, 0);
-            Control control = toControl(node, source, line);
+            int line = lines.controls().getOrDefault(i, 0);
+            Control control = toControl(node, source, line, lines.messages().getOrDefault(i, line));
             if (!ids.add(control.id())) {
                 throw new ControlPackException(source, control.id(), line, "duplicate control id");
             }
@@ -172,7 +173,7 @@ public final class ControlPackLoader {
         return new ControlPack(spec.pack(), ContentHash.of(tree), source, List.copyOf(controls), List.copyOf(manual), yaml);
     }
 
-    private static Control toControl(JsonNode node, String source, int line) {
+    private static Control toControl(JsonNode node, String source, int line, int messageLine) {
         String idForMessages = node.path("id").isTextual() ? node.path("id").asText() : null;
         ControlSpec spec;
         try {
@@ -215,8 +216,28 @@ public final class ControlPackLoader {
             throw new ControlPackException(source, id, line, "'maturity' must be one of " + new TreeSet<>(MATURITIES));
         }
         Rule rule = rule(spec, new Where(source, id, line));
+        MessageTemplate message = message(spec.message(), rule, new Where(source, id, messageLine));
         return new Control(id, ContentHash.of(node), spec.title().trim(), spec.description(),
-                List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, line);
+                List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, message, line);
+    }
+
+    /** A control's optional message, compiled for its rule kind; a template that cannot render is a pack error. */
+    private static MessageTemplate message(String template, Rule rule, Where where) {
+        if (template == null) {
+            return null;
+        }
+        var variables = MessageVariables.of(rule);
+        try {
+            return MessageTemplate.compile(template, variables);
+        } catch (MessageTemplate.InvalidTemplateException e) {
+            String hint = "";
+            if (rule.stateful() && (e.getMessage().contains("'data'") || e.getMessage().contains("'event'"))) {
+                // the usual mistake: a stateful control decides after its events are gone, and keeps no payloads
+                hint = " (a " + rule.kind() + " control's message sees " + String.join(", ", variables.keySet())
+                        + ", not the event's data: docs/controls.md#messages)";
+            }
+            throw where.error("'message' " + e.getMessage() + hint);
+        }
     }
 
     /** Where in the pack a problem is, for messages. */
@@ -388,17 +409,24 @@ public final class ControlPackLoader {
         return blank(value) ? null : value.trim();
     }
 
-    /** Maps the index of each entry of {@code controls} to its line in the file, for messages. */
-    private static Map<Integer, Integer> controlLines(String yaml) {
-        Map<Integer, Integer> lines = new HashMap<>();
+    /** Lines of each entry of {@code controls} and of its {@code message}, by index, for error messages. */
+    private record Lines(Map<Integer, Integer> controls, Map<Integer, Integer> messages) {
+    }
+
+    private static final Pattern CONTROL_POINTER = Pattern.compile("/controls/(\\d+)");
+    private static final Pattern MESSAGE_POINTER = Pattern.compile("/controls/(\\d+)/message");
+
+    private static Lines lines(String yaml) {
+        Lines lines = new Lines(new HashMap<>(), new HashMap<>());
         try (JsonParser parser = new YAMLFactory().createParser(yaml)) {
             JsonToken token;
             while ((token = parser.nextToken()) != null) {
-                if (token == JsonToken.START_OBJECT) {
+                if (token == JsonToken.START_OBJECT || token == JsonToken.FIELD_NAME) {
                     String pointer = parser.getParsingContext().pathAsPointer().toString();
-                    if (pointer.matches("/controls/\\d+")) {
-                        lines.put(Integer.parseInt(pointer.substring("/controls/".length())),
-                                parser.currentTokenLocation().getLineNr());
+                    var m = (token == JsonToken.START_OBJECT ? CONTROL_POINTER : MESSAGE_POINTER).matcher(pointer);
+                    if (m.matches()) {
+                        (token == JsonToken.START_OBJECT ? lines.controls() : lines.messages())
+                                .put(Integer.parseInt(m.group(1)), parser.currentTokenLocation().getLineNr());
                     }
                 }
             }

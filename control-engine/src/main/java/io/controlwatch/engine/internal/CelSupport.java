@@ -14,6 +14,7 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The CEL environment of a control. Two variables are in scope: {@code event} (the CloudEvents context
@@ -56,6 +57,11 @@ public final class CelSupport {
                     + ", not a bool");
         }
 
+        /** The value as CEL gives it (a message placeholder may be of any type). */
+        public Object value(Map<String, Object> activation) throws CelEvaluationException {
+            return program.eval(activation);
+        }
+
         public String string(Map<String, Object> activation) throws CelEvaluationException {
             Object value = program.eval(activation);
             if (value instanceof String s) {
@@ -74,6 +80,38 @@ public final class CelSupport {
                 .addVar("data", SimpleType.DYN)
                 .setResultType(resultType)
                 .build();
+    }
+
+    /** Message placeholders: compilers by variable set, few (one per rule kind and correlation mode). */
+    private static final Map<Map<String, CelType>, CelCompiler> ANY_TYPE_COMPILERS = new ConcurrentHashMap<>();
+
+    /**
+     * Compiles an expression of any result type over the given variables (a message placeholder).
+     *
+     * @throws IllegalArgumentException with the compiler's message when it does not compile
+     */
+    public static Expression anyType(String expression, Map<String, CelType> variables) {
+        CelCompiler compiler = ANY_TYPE_COMPILERS.computeIfAbsent(Map.copyOf(variables), vars -> {
+            var builder = CelCompilerFactory.standardCelCompilerBuilder()
+                    .setOptions(OPTIONS)
+                    .setStandardMacros(CelStandardMacro.STANDARD_MACROS);
+            vars.forEach(builder::addVar);
+            return builder.build();
+        });
+        CelValidationResult result = compiler.compile(expression);
+        if (result.hasError()) {
+            throw new IllegalArgumentException(result.getErrorString());
+        }
+        try {
+            return new Expression(expression, RUNTIME.createProgram(result.getAst()));
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The variables conditions, keys and event messages see: {@code event} and {@code data}. */
+    public static Map<String, CelType> eventVariables() {
+        return Map.of("event", MapType.create(SimpleType.STRING, SimpleType.DYN), "data", SimpleType.DYN);
     }
 
     /** @return null when the expression compiles to a bool, else the compiler's message */
