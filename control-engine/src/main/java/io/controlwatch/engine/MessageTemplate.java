@@ -19,8 +19,9 @@ import java.util.Map;
  * MFA}, rendered for each failure (as Falco renders a rule's {@code output}). Text between {@code {{ }}} is a CEL
  * expression over the variables of the control's rule kind, compiled when the pack loads.
  * <p>
- * Rendering never fails: a placeholder whose value is missing, null, empty or of a type the expression cannot
- * handle renders as {@code <missing expression>}, so the failure is still recorded and the gap is visible. Control,
+ * Rendering never fails: a placeholder whose value is missing, null or of a type the expression cannot handle
+ * renders as {@code <missing expression>}, so the failure is still recorded and the gap is visible. An empty string
+ * renders as nothing, so an optional part can be written {@code {{"app" in data ? " to " + data.app : ""}}}. Control,
  * line-break and bidirectional-override characters in values are replaced by U+FFFD, so the message stays one
  * line that cannot forge log lines or reorder what a reader sees; a message longer than
  * {@link #MAX_RENDERED_LENGTH} is cut and ends with an ellipsis. Thread-safe.
@@ -136,18 +137,15 @@ public final class MessageTemplate {
     }
 
     private static String value(CelSupport.Expression expression, Map<String, Object> variables) {
-        String rendered;
         try {
             Object value = expression.value(variables);
-            rendered = value == null || value instanceof NullValue ? "" : format(value);
+            if (value != null && !(value instanceof NullValue)) {
+                return safe(format(value));
+            }
         } catch (Exception e) {
             // a missing key or a type error in one placeholder must not cost the failure its record
-            rendered = "";
         }
-        if (rendered.isEmpty()) {
-            return "<missing " + expression.text() + ">";
-        }
-        return safe(rendered);
+        return "<missing " + expression.text() + ">";
     }
 
     private static String format(Object value) {

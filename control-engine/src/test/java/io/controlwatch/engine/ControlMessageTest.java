@@ -118,6 +118,18 @@ class ControlMessageTest {
     }
 
     @Test
+    void anOptionalPartRendersAsNothingWhenItsFieldIsAbsent() {
+        ControlEngine engine = engine(MFA_RULE, "'{{data.user}} logged in{{\"app\" in data ? \" to \" + data.app : \"\"}} without MFA'");
+
+        List<ControlExecution> results = evaluate(engine,
+                event("e1", "2026-01-05T10:00:00Z", "auth.login", "{\"user\": \"a\", \"outcome\": \"success\", \"mfa\": false}"),
+                event("e2", "2026-01-05T10:00:00Z", "auth.login", "{\"user\": \"b\", \"app\": \"vpn\", \"outcome\": \"success\", \"mfa\": false}"));
+
+        assertThat(results).extracting(ControlExecution::message)
+                .containsExactly("a logged in without MFA", "b logged in to vpn without MFA");
+    }
+
+    @Test
     void valuesOfEveryTypeRenderReadably() {
         ControlEngine engine = engine(MFA_RULE,
                 "'{{data.n}} {{data.d}} {{data.f}} {{data.mfa}} {{data.list}} {{data.obj}} {{timestamp(\"2026-01-05T10:00:00Z\")}}'");
