@@ -61,7 +61,7 @@ public final class MessageTemplate {
      *
      * @throws InvalidTemplateException naming what is wrong and where (character position in the template)
      */
-    public static MessageTemplate compile(String template, Map<String, CelType> variables) {
+    static MessageTemplate compile(String template, Map<String, CelType> variables) {
         String text = template == null ? "" : template.strip();
         if (text.isEmpty()) {
             throw new InvalidTemplateException("must not be empty (leave 'message' out instead)");
