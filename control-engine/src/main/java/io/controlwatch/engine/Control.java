@@ -12,6 +12,7 @@ import java.util.List;
  * @param version   content hash of this control's definition (changes when anything in it changes)
  * @param frequency how often the control is expected to operate (continuous, daily, …)
  * @param maturity  stable, incubating, sandbox or deprecated (as Falco grades its rules)
+ * @param message   the message rendered for each failure, for people; null when the control declares none
  * @param line      line of the control in its pack file, for error messages
  */
 public record Control(
@@ -25,6 +26,7 @@ public record Control(
         String frequency,
         String maturity,
         Rule rule,
+        MessageTemplate message,
         int line) {
 
     /** CloudEvent types the control consumes; {@code *} means every type. */

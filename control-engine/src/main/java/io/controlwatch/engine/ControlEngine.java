@@ -126,8 +126,10 @@ public final class ControlEngine {
                     subject = orDefault(route.subject().string(activation), subject);
                 }
                 boolean violated = route.violation().test(activation);
+                // the message describes a deviation: rendered for failures only, never for a pass
+                String message = violated && control.message() != null ? control.message().render(activation) : null;
                 executions.add(Executions.forEvent(pack, control, ref, violated ? ExecutionResult.FAIL : ExecutionResult.PASS,
-                        violated ? "violated: " + route.violation().text() : null, subject, evaluatedAt, false));
+                        violated ? "violated: " + route.violation().text() : null, message, subject, evaluatedAt, false));
                 return;
             }
             String key = route.key().string(activation);
@@ -138,7 +140,7 @@ public final class ControlEngine {
             // the reason names control, expression, value types and event, as the logs and the auditor see only it
             executions.add(Executions.forEvent(pack, control, ref, ExecutionResult.ERROR,
                     "evaluation error in control " + control.id() + " on event " + event.id() + ": " + e.getMessage(),
-                    subject, evaluatedAt, false));
+                    null, subject, evaluatedAt, false));
         }
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.controlwatch.engine.internal.CelSupport;
 import io.controlwatch.engine.internal.ContentHash;
 import io.controlwatch.engine.internal.Durations;
+import io.controlwatch.engine.internal.MessageVariables;
 import io.controlwatch.engine.rule.AbsenceRule;
 import io.controlwatch.engine.rule.CorrelationRule;
 import io.controlwatch.engine.rule.EventRule;
@@ -64,7 +65,7 @@ public final class ControlPackLoader {
 
     /** The YAML shape of one control, before validation: metadata and exactly one rule block. */
     record ControlSpec(String id, String title, String description, List<String> criteria, String severity,
-                       String owner, String frequency, String maturity,
+                       String owner, String frequency, String maturity, String message,
                        JsonNode event, JsonNode threshold, JsonNode absence, JsonNode correlation) {
     }
 
@@ -219,8 +220,28 @@ public final class ControlPackLoader {
             throw where.error("maturity", "'maturity' must be one of " + new TreeSet<>(MATURITIES));
         }
         Rule rule = rule(spec, where);
+        MessageTemplate message = message(spec.message(), rule, where);
         return new Control(id, ContentHash.of(node), spec.title().trim(), spec.description(),
-                List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, line);
+                List.copyOf(spec.criteria()), severity, spec.owner(), frequency, maturity, rule, message, line);
+    }
+
+    /** A control's optional message, compiled for its rule kind; a template that cannot render is a pack error. */
+    private static MessageTemplate message(String template, Rule rule, Where where) {
+        if (template == null) {
+            return null;
+        }
+        var variables = MessageVariables.of(rule);
+        try {
+            return MessageTemplate.compile(template, variables);
+        } catch (MessageTemplate.InvalidTemplateException e) {
+            String hint = "";
+            if (rule.stateful() && (e.getMessage().contains("'data'") || e.getMessage().contains("'event'"))) {
+                // the usual mistake: a stateful control decides after its events are gone, and keeps no payloads
+                hint = " (a " + rule.kind() + " control's message sees " + String.join(", ", variables.keySet())
+                        + ", not the event's data: docs/controls.md#messages)";
+            }
+            throw where.error("message", "'message' " + e.getMessage() + hint);
+        }
     }
 
     /**

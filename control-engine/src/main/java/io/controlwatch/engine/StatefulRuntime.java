@@ -86,7 +86,7 @@ public final class StatefulRuntime {
                         io.controlwatch.model.ExecutionIds.of(control.id(), routed.event().source(), routed.event().id()),
                         ExecutionResult.ERROR, "late event: its time " + time + " is more than the grace of " + grace
                                 + " behind the control's clock " + clock + "; recorded, not evaluated",
-                        routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
+                        null, routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
             }
         } else {
             // what was due before this event is decided first: an event never hides a deadline it came after

@@ -27,4 +27,12 @@ class PackFixturesTest {
     void everyControlOfThePackHasFixtures() {
         assertThat(FixtureRunner.run(SOC2).controlsWithoutFixtures()).isEmpty();
     }
+
+    /** What people read of a shipped control's failure is written, and tested, not left to the raw condition. */
+    @Test
+    void everyControlOfThePackHasAMessageThatAFixtureChecks() {
+        FixtureRunner.Report report = FixtureRunner.run(SOC2);
+        assertThat(report.pack().controls()).allSatisfy(c -> assertThat(c.message()).as(c.id()).isNotNull());
+        assertThat(report.controlsWithUncheckedMessages()).isEmpty();
+    }
 }

@@ -72,6 +72,10 @@ public final class ControlsCli {
             if (cases.isEmpty()) {
                 out.printf("FAIL %-45s no fixtures%n", control.id());
                 failedControls++;
+            } else if (failed.isEmpty() && report.controlsWithUncheckedMessages().contains(control.id())) {
+                out.printf("FAIL %-45s %-11s message not checked by any fixture (add 'message:' to an expected failure)%n",
+                        control.id(), control.rule().kind());
+                failedControls++;
             } else if (failed.isEmpty()) {
                 out.printf("PASS %-45s %-11s %d cases%n", control.id(), control.rule().kind(), cases.size());
             } else {
@@ -101,6 +105,8 @@ public final class ControlsCli {
         Map<String, Long> byKind = pack.controls().stream()
                 .collect(Collectors.groupingBy(c -> c.rule().kind(), TreeMap::new, Collectors.counting()));
         out.println("  by kind: " + byKind);
+        out.printf("  with a message: %d of %d controls%n", pack.controls().stream().filter(c -> c.message() != null).count(),
+                pack.controls().size());
         Map<String, List<String>> byCriterion = new TreeMap<>();
         for (Control c : pack.controls()) {
             c.criteria().forEach(cr -> byCriterion.computeIfAbsent(cr, k -> new java.util.ArrayList<>()).add(c.id()));

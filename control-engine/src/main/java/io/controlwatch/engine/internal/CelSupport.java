@@ -28,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -87,6 +88,11 @@ public final class CelSupport {
                 return b;
             }
             throw new EvaluationException(this, "gave " + typeName(value) + ", not a bool", activation, null);
+        }
+
+        /** The value as CEL gives it (a message placeholder may be of any type); the caller renders failures. */
+        public Object value(Map<String, Object> activation) throws CelEvaluationException {
+            return program.eval(activation);
         }
 
         public String string(Map<String, Object> activation) throws EvaluationException {
@@ -166,6 +172,39 @@ public final class CelSupport {
             builder.setResultType(resultType);
         }
         return builder.build();
+    }
+
+    /** Message placeholders: compilers by variable set, few (one per rule kind and correlation mode). */
+    private static final Map<Map<String, CelType>, CelCompiler> ANY_TYPE_COMPILERS = new ConcurrentHashMap<>();
+
+    /**
+     * Compiles an expression of any result type over the given variables (a message placeholder).
+     *
+     * @throws IllegalArgumentException with the compiler's message when it does not compile
+     */
+    public static Expression anyType(String expression, Map<String, CelType> variables) {
+        CelCompiler compiler = ANY_TYPE_COMPILERS.computeIfAbsent(Map.copyOf(variables), vars -> {
+            var builder = CelCompilerFactory.standardCelCompilerBuilder()
+                    .setOptions(OPTIONS)
+                    .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                    .addMessageTypes(EVENT_DESCRIPTOR);
+            vars.forEach(builder::addVar);
+            return builder.build();
+        });
+        CelValidationResult result = compiler.compile(expression);
+        if (result.hasError()) {
+            throw new IllegalArgumentException(result.getErrorString());
+        }
+        try {
+            return new Expression(expression, RUNTIME.createProgram(result.getAst()), List.of());
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The variables conditions, keys and event messages see: the typed {@code event} and {@code data}. */
+    public static Map<String, CelType> eventVariables() {
+        return Map.of("event", StructTypeReference.create(EVENT_TYPE_NAME), "data", SimpleType.DYN);
     }
 
     /**

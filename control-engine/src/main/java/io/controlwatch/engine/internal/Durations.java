@@ -44,4 +44,26 @@ public final class Durations {
         if (s % 60 == 0 && s > 0) return s / 60 + "m";
         return s + "s";
     }
+
+    /**
+     * A measured duration for people: its two largest units, rounded down ({@code 3d 4h}, {@code 1h 30m},
+     * {@code 45s}). {@link #format} would spell an arbitrary gap in seconds.
+     */
+    public static String human(Duration d) {
+        long rest = Math.max(0, d.getSeconds());
+        long[] sizes = {86400, 3600, 60, 1};
+        String[] units = {"d", "h", "m", "s"};
+        int first = 0;
+        while (first < sizes.length - 1 && rest < sizes[first]) {
+            first++;
+        }
+        String out = rest / sizes[first] + units[first];
+        if (first < sizes.length - 1) {
+            long next = rest % sizes[first] / sizes[first + 1];
+            if (next > 0) {
+                out += " " + next + units[first + 1];
+            }
+        }
+        return out;
+    }
 }

@@ -22,20 +22,22 @@ public final class Executions {
 
     /** An execution decided by one event: its id is derived from (control, event source, event id). */
     public static ControlExecution forEvent(ControlPack pack, Control control, EventRef event, ExecutionResult result,
-                                            String reason, String subject, Instant evaluatedAt, boolean late) {
-        return decided(pack, control, ExecutionIds.of(control.id(), event.source(), event.id()), result, reason, subject,
-                event, event.time(), evaluatedAt, List.of(event.id()), late);
+                                            String reason, String message, String subject, Instant evaluatedAt,
+                                            boolean late) {
+        return decided(pack, control, ExecutionIds.of(control.id(), event.source(), event.id()), result, reason, message,
+                subject, event, event.time(), evaluatedAt, List.of(event.id()), late);
     }
 
     /**
      * An execution decided by a stateful control.
      *
      * @param executionId deterministic: the same decision always gets the same id, however often it is replayed
+     * @param message    the control's message rendered for this result, or null
      * @param decidingEvent the event that tipped the decision, or null when time alone decided it
      * @param at         the event time the decision belongs to (a window's end, a deadline, an event's time)
      */
     public static ControlExecution decided(ControlPack pack, Control control, String executionId, ExecutionResult result,
-                                           String reason, String subject, EventRef decidingEvent, Instant at,
+                                           String reason, String message, String subject, EventRef decidingEvent, Instant at,
                                            Instant evaluatedAt, List<String> evidence, boolean late) {
         String eventId = decidingEvent != null ? decidingEvent.id() : control.id() + "/" + subject + "/" + at;
         String eventSource = decidingEvent != null ? decidingEvent.source() : TIMER_SOURCE;
@@ -45,6 +47,6 @@ public final class Executions {
         boolean backfilled = decidingEvent != null && decidingEvent.backfilled();
         return new ControlExecution(executionId, control.id(), control.version(), control.title(), control.criteria(),
                 control.severity(), result, reason, subject, eventId, eventSource, eventType, at, ingestTime,
-                evaluatedAt, pack.name(), pack.version(), evidence, late, submitter, backfilled, null);
+                evaluatedAt, pack.name(), pack.version(), evidence, late, submitter, backfilled, message);
     }
 }

@@ -109,6 +109,61 @@ class ControlsCliTest {
     }
 
     @Test
+    void aMessageIsCheckedExactlyAndAMessageNoFixtureChecksFailsTheRun(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("controls.yaml"), """
+                pack: mine
+                formatVersion: 1
+                controls:
+                  - id: cc6.1-mfa
+                    title: MFA
+                    criteria: [CC6.1]
+                    severity: high
+                    message: '{{data.user}} logged in without MFA'
+                    event: {on: [auth.login], violation: 'data.mfa != true'}
+                  - id: cc6.1-unchecked
+                    title: Message nobody checks
+                    criteria: [CC6.1]
+                    severity: low
+                    message: '{{data.user}} logged out'
+                    event: {on: [auth.logout], violation: 'true'}
+                """);
+        Files.createDirectories(dir.resolve("fixtures"));
+        Files.writeString(dir.resolve("fixtures/cc6.1-mfa.yaml"), """
+                control: cc6.1-mfa
+                cases:
+                  - name: the message names the user (expected with a typo)
+                    events:
+                      - {at: "2026-01-01T00:00:00Z", type: auth.login, data: {user: alice, mfa: false}}
+                    expect:
+                      - {result: FAIL, message: "alice logged in without MFA!"}
+                  - name: nothing expected, so the run prints what was produced
+                    events:
+                      - {at: "2026-01-01T00:00:00Z", type: auth.login, data: {user: carol, mfa: false}}
+                    expect: []
+                """);
+        Files.writeString(dir.resolve("fixtures/cc6.1-unchecked.yaml"), """
+                control: cc6.1-unchecked
+                cases:
+                  - name: a logout fails
+                    events:
+                      - {at: "2026-01-01T00:00:00Z", type: auth.logout, data: {user: bob}}
+                    expect:
+                      - {result: FAIL}
+                """);
+
+        assertThat(run("test", dir.toString())).isEqualTo(1);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(printed)
+                .contains("message 'alice logged in without MFA', expected 'alice logged in without MFA!'")
+                .contains("reason: \"violated: data.mfa != true\", message: \"carol logged in without MFA\"}")
+                .contains("FAIL cc6.1-unchecked").contains("message not checked by any fixture")
+                .contains("0 of 2 controls passed");
+
+        assertThat(run("validate", dir.resolve("controls.yaml").toString())).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("with a message: 2 of 2 controls");
+    }
+
+    @Test
     void aBrokenPackIsReportedWithFileControlAndLine(@TempDir Path dir) throws Exception {
         Path pack = dir.resolve("controls.yaml");
         Files.writeString(pack, "pack: p\nformatVersion: 1\ncontrols:\n  - id: cc6.1-x\n    title: X\n    criteria: [CC6.1]\n    severity: high\n    event: {on: [a], violation: 'data.x =='}\n");

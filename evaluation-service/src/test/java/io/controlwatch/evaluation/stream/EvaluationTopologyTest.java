@@ -115,6 +115,8 @@ class EvaluationTopologyTest {
         assertThat(execution.evaluatedAt()).isEqualTo(NOW);
         assertThat(execution.pack()).isEqualTo("soc2-core");
         assertThat(execution.reason()).contains("mfa");
+        // the bundled pack's message, rendered by the engine, reaches the executions topic for people to read
+        assertThat(execution.message()).isEqualTo("alice@example.com logged in without MFA");
         assertThat(executions.isEmpty()).isTrue();
         assertThat(registry.counter("cw.executions", "control", "cc6.1-console-login-mfa", "result", "fail").count()).isEqualTo(1);
     }
@@ -126,6 +128,7 @@ class EvaluationTopologyTest {
         ControlExecution execution = read(executions.readValue());
         assertThat(execution.result()).isEqualTo(ExecutionResult.PASS);
         assertThat(execution.reason()).isNull();
+        assertThat(execution.message()).isNull();
         assertThat(execution.eventTime()).isEqualTo(INGESTED);
     }
 

@@ -10,6 +10,7 @@ import io.controlwatch.model.ExecutionResult;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An expected event per key within an interval. Every arrival passes; the interval ending without one fails once
@@ -98,9 +99,14 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
         Instant deadline = Instant.ofEpochMilli(state.deadline);
         String since = state.lastSeen == null ? "never seen since the control started"
                 : "last seen " + Instant.ofEpochMilli(state.lastSeen);
+        Long lastSeen = state.lastSeen;
         decisions.aboutTime("absence", deadline, null, ExecutionResult.FAIL,
                 "no " + String.join(" or ", rule.expect()) + " for '" + decisions.key + "' within "
                         + Durations.format(rule.within()) + " (" + since + ")",
+                () -> Map.of("expected", rule.expect().contains("*") ? "any event" : String.join(" or ", rule.expect()),
+                        "within", Durations.format(rule.within()),
+                        "deadline", deadline.toString(),
+                        "lastSeen", lastSeen == null ? "never" : Instant.ofEpochMilli(lastSeen).toString()),
                 deadline, state.lastEventId == null ? List.of() : List.of(state.lastEventId));
         state.missingSince = state.deadline;
     }

@@ -5,6 +5,7 @@ import io.controlwatch.engine.RuleState;
 import io.controlwatch.engine.EventRef;
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.internal.Durations;
+import io.controlwatch.engine.internal.MessageVariables;
 import io.controlwatch.engine.rule.CorrelationRule;
 import io.controlwatch.engine.rule.CorrelationRule.Mode;
 import io.controlwatch.model.ExecutionResult;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Joins {@code first} and {@code then} events of one key. Decisions wait up to the control's grace for events
@@ -113,8 +115,11 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
                 for (Iterator<Ref> it = state.thens.iterator(); it.hasNext(); ) {
                     Ref t = it.next();
                     if (t.decideAt <= n) {
-                        d.aboutEvent(t.toEventRef(), ExecutionResult.FAIL, "no " + firstTypes + " within "
-                                + Durations.format(rule.within()) + " before " + t.type + " " + t.id,
+                        EventRef then = t.toEventRef();
+                        d.aboutEvent(then, ExecutionResult.FAIL, "no " + firstTypes + " within "
+                                        + Durations.format(rule.within()) + " before " + t.type + " " + t.id,
+                                () -> Map.of("then", MessageVariables.attributes(then),
+                                        "within", Durations.format(rule.within())),
                                 Instant.ofEpochMilli(t.time), List.of(t.id));
                         it.remove();
                     }
@@ -175,9 +180,13 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
     }
 
     private void failFirst(Decisions d, Ref f) {
-        d.aboutEvent(f.toEventRef(), ExecutionResult.FAIL, "no " + thenTypes + " within "
-                + Durations.format(rule.within()) + " of " + f.type + " " + f.id, Instant.ofEpochMilli(f.time + within),
-                List.of(f.id));
+        EventRef first = f.toEventRef();
+        Instant deadline = Instant.ofEpochMilli(f.time + within);
+        d.aboutEvent(first, ExecutionResult.FAIL, "no " + thenTypes + " within "
+                        + Durations.format(rule.within()) + " of " + f.type + " " + f.id,
+                () -> Map.of("first", MessageVariables.attributes(first), "within", Durations.format(rule.within()),
+                        "deadline", deadline.toString()),
+                deadline, List.of(f.id));
         f.decideAt = null;
     }
 
@@ -238,6 +247,8 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
         d.aboutEvent(then, violated ? ExecutionResult.FAIL : ExecutionResult.PASS,
                 violated ? then.type() + " " + Durations.format(java.time.Duration.ofMillis(gap)) + " after " + first.type
                         + " " + first.id + " (allowed: less than " + Durations.format(rule.after()) + ")" : null,
+                () -> Map.of("first", MessageVariables.attributes(first.toEventRef()), "then", MessageVariables.attributes(then),
+                        "after", Durations.format(rule.after()), "gap", Durations.human(java.time.Duration.ofMillis(gap))),
                 then.time(), List.of(first.id, then.id()));
     }
 

@@ -87,8 +87,10 @@ public final class ThresholdLogic implements RuleLogic<ThresholdLogic.State> {
             }
             if (measure >= rule.atLeast()) {
                 w.failed = true;
+                long start = s;
                 decisions.aboutTime("window", Instant.ofEpochMilli(s), event.event(), ExecutionResult.FAIL,
-                        describe(measure, s) + " reached " + rule.atLeast(), event.event().time(), List.copyOf(w.eventIds));
+                        describe(measure, s) + " reached " + rule.atLeast(), () -> facts(measure, start),
+                        event.event().time(), List.copyOf(w.eventIds));
             }
         }
         state.nextDeadline = nextClose(state);
@@ -107,7 +109,7 @@ public final class ThresholdLogic implements RuleLogic<ThresholdLogic.State> {
             if (!w.failed) {
                 long measure = rule.distinct() != null ? (w.distinct == null ? 0 : w.distinct.size()) : w.count;
                 decisions.aboutTime("window", Instant.ofEpochMilli(start), null, ExecutionResult.PASS,
-                        describe(measure, start) + " stayed below " + rule.atLeast(), Instant.ofEpochMilli(start + size),
+                        describe(measure, start) + " stayed below " + rule.atLeast(), null, Instant.ofEpochMilli(start + size),
                         List.copyOf(w.eventIds));
             }
             it.remove();
@@ -117,6 +119,13 @@ public final class ThresholdLogic implements RuleLogic<ThresholdLogic.State> {
 
     private Long nextClose(State state) {
         return state.windows.isEmpty() ? null : state.windows.firstKey() + size + grace;
+    }
+
+    /** What a threshold's message may name: the same facts as its reason. */
+    private Map<String, Object> facts(long measure, long start) {
+        return Map.of("count", measure, "atLeast", (long) rule.atLeast(), "window", Durations.format(rule.window()),
+                "windowStart", Instant.ofEpochMilli(start).toString(),
+                "windowEnd", Instant.ofEpochMilli(start + size).toString());
     }
 
     private String describe(long measure, long start) {
