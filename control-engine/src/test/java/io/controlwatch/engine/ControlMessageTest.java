@@ -104,7 +104,7 @@ class ControlMessageTest {
     @Test
     void aMissingNullOrMistypedValueRendersVisiblyAndTheFailureIsStillRecorded() {
         ControlEngine engine = engine(MFA_RULE,
-                "'{{data.user}} on {{data.app}} from {{data.ip}} ({{data.device.os}}, {{data.user + 1}}, {{event.subject}})'");
+                "'{{data.user}} on {{data.app}} from {{data.ip}} ({{data.device.os}}, {{data.user + 1}}, subject \"{{event.subject}}\")'");
 
         List<ControlExecution> results = evaluate(engine,
                 event("e1", "2026-01-05T10:00:00Z", "auth.login", """
@@ -112,8 +112,9 @@ class ControlMessageTest {
 
         assertThat(results).singleElement().satisfies(e -> {
             assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            // `event` is typed: an absent attribute reads as its zero value, "" (has(event.subject) tells them apart)
             assertThat(e.message()).isEqualTo("alice on <missing data.app> from <missing data.ip> (<missing data.device.os>, "
-                    + "<missing data.user + 1>, <missing event.subject>)");
+                    + "<missing data.user + 1>, subject \"\")");
         });
     }
 
