@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
+import java.time.ZoneOffset;
 
 /**
  * Builds the operating-effectiveness report in one SQL statement: PostgreSQL aggregates the period's executions,
@@ -14,7 +15,7 @@ import java.time.Instant;
 @ApplicationScoped
 public class ReportService {
 
-    // ?1 from, ?2 to (RFC 3339 text), ?3 control or '', ?4 criterion or ''. Days are UTC calendar days.
+    // ?1 from, ?2 to, ?3 control or '', ?4 criterion or ''. Days are UTC calendar days.
     private static final String REPORT = """
             with p as (
                 select cast(?1 as timestamptz) as p_from, cast(?2 as timestamptz) as p_to,
@@ -149,7 +150,7 @@ public class ReportService {
     /** The report for [from, to); {@code control} and {@code criterion} narrow it when not null. */
     @WithSession
     public Uni<OperatingEffectiveness> report(Instant from, Instant to, String control, String criterion) {
-        return NativeSql.query(REPORT, from.toString(), to.toString(), control == null ? "" : control,
+        return NativeSql.query(REPORT, from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), control == null ? "" : control,
                 criterion == null ? "" : criterion).map(json -> new OperatingEffectiveness(from, to,
                 json.path("days").asLong(),
                 NativeSql.list(json.path("controls"), OperatingEffectiveness.ControlReport.class),
