@@ -60,6 +60,8 @@ public class SampleResource {
     public SampleResource(SampleService samples, ReportsConfig config) {
         this.samples = samples;
         this.config = config;
+        // a misspelt CW_REPORTS_DEFAULT_SAMPLE_FREQUENCY fails the start, not every sample request
+        SampleSizes.forFrequency(config.defaultSampleFrequency());
     }
 
     @GET

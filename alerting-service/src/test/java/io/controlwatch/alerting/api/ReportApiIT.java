@@ -237,6 +237,21 @@ class ReportApiIT {
     }
 
     @Test
+    void describesBothOperationsTheirParametersAndTheirClientErrorsInOpenApi() {
+        JsonPath openapi = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200).extract().jsonPath();
+        for (String path : List.of("/api/v1/reports/operating-effectiveness", "/api/v1/samples")) {
+            Map<String, Object> get = openapi.getMap("paths.'" + path + "'.get");
+            assertThat(get).as(path).containsKeys("summary", "description");
+            List<Map<String, Object>> parameters = openapi.getList("paths.'" + path + "'.get.parameters");
+            assertThat(parameters).as(path + " parameters").isNotEmpty()
+                    .allSatisfy(parameter -> assertThat((String) parameter.get("description")).as(path + " " + parameter.get("name")).isNotBlank());
+            assertThat(openapi.getMap("paths.'" + path + "'.get.responses")).as(path).containsKeys("400", "404");
+        }
+        assertThat(openapi.getList("paths.'/api/v1/reports/operating-effectiveness'.get.parameters.name"))
+                .containsExactlyInAnyOrder("from", "to", "criterion", "control");
+    }
+
+    @Test
     void onlyAnalystsAuditorsAndAdminsMayRead() {
         for (String role : List.of("analyst", "auditor", "admin")) {
             given().auth().oauth2(TestTokens.withRoles(role)).queryParam("from", FROM).queryParam("to", TO)
