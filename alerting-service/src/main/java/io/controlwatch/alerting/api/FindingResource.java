@@ -8,6 +8,7 @@ import io.controlwatch.alerting.service.findings.FindingService;
 import io.controlwatch.alerting.service.notify.Payloads;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -57,6 +58,8 @@ public class FindingResource {
             + "the page's 'next' as 'cursor' for the following page.")
     @APIResponse(responseCode = "200", description = "A page of findings and the cursor of the next page")
     @APIResponse(responseCode = "400", description = "An unknown parameter or a value out of range (problem+json)")
+    @APIResponse(responseCode = "404", description = "An unknown control (problem+json `unknown-control`)")
+    @WithSession
     public Uni<ObjectNode> list(
             @Parameter(description = "OPEN, ACKNOWLEDGED, RESOLVED or EXEMPTED; repeat for several") @QueryParam("status") List<String> status,
             @Parameter(description = "control id") @QueryParam("control") String control,
@@ -97,7 +100,9 @@ public class FindingResource {
         int limit = QueryParams.integer("limit", limitParam, 100, 1, MAX_LIMIT);
         filter.put("limit", String.valueOf(limit));
         ApiJson.after(filter, cursor);
-        return findings.list(filter).map(rows -> {
+        String controlId = filter.path("control").asText(null);
+        Uni<Void> known = controlId == null ? Uni.createFrom().voidItem() : ExecutionResource.requireControl(controlId);
+        return known.chain(() -> findings.list(filter)).map(rows -> {
             List<JsonNode> items = new ArrayList<>();
             rows.forEach(r -> items.add(view(r)));
             return ApiJson.page(items, limit, f -> ApiJson.cursor(f.path("openedAt").asText(), f.path("findingId").asText()));
