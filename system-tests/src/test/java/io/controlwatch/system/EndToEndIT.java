@@ -214,7 +214,7 @@ class EndToEndIT {
         ServiceProcess broken = ServiceProcess.start("evaluation-service", env);
         try {
             assertThat(broken.awaitExit(Duration.ofSeconds(60))).isGreaterThan(0);
-            assertThat(broken.tail()).contains("Invalid control pack " + pack + ":10, control 'cc6.1-broken'")
+            assertThat(broken.log()).contains("Invalid control pack " + pack + ":10, control 'cc6.1-broken'")
                     .contains("'event.violation' does not compile");
         } finally {
             broken.stop();

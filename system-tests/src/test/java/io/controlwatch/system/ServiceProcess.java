@@ -117,6 +117,15 @@ final class ServiceProcess {
         }
     }
 
+    /** The whole log of the process (a start-up failure's message comes before its stack trace). */
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log);

@@ -123,7 +123,7 @@ public class ExemptionResource {
     @Operation(summary = "One exemption", description = "With its whole history.")
     @APIResponse(responseCode = "200", description = "The exemption")
     @APIResponse(responseCode = "404", description = "No such exemption")
-    public Uni<JsonNode> get(@PathParam("id") String id) {
+    public Uni<JsonNode> get(@Parameter(description = "exemption id (UUID)") @PathParam("id") String id) {
         String exemptionId = ApiJson.id(id, "exemption");
         ObjectNode filter = NativeSql.json().createObjectNode().put("id", exemptionId).put("limit", "1");
         return exemptions.list(filter).map(rows -> {
@@ -145,7 +145,7 @@ public class ExemptionResource {
     @APIResponse(responseCode = "403", description = "The caller requested it (four-eyes) or is not an admin")
     @APIResponse(responseCode = "404", description = "No such exemption")
     @APIResponse(responseCode = "409", description = "Not PENDING, or already past its expiry")
-    public Uni<JsonNode> approve(@PathParam("id") String id, Decision body) {
+    public Uni<JsonNode> approve(@Parameter(description = "exemption id (UUID)") @PathParam("id") String id, Decision body) {
         String exemptionId = ApiJson.id(id, "exemption");
         return exemptions.approve(exemptionId, token.getSubject(), comment(body)).map(ExemptionResource::view);
     }
@@ -159,7 +159,7 @@ public class ExemptionResource {
     @APIResponse(responseCode = "403", description = "The caller requested it (four-eyes) or is not an admin")
     @APIResponse(responseCode = "404", description = "No such exemption")
     @APIResponse(responseCode = "409", description = "Not PENDING")
-    public Uni<JsonNode> reject(@PathParam("id") String id, Decision body) {
+    public Uni<JsonNode> reject(@Parameter(description = "exemption id (UUID)") @PathParam("id") String id, Decision body) {
         String exemptionId = ApiJson.id(id, "exemption");
         return exemptions.reject(exemptionId, token.getSubject(), comment(body)).map(ExemptionResource::view);
     }
@@ -172,7 +172,7 @@ public class ExemptionResource {
     @APIResponse(responseCode = "200", description = "The exemption, REVOKED")
     @APIResponse(responseCode = "404", description = "No such exemption")
     @APIResponse(responseCode = "409", description = "Already ended")
-    public Uni<JsonNode> revoke(@PathParam("id") String id, Decision body) {
+    public Uni<JsonNode> revoke(@Parameter(description = "exemption id (UUID)") @PathParam("id") String id, Decision body) {
         String exemptionId = ApiJson.id(id, "exemption");
         return exemptions.revoke(exemptionId, token.getSubject(), comment(body)).map(ExemptionResource::view);
     }

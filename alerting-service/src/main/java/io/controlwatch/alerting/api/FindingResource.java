@@ -140,7 +140,7 @@ public class FindingResource {
     @APIResponse(responseCode = "200", description = "The finding as it is now")
     @APIResponse(responseCode = "404", description = "No such finding")
     @APIResponse(responseCode = "409", description = "The finding is not OPEN")
-    public Uni<JsonNode> acknowledge(@PathParam("id") String id, Action body) {
+    public Uni<JsonNode> acknowledge(@Parameter(description = "finding id (UUID)") @PathParam("id") String id, Action body) {
         String comment = ApiJson.text("comment", body == null ? null : body.comment(), 2000, false, SLUG, TITLE);
         return findings.acknowledge(ApiJson.id(id, "finding"), actor(), comment).map(FindingResource::view);
     }
@@ -155,7 +155,7 @@ public class FindingResource {
     @APIResponse(responseCode = "400", description = "No reason given")
     @APIResponse(responseCode = "404", description = "No such finding")
     @APIResponse(responseCode = "409", description = "Already resolved")
-    public Uni<JsonNode> resolve(@PathParam("id") String id, Action body) {
+    public Uni<JsonNode> resolve(@Parameter(description = "finding id (UUID)") @PathParam("id") String id, Action body) {
         String findingId = ApiJson.id(id, "finding");
         String reason = ApiJson.text("reason", body == null ? null : body.reason(), 2000, true, SLUG, TITLE);
         return findings.resolve(findingId, actor(), reason).map(FindingResource::view);
@@ -170,7 +170,7 @@ public class FindingResource {
     @APIResponse(responseCode = "400", description = "No assignee given")
     @APIResponse(responseCode = "404", description = "No such finding")
     @APIResponse(responseCode = "409", description = "Already resolved")
-    public Uni<JsonNode> assign(@PathParam("id") String id, Action body) {
+    public Uni<JsonNode> assign(@Parameter(description = "finding id (UUID)") @PathParam("id") String id, Action body) {
         String findingId = ApiJson.id(id, "finding");
         String assignee = ApiJson.text("assignee", body == null ? null : body.assignee(), 256, true, SLUG, TITLE);
         return findings.assign(findingId, actor(), assignee).map(FindingResource::view);
@@ -184,7 +184,7 @@ public class FindingResource {
     @APIResponse(responseCode = "200", description = "The finding")
     @APIResponse(responseCode = "400", description = "No comment given")
     @APIResponse(responseCode = "404", description = "No such finding")
-    public Uni<JsonNode> comment(@PathParam("id") String id, Action body) {
+    public Uni<JsonNode> comment(@Parameter(description = "finding id (UUID)") @PathParam("id") String id, Action body) {
         String findingId = ApiJson.id(id, "finding");
         String comment = ApiJson.text("comment", body == null ? null : body.comment(), 2000, true, SLUG, TITLE);
         return findings.comment(findingId, actor(), comment).map(FindingResource::view);

@@ -110,7 +110,7 @@ public class NotificationResource {
     @APIResponse(responseCode = "202", description = "It will be sent within a second")
     @APIResponse(responseCode = "404", description = "No such notification")
     @APIResponse(responseCode = "409", description = "Delivered or being sent")
-    public Uni<Response> retry(@PathParam("id") String id) {
+    public Uni<Response> retry(@Parameter(description = "notification id (UUID)") @PathParam("id") String id) {
         String notificationId = ApiJson.id(id, "notification");
         return notifications.retry(notificationId, token.getSubject())
                 .replaceWith(() -> Response.accepted(NativeSql.json().createObjectNode()
