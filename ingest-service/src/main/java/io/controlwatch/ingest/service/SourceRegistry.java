@@ -112,16 +112,24 @@ public final class SourceRegistry {
         if (cipher == null) {
             return Optional.empty();
         }
+        String current;
         try {
-            String current = cipher.decrypt(source.secret(), source.id());
-            String previous = source.previousSecret() != null && source.previousSecretValidUntil() != null
-                    && clock.instant().isBefore(source.previousSecretValidUntil())
-                    ? cipher.decrypt(source.previousSecret(), source.id()) : null;
-            return Optional.of(new SourceSecrets(current, previous));
+            current = cipher.decrypt(source.secret(), source.id());
         } catch (GeneralSecurityException e) {
             IngestLogging.LOG.sourceSecretUnreadable(source.id());
             return Optional.empty();
         }
+        String previous = null;
+        if (source.previousSecret() != null && source.previousSecretValidUntil() != null
+                && clock.instant().isBefore(source.previousSecretValidUntil())) {
+            try {
+                previous = cipher.decrypt(source.previousSecret(), source.id());
+            } catch (GeneralSecurityException e) {
+                // sealed with a key since replaced: a rotation after a lost key must still let the new secret in
+                previous = null;
+            }
+        }
+        return Optional.of(new SourceSecrets(current, previous));
     }
 
     public boolean canSeal() {
