@@ -14,6 +14,7 @@
 # (9092), CW_KAFKA_CONTROLLER_PORT (9093), CW_TOPIC_PARTITIONS (6), CW_DB_HOST (127.0.0.1),
 # CW_DB_PORT (5432), CW_DB_NAME (controlwatch), CW_DB_USER (controlwatch: the services' own role, created with a
 # generated password kept in .run/db.env), CW_DB_PASSWORD, CW_DB_ADMIN_USER (postgres), CW_DB_ADMIN_PASSWORD,
+# CW_SOURCES_SECRET_KEY (base64 AES key sealing source secrets; generated once into .run/sources.env),
 # CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083), with --demo CW_MAIL_SMTP_PORT (3025),
 # CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085).
 set -euo pipefail
@@ -327,10 +328,22 @@ if [[ ! -s $TOKENS || $CW_KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -m
 fi
 export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSUER=controlwatch
 
+# The AES key that seals source secrets on ingest's registry topic: given, or generated once into .run (0600).
+# Losing it makes every registered source's secret unreadable: their deliveries are refused until rotated.
+SOURCES_ENV="$CW_RUN/sources.env"
+if [[ -z ${CW_SOURCES_SECRET_KEY:-} ]]; then
+  if [[ ! -s $SOURCES_ENV ]]; then
+    (umask 077 && printf 'CW_SOURCES_SECRET_KEY=%s\n' "$(openssl rand -base64 32)" >"$SOURCES_ENV")
+  fi
+  CW_SOURCES_SECRET_KEY=$(sed -n 's/^CW_SOURCES_SECRET_KEY=//p' "$SOURCES_ENV")
+fi
+export CW_SOURCES_SECRET_KEY
+
 # The services' environment, for running one from an IDE or quarkus:dev against this setup.
 (
   umask 077
-  for v in KAFKA_BOOTSTRAP_SERVERS CW_DB_URL CW_DB_USER CW_DB_PASSWORD MP_JWT_VERIFY_PUBLICKEY_LOCATION MP_JWT_VERIFY_ISSUER; do
+  for v in KAFKA_BOOTSTRAP_SERVERS CW_DB_URL CW_DB_USER CW_DB_PASSWORD MP_JWT_VERIFY_PUBLICKEY_LOCATION MP_JWT_VERIFY_ISSUER \
+    CW_SOURCES_SECRET_KEY; do
     printf '%s=%q\n' "$v" "${!v}"
   done >"$CW_RUN/services.env"
 )

@@ -32,6 +32,11 @@ public final class Topics {
      * names its payload in the {@code cwraw} extension attribute, so a failure traces back to what the vendor sent.
      */
     public static final String RAW = "cw.raw.v1";
+    /**
+     * The source registry of the ingest service (compacted): key the source id, value the registered source with its
+     * secrets encrypted (AES-GCM), a tombstone once deleted. Every ingest instance reads it whole and follows it.
+     */
+    public static final String SOURCES = "cw.sources.v1";
 
     /** How a topic is provisioned. */
     public record TopicSpec(String name, String cleanupPolicy) {
@@ -45,7 +50,8 @@ public final class Topics {
             new TopicSpec(CONTROLS, "compact"),
             new TopicSpec(CONTROLS_DEAD_LETTER, "delete"),
             new TopicSpec(PACKS, "compact"),
-            new TopicSpec(RAW, "delete"));
+            new TopicSpec(RAW, "delete"),
+            new TopicSpec(SOURCES, "compact"));
 
     private Topics() {
     }

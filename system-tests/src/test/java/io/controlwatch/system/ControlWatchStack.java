@@ -51,6 +51,8 @@ final class ControlWatchStack {
                 "CW_DB_URL", db.reactiveUrl(),
                 "CW_DB_USER", db.user(),
                 "CW_DB_PASSWORD", db.password(),
+                // seals source secrets on ingest's registry topic; a fixed test key, as the JWT key above
+                "CW_SOURCES_SECRET_KEY", "c3lzdGVtLXRlc3RzLXNvdXJjZS1zZWNyZXQta2V5ISE=",
                 "QUARKUS_KAFKA_STREAMS_APPLICATION_ID", "cw-evaluation-systest-" + run,
                 "CW_CONSUMER_GROUP", "cw-alerting-systest-" + run);
     }

@@ -17,8 +17,14 @@ import java.util.TreeSet;
  */
 public final class RoleMatrix {
 
-    /** One row: an endpoint of a service and the roles it allows. */
-    public record Row(String method, String path, String service, Set<String> allowed) {
+    /** The mark of an endpoint no role opens: a source's own secret authenticates it (401 for every JWT). */
+    public static final String SOURCE_SECRET = "secret";
+
+    /**
+     * One row: an endpoint of a service and the roles it allows; {@code sourceSecret} when a vendor authenticates with
+     * a registered source's secret instead of a JWT (every role cell marked {@value #SOURCE_SECRET}).
+     */
+    public record Row(String method, String path, String service, Set<String> allowed, boolean sourceSecret) {
         public String endpoint() {
             return method + " " + path;
         }
@@ -65,7 +71,12 @@ public final class RoleMatrix {
             String endpoint = cells.get(0).replace("`", "").trim();
             int space = endpoint.indexOf(' ');
             Set<String> allowed = new TreeSet<>();
-            for (int r = 0; r < roles.size(); r++) {
+            List<String> marks = cells.subList(2, 2 + roles.size());
+            boolean sourceSecret = marks.contains(SOURCE_SECRET);
+            if (sourceSecret && !marks.stream().allMatch(SOURCE_SECRET::equals)) {
+                throw new IllegalStateException("'" + SOURCE_SECRET + "' must mark every role of " + endpoint + " in " + markdown);
+            }
+            for (int r = 0; r < roles.size() && !sourceSecret; r++) {
                 String mark = cells.get(2 + r);
                 if (mark.equals("✓")) {
                     allowed.add(roles.get(r));
@@ -73,7 +84,8 @@ public final class RoleMatrix {
                     throw new IllegalStateException("unknown mark '" + mark + "' for " + endpoint + " in " + markdown);
                 }
             }
-            rows.add(new Row(endpoint.substring(0, space), endpoint.substring(space + 1).trim(), cells.get(1), allowed));
+            rows.add(new Row(endpoint.substring(0, space), endpoint.substring(space + 1).trim(), cells.get(1), allowed,
+                    sourceSecret));
         }
         if (roles == null || rows.isEmpty()) {
             throw new IllegalStateException("no endpoint table under '## Who may call what' in " + markdown);

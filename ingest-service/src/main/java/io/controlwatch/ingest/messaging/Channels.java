@@ -4,6 +4,14 @@ package io.controlwatch.ingest.messaging;
 public final class Channels {
     /** Validated CloudEvents to {@code cw.events.v1}. */
     public static final String EVENTS_OUT = "events-out";
+    /** Raw vendor deliveries to {@code cw.raw.v1}, as received (bytes). */
+    public static final String RAW_OUT = "raw-out";
+    /** Transactional writes of the source registry ({@code cw.sources.v1}) with their audit events. */
+    public static final String SOURCES_OUT = "sources-out";
+    /** The source registry, followed by every instance after its start-up read. */
+    public static final String SOURCES_IN = "sources-in";
+    /** Name of the rebalance listener bean that positions the registry follower. */
+    public static final String SOURCES_FOLLOWER = "source-registry-follower";
 
     private Channels() {
     }

@@ -13,6 +13,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Publishes accepted events to Kafka and completes only when the broker acknowledged every one of them
@@ -25,12 +26,30 @@ public class EventPublisher {
     public static final String SUBMITTER_HEADER = "cw-submitter";
 
     private final MutinyEmitter<String> emitter;
+    private final MutinyEmitter<byte[]> raw;
 
     public EventPublisher(
             // a few full batches (1,000 events each) may wait for the producer at once
             @Channel(Channels.EVENTS_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 8192)
-            MutinyEmitter<String> emitter) {
+            MutinyEmitter<String> emitter,
+            @Channel(Channels.RAW_OUT) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 256)
+            MutinyEmitter<byte[]> raw) {
         this.emitter = emitter;
+        this.raw = raw;
+    }
+
+    /**
+     * Writes a vendor delivery exactly as received to {@code cw.raw.v1}, keyed by its reference, with the delivery's
+     * headers (those the adapters read to map it again) as Kafka headers; completes once the broker acknowledged it.
+     */
+    public Uni<Void> publishRaw(String reference, byte[] body, Map<String, String> headers) {
+        RecordHeaders kafkaHeaders = new RecordHeaders();
+        headers.forEach((name, value) -> kafkaHeaders.add(name, value.getBytes(StandardCharsets.UTF_8)));
+        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
+                .withKey(reference)
+                .withHeaders(kafkaHeaders)
+                .build();
+        return raw.sendMessage(Message.of(body).addMetadata(metadata));
     }
 
     public Uni<Void> publishAll(List<AcceptedEvent> events) {

@@ -102,10 +102,33 @@ public class EventIntake {
     }
 
     /**
+     * Events a source adapter made of one vendor delivery, held to the same rules as submitted events (envelope, data
+     * schema, ControlWatch's reserved types, sources and {@code cw*} attributes) except that the source's own
+     * {@code urn:controlwatch:source:<id>} (what adapters use when the vendor names no source) is allowed; then marked
+     * with the raw payload's reference ({@code cwraw}) and the submitter ({@code cwsubmitter}).
+     */
+    public List<AcceptedEvent> mapped(List<ObjectNode> events, Submitter submitter, String ownSource, String rawReference) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        check(new ArrayList<>(events), true, submitter, ownSource);
+        List<AcceptedEvent> accepted = new ArrayList<>(events.size());
+        for (ObjectNode event : events) {
+            event.put(CloudEvent.RAW, rawReference);
+            accepted.add(accepted(event, submitter));
+        }
+        return accepted;
+    }
+
+    private void check(List<JsonNode> events, boolean batch, Submitter submitter) {
+        check(events, batch, submitter, null);
+    }
+
+    /**
      * Invalid events are a 400 naming every problem; then events this client may not send (ControlWatch's own types,
      * sources and extension attributes, or sources outside its token's {@code sources} claim) are a 403.
      */
-    private void check(List<JsonNode> events, boolean batch, Submitter submitter) {
+    private void check(List<JsonNode> events, boolean batch, Submitter submitter, String ownSource) {
         Instant now = clock.instant();
         Errors invalid = new Errors(config.maxProblemErrors());
         Errors forbidden = new Errors(config.maxProblemErrors());
@@ -123,7 +146,10 @@ public class EventIntake {
                 dataInvalid.add(event.get("type").asText());
             }
             found.forEach(v -> invalid.add(new Problem.FieldError(index, v.field(), v.message())));
-            CloudEventValidator.reserved(event).forEach(v -> forbidden.add(new Problem.FieldError(index, v.field(), v.message())));
+            boolean ownSourceUsed = ownSource != null && ownSource.equals(event.path("source").asText(null));
+            CloudEventValidator.reserved(event).stream()
+                    .filter(v -> !(ownSourceUsed && "source".equals(v.field())))
+                    .forEach(v -> forbidden.add(new Problem.FieldError(index, v.field(), v.message())));
             JsonNode source = event.path("source");
             if (source.isTextual() && !submitter.mayUse(source.asText())) {
                 forbidden.add(new Problem.FieldError(index, "source",

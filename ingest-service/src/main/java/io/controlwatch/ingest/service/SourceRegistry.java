@@ -1,0 +1,301 @@
+package io.controlwatch.ingest.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.controlwatch.ingest.config.SourcesConfig;
+import io.controlwatch.ingest.logging.IngestLogging;
+import io.controlwatch.model.CloudEvent;
+import io.controlwatch.model.ModelJson;
+import io.controlwatch.model.Topics;
+import io.controlwatch.sources.SourceKind;
+import io.controlwatch.sources.auth.SourceSecrets;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The registered sources, for every ingest instance at once. Storage is the compacted topic {@link Topics#SOURCES}
+ * rather than a database: ingest has no datastore of its own, the registry is small and read on every delivery (so
+ * each instance holds it in memory), and a change and its audit event ({@code controlwatch.source.*} on
+ * {@link Topics#EVENTS}) are written in one Kafka transaction, so neither exists without the other (no outbox
+ * needed). Each instance reads the topic to its end at start-up, then follows it (SourceRegistryChannels), like the
+ * evaluation service's pack registry.
+ * <p>
+ * Secrets are generated here, shown once (the {@link Registration} of a register or rotate call) and stored sealed
+ * with {@link SecretCipher}; they are never logged nor written to an audit event.
+ */
+public final class SourceRegistry {
+
+    public static final String AUDIT_SOURCE = "urn:controlwatch:ingest";
+    public static final String REGISTERED = "controlwatch.source.registered";
+    public static final String ROTATED = "controlwatch.source.secret-rotated";
+    public static final String DELETED = "controlwatch.source.deleted";
+
+    /** A registered or rotated source with its new secret in clear: shown to the admin once, never again. */
+    public record Registration(RegisteredSource source, String secret) {
+    }
+
+    private final Map<String, RegisteredSource> sources = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> followFrom;
+    private final SecretCipher cipher;
+    private final SourcesConfig config;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final KafkaTransactions<String> transactions;
+
+    private SourceRegistry(Map<String, RegisteredSource> read, Map<TopicPartition, Long> followFrom, SecretCipher cipher,
+                           SourcesConfig config, Clock clock, SecureRandom random, KafkaTransactions<String> transactions) {
+        this.sources.putAll(read);
+        this.followFrom = Map.copyOf(followFrom);
+        this.cipher = cipher;
+        this.config = config;
+        this.clock = clock;
+        this.random = random;
+        this.transactions = transactions;
+    }
+
+    /** Reads the registry topic to its end (blocking, bounded by {@code cw.sources.startup-read}). */
+    public static SourceRegistry startingFrom(Map<String, Object> kafka, SourcesConfig config, Clock clock,
+                                              SecureRandom random, KafkaTransactions<String> transactions) {
+        SecretCipher cipher = config.secretKey().filter(k -> !k.isBlank()).map(k -> new SecretCipher(k, random)).orElse(null);
+        if (cipher == null) {
+            IngestLogging.LOG.sourcesWithoutSecretKey();
+        }
+        Map<String, RegisteredSource> read = new HashMap<>();
+        Map<TopicPartition, Long> end = new HashMap<>();
+        readToEnd(kafka, config.startupRead(), read, end);
+        return new SourceRegistry(read, end, cipher, config, clock, random, transactions);
+    }
+
+    public Map<TopicPartition, Long> followFrom() {
+        return followFrom;
+    }
+
+    /** Every source not deleted, oldest first. */
+    public List<RegisteredSource> all() {
+        return sources.values().stream().filter(s -> !s.deleted())
+                .sorted(Comparator.comparing(RegisteredSource::createdAt).thenComparing(RegisteredSource::id)).toList();
+    }
+
+    public Optional<RegisteredSource> get(String id) {
+        return Optional.ofNullable(id == null ? null : sources.get(id)).filter(s -> !s.deleted());
+    }
+
+    /**
+     * The secrets a delivery may use now: the current one and, until the rotation overlap ends, the previous one.
+     * Empty when they cannot be unsealed (no key configured, or another key than the one that sealed them).
+     */
+    public Optional<SourceSecrets> secrets(RegisteredSource source) {
+        if (cipher == null) {
+            return Optional.empty();
+        }
+        String current;
+        try {
+            current = cipher.decrypt(source.secret(), source.id());
+        } catch (GeneralSecurityException e) {
+            IngestLogging.LOG.sourceSecretUnreadable(source.id());
+            return Optional.empty();
+        }
+        String previous = null;
+        if (source.previousSecret() != null && source.previousSecretValidUntil() != null
+                && clock.instant().isBefore(source.previousSecretValidUntil())) {
+            try {
+                previous = cipher.decrypt(source.previousSecret(), source.id());
+            } catch (GeneralSecurityException e) {
+                // sealed with a key since replaced: a rotation after a lost key must still let the new secret in
+                previous = null;
+            }
+        }
+        return Optional.of(new SourceSecrets(current, previous));
+    }
+
+    public boolean canSeal() {
+        return cipher != null;
+    }
+
+    public synchronized Registration register(SourceKind kind, String name, JsonNode options, String by) {
+        String id = newId();
+        String secret = SourceSecrets.generate(kind, random);
+        Instant now = clock.instant();
+        RegisteredSource source = new RegisteredSource(id, kind.wireName(), name, options, cipher().encrypt(secret, id),
+                null, null, 1, now, by, now, by, null);
+        write(source, REGISTERED, by);
+        IngestLogging.LOG.sourceRegistered(id, kind.wireName(), by);
+        return new Registration(source, secret);
+    }
+
+    /** A new secret; the current one becomes the previous one, valid for the rotation overlap. Empty if unknown. */
+    public synchronized Optional<Registration> rotate(String id, String by) {
+        Optional<RegisteredSource> existing = get(id);
+        if (existing.isEmpty()) {
+            return Optional.empty();
+        }
+        RegisteredSource s = existing.get();
+        String secret = SourceSecrets.generate(s.sourceKind(), random);
+        Instant now = clock.instant();
+        RegisteredSource rotated = new RegisteredSource(s.id(), s.kind(), s.name(), s.options(), cipher().encrypt(secret, id),
+                s.secret(), now.plus(config.rotationOverlap()), s.revision() + 1, s.createdAt(), s.createdBy(), now, by, null);
+        write(rotated, ROTATED, by);
+        IngestLogging.LOG.sourceSecretRotated(id, String.valueOf(rotated.previousSecretValidUntil()), by);
+        return Optional.of(new Registration(rotated, secret));
+    }
+
+    /** Deletes a source: its deliveries are refused from now on on every instance. False if unknown. */
+    public synchronized boolean delete(String id, String by) {
+        Optional<RegisteredSource> existing = get(id);
+        if (existing.isEmpty()) {
+            return false;
+        }
+        RegisteredSource s = existing.get();
+        Instant now = clock.instant();
+        RegisteredSource deleted = new RegisteredSource(s.id(), s.kind(), s.name(), s.options(), null, null, null,
+                s.revision() + 1, s.createdAt(), s.createdBy(), now, by, now);
+        write(deleted, DELETED, by);
+        IngestLogging.LOG.sourceDeleted(id, by);
+        return true;
+    }
+
+    private SecretCipher cipher() {
+        if (cipher == null) {
+            throw new IllegalStateException("no cw.sources.secret-key configured");
+        }
+        return cipher;
+    }
+
+    /** "src_" and 96 random bits, URL-safe: ids are never reused and cannot be guessed from one another. */
+    private String newId() {
+        byte[] bytes = new byte[12];
+        random.nextBytes(bytes);
+        return "src_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** The registry record and its audit event in one transaction; applied here once Kafka committed both. */
+    private void write(RegisteredSource source, String auditType, String by) {
+        String json;
+        Message<String> audit;
+        try {
+            json = ModelJson.mapper().writeValueAsString(source);
+            audit = auditEvent(source, auditType, by);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        transactions.withTransaction(emitter -> {
+            emitter.send(record(Topics.SOURCES, source.id(), json, new RecordHeaders()));
+            emitter.send(audit);
+            return Uni.createFrom().voidItem();
+        }).await().atMost(config.writeTimeout());
+        apply(source);
+    }
+
+    private static Message<String> record(String topic, String key, String value, RecordHeaders headers) {
+        return Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(topic).withKey(key).withHeaders(headers).build());
+    }
+
+    /** What changed and who changed it; never a secret. */
+    private Message<String> auditEvent(RegisteredSource source, String type, String by) throws JsonProcessingException {
+        ObjectNode data = ModelJson.mapper().createObjectNode();
+        data.put("sourceId", source.id());
+        data.put("kind", source.kind());
+        data.put("name", source.name());
+        data.put("by", by);
+        if (source.previousSecretValidUntil() != null) {
+            data.put("previousSecretValidUntil", source.previousSecretValidUntil().toString());
+        }
+        ObjectNode event = ModelJson.mapper().createObjectNode();
+        event.put("specversion", CloudEvent.SPEC_VERSION);
+        // one event per revision: a retried write is stored once downstream
+        event.put("id", UUID.nameUUIDFromBytes((source.id() + "#" + source.revision()).getBytes(StandardCharsets.UTF_8)).toString());
+        event.put("source", AUDIT_SOURCE);
+        event.put("type", type);
+        event.put("subject", source.id());
+        event.put("time", source.updatedAt().toString());
+        event.put("datacontenttype", "application/json");
+        event.set("data", data);
+        event.put(CloudEvent.SUBMITTER, by);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("content-type", CloudEvent.MEDIA_TYPE.getBytes(StandardCharsets.UTF_8));
+        return record(Topics.EVENTS, source.id(), ModelJson.mapper().writeValueAsString(event), headers);
+    }
+
+    /** A record of the registry topic that arrived after start-up (through the follower channel). */
+    public void follow(ConsumerRecord<String, String> record) {
+        RegisteredSource source = read(record);
+        if (source != null) {
+            apply(source);
+        }
+    }
+
+    private void apply(RegisteredSource source) {
+        sources.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+    }
+
+    private static RegisteredSource read(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            RegisteredSource source = ModelJson.mapper().readValue(record.value(), RegisteredSource.class);
+            if (source.id() == null || !source.id().equals(record.key()) || SourceKind.fromWireName(source.kind()).isEmpty()) {
+                IngestLogging.LOG.sourceRecordUnreadable(record.key(), "id or kind");
+                return null;
+            }
+            return source;
+        } catch (JsonProcessingException e) {
+            IngestLogging.LOG.sourceRecordUnreadable(record.key(), e.getOriginalMessage());
+            return null;
+        }
+    }
+
+    private static void readToEnd(Map<String, Object> kafka, Duration bound, Map<String, RegisteredSource> into,
+                                  Map<TopicPartition, Long> endOffsets) {
+        Map<String, Object> settings = new HashMap<>(kafka);
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.SOURCES).stream()
+                    .map(p -> new TopicPartition(Topics.SOURCES, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    RegisteredSource source = read(record);
+                    if (source != null) {
+                        into.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+                    }
+                }
+            }
+            partitions.forEach(p -> endOffsets.put(p, consumer.position(p)));
+        } catch (RuntimeException e) {
+            // the follower then reads from the beginning (no end offsets): deliveries to sources not read yet get 401
+            IngestLogging.LOG.sourceRegistryUnreadable(Topics.SOURCES, e.toString());
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package io.controlwatch.ingest.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.controlwatch.model.Topics;
+import io.controlwatch.testsupport.JwtTestResource;
+import io.controlwatch.testsupport.KafkaTestResource;
+import io.controlwatch.testsupport.TestKafka;
+import io.controlwatch.testsupport.TestTokens;
+import io.controlwatch.testsupport.TopicReader;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.zip.GZIPOutputStream;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+/**
+ * The sources resource against a real Kafka broker: registration, a real vendor payload of every kind delivered the
+ * vendor's way and found on cw.raw.v1 and cw.events.v1, every way a delivery is refused, rotation, deletion, roles.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = JwtTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = SourcesTestResource.class, restrictToAnnotatedClass = true)
+class SourcesIT {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String PROBLEM = "application/problem+json";
+
+    record Registered(String id, String secret) {
+    }
+
+    static RequestSpecification as(String role) {
+        return given().auth().oauth2(TestTokens.withRoles(role));
+    }
+
+    static Registered register(String kind, Object options) {
+        Response response = as("admin").contentType(ContentType.JSON)
+                .body(Map.of("kind", kind, "name", "it-" + kind + "-" + UUID.randomUUID(), "options", options))
+                .when().post("/api/v1/sources")
+                .then().statusCode(201).body("kind", equalTo(kind)).extract().response();
+        String id = response.path("id");
+        assertThat(response.<String>path("ingestionUrl")).isEqualTo("/api/v1/sources/" + id + "/events");
+        assertThat(response.header("Location")).endsWith("/api/v1/sources/" + id);
+        return new Registered(id, response.path("secret"));
+    }
+
+    /** Delivers a payload signed the way the source's kind signs; returns the answer. */
+    static Response deliver(String kind, Registered source, String secret, byte[] body, Map<String, String> headers) {
+        RequestSpecification request = given().headers(headers).body(body);
+        if (!headers.containsKey("Content-Type")) {
+            request = request.contentType(ContentType.JSON);
+        }
+        switch (kind) {
+            case "github" -> request = request.header("X-Hub-Signature-256", VendorFixtures.gitHubSignature(secret, body));
+            case "okta" -> request = request.header("Authorization", secret);
+            case "webhook" -> {
+                String id = "msg_" + UUID.randomUUID();
+                long now = Instant.now().getEpochSecond();
+                request = request.header("webhook-id", id).header("webhook-timestamp", String.valueOf(now))
+                        .header("webhook-signature", VendorFixtures.standardWebhookSignature(secret, id, now, body));
+            }
+            default -> request = request.header("Authorization", "Bearer " + secret);
+        }
+        return request.when().post("/api/v1/sources/" + source.id() + "/events").andReturn();
+    }
+
+    static List<ConsumerRecord<String, String>> topic(String name) {
+        return TopicReader.readAll(TestKafka.bootstrapServers(), name);
+    }
+
+    static List<ConsumerRecord<String, String>> rawOf(Registered source) {
+        return topic(Topics.RAW).stream().filter(r -> r.key() != null && r.key().startsWith(source.id() + ":")).toList();
+    }
+
+    static List<JsonNode> eventsOf(Registered source) {
+        List<JsonNode> events = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : topic(Topics.EVENTS)) {
+            JsonNode event = json(r.value());
+            if (("source:" + source.id()).equals(event.path("cwsubmitter").asText())) {
+                events.add(event);
+            }
+        }
+        return events;
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Register with the fixture's options, deliver the real payload, find it raw and mapped on the topics. */
+    void deliversARealFixture(String kind, String fixture, boolean gzip) throws IOException {
+        VendorFixtures.Fixture f = VendorFixtures.read(kind, fixture);
+        assertThat(f.expectedEvents()).as("fixture " + fixture + " maps to events").isNotEmpty();
+        Registered source = register(kind, f.options());
+        byte[] sent = gzip ? gzip(f.payload()) : f.payload();
+        Map<String, String> headers = new java.util.HashMap<>(f.headers());
+        if (gzip) {
+            headers.put("Content-Encoding", "gzip");
+        }
+        // signatures are over what the vendor signs: the body as sent (GitHub never compresses)
+        Response answer = deliver(kind, source, source.secret(), sent, headers);
+        assertThat(answer.statusCode()).as(kind + " " + fixture + ": " + answer.asString()).isEqualTo(202);
+        String raw = answer.path("raw");
+
+        // the 202 came after the broker's acks: the raw record and the events are there now
+        List<ConsumerRecord<String, String>> rawRecords = rawOf(source);
+        assertThat(rawRecords).extracting(ConsumerRecord::key).containsExactly(raw);
+        ConsumerRecord<String, String> rawRecord = rawRecords.get(0);
+        assertThat(rawRecord.value().getBytes(StandardCharsets.ISO_8859_1).length).isPositive();
+        assertThat(new String(rawRecord.headers().lastHeader("cw-source-id").value(), StandardCharsets.UTF_8)).isEqualTo(source.id());
+        assertThat(rawRecord.headers().lastHeader("authorization")).as("the secret is not kept with the payload").isNull();
+        if (!gzip) {
+            assertThat(rawRecord.value()).isEqualTo(new String(f.payload(), StandardCharsets.UTF_8));
+        }
+
+        List<JsonNode> events = eventsOf(source);
+        assertThat(events).hasSize(f.expectedEvents().size());
+        for (int i = 0; i < events.size(); i++) {
+            JsonNode event = events.get(i);
+            JsonNode expected = f.expectedEvents().get(i);
+            for (String attribute : List.of("id", "type", "source", "subject")) {
+                assertThat(event.path(attribute).asText()).as(fixture + " " + attribute).isEqualTo(expected.path(attribute).asText());
+            }
+            assertThat(event.path("cwraw").asText()).isEqualTo(raw);
+            assertThat(event.path("cwsubmitter").asText()).isEqualTo("source:" + source.id());
+        }
+        assertThat(answer.<List<String>>path("ids")).containsExactlyElementsOf(
+                events.stream().map(e -> e.path("id").asText()).toList());
+    }
+
+    static byte[] gzip(byte[] body) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(body);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void awsCloudTrailEventBridgeDelivery() throws IOException {
+        deliversARealFixture("aws-cloudtrail", "ConsoleLogin.iam-user-without-mfa", false);
+    }
+
+    @Test
+    void awsCloudTrailLogFileGzipped() throws IOException {
+        deliversARealFixture("aws-cloudtrail", "CreateUser.log-file", true);
+    }
+
+    @Test
+    void gitHubWebhook() throws IOException {
+        deliversARealFixture("github", "member.added", false);
+    }
+
+    @Test
+    void oktaEventHook() throws IOException {
+        deliversARealFixture("okta", "event-hook.user.session.start", false);
+    }
+
+    @Test
+    void kubernetesAuditWebhook() throws IOException {
+        deliversARealFixture("kubernetes-audit", "clusterrolebinding.cluster-admin", false);
+    }
+
+    static byte[] loginEvent(String id) {
+        return ("""
+                {"specversion":"1.0","id":"%s","source":"https://idp.example.com","type":"auth.login",
+                 "subject":"alice@example.com","time":"2026-11-28T09:00:00Z","datacontenttype":"application/json",
+                 "data":{"user":"alice@example.com","mfa":false,"outcome":"success"}}""").formatted(id).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void cloudEventsSource() {
+        Registered source = register("cloudevents", Map.of());
+        String id = UUID.randomUUID().toString();
+        Response answer = deliver("cloudevents", source, source.secret(), loginEvent(id),
+                Map.of("Content-Type", "application/cloudevents+json"));
+        assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(202);
+        List<JsonNode> events = eventsOf(source);
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.path("id").asText()).isEqualTo(id);
+            assertThat(e.path("type").asText()).isEqualTo("auth.login");
+            assertThat(e.path("source").asText()).isEqualTo("https://idp.example.com");
+            assertThat(e.path("subject").asText()).isEqualTo("alice@example.com");
+            assertThat(e.path("cwraw").asText()).isEqualTo(answer.<String>path("raw"));
+        });
+        assertThat(rawOf(source)).hasSize(1);
+    }
+
+    @Test
+    void standardWebhookSourceWithItsFallbackSource() {
+        Registered source = register("webhook", Map.of());
+        assertThat(source.secret()).startsWith("whsec_");
+        byte[] body = """
+                {"type":"backup.completed","timestamp":"2026-03-02T03:10:00Z","data":{"system":"orders-db","status":"failed"}}"""
+                .getBytes(StandardCharsets.UTF_8);
+        Response answer = deliver("webhook", source, source.secret(), body, Map.of());
+        assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(202);
+        assertThat(eventsOf(source)).singleElement().satisfies(e -> {
+            assertThat(e.path("type").asText()).isEqualTo("backup.completed");
+            // the source's own urn:controlwatch:source:<id>, reserved for everyone else
+            assertThat(e.path("source").asText()).isEqualTo("urn:controlwatch:source:" + source.id());
+            assertThat(e.path("id").asText()).startsWith("webhook:msg_");
+            assertThat(e.path("cwraw").asText()).isEqualTo(answer.<String>path("raw"));
+        });
+    }
+
+    @Test
+    void aWrongSecretOrSignatureIsOne401AndNothingIsStored() {
+        VendorFixtures.Fixture f = VendorFixtures.read("github", "member.added");
+        Registered github = register("github", f.options());
+        Registered bearer = register("cloudevents", Map.of());
+        Registered webhook = register("webhook", Map.of());
+        String otherWebhookSecret = register("webhook", Map.of()).secret();
+
+        List<Response> refused = List.of(
+                deliver("github", github, "not-the-secret", f.payload(), f.headers()),
+                given().headers(f.headers()).contentType(ContentType.JSON).body(f.payload())
+                        .post("/api/v1/sources/" + github.id() + "/events").andReturn(),
+                deliver("cloudevents", bearer, bearer.secret() + "x", loginEvent(UUID.randomUUID().toString()),
+                        Map.of("Content-Type", "application/cloudevents+json")),
+                // a valid ControlWatch JWT is not a source secret
+                given().auth().oauth2(TestTokens.withRoles("ingest", "admin")).contentType("application/cloudevents+json")
+                        .body(loginEvent(UUID.randomUUID().toString())).post("/api/v1/sources/" + bearer.id() + "/events").andReturn(),
+                deliver("webhook", webhook, otherWebhookSecret, "{\"type\":\"backup.completed\",\"data\":{}}".getBytes(StandardCharsets.UTF_8), Map.of()),
+                deliver("cloudevents", new Registered("src_doesnotexist", bearer.secret()), bearer.secret(),
+                        loginEvent(UUID.randomUUID().toString()), Map.of("Content-Type", "application/cloudevents+json")));
+        String type = null;
+        for (Response r : refused) {
+            assertThat(r.statusCode()).as(r.asString()).isEqualTo(401);
+            assertThat(r.contentType()).startsWith(PROBLEM);
+            type = type == null ? r.path("type") : type;
+            assertThat(r.<String>path("type")).as("one problem type whatever the reason").isEqualTo(type);
+        }
+        for (Registered s : List.of(github, bearer, webhook)) {
+            assertThat(rawOf(s)).isEmpty();
+            assertThat(eventsOf(s)).isEmpty();
+        }
+    }
+
+    @Test
+    void aPayloadNotOfTheKindIs400AndKeptRaw() {
+        Registered source = register("kubernetes-audit", Map.of());
+        Response answer = deliver("kubernetes-audit", source, source.secret(), "{\"kind\":\"Pod\"}".getBytes(StandardCharsets.UTF_8), Map.of());
+        assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(400);
+        assertThat(answer.contentType()).startsWith(PROBLEM);
+        assertThat(answer.<String>path("type")).endsWith("unmappable-delivery");
+        assertThat(rawOf(source)).hasSize(1);
+        assertThat(eventsOf(source)).isEmpty();
+    }
+
+    @Test
+    void aCloudEventsSourceMayNotUseControlWatchsOwnAttributes() {
+        Registered source = register("cloudevents", Map.of());
+        String forged = new String(loginEvent(UUID.randomUUID().toString()), StandardCharsets.UTF_8)
+                .replace("\"type\":\"auth.login\"", "\"type\":\"controlwatch.source.deleted\"");
+        Response answer = deliver("cloudevents", source, source.secret(), forged.getBytes(StandardCharsets.UTF_8),
+                Map.of("Content-Type", "application/cloudevents+json"));
+        assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(403);
+        assertThat(eventsOf(source)).isEmpty();
+    }
+
+    @Test
+    void unknownOptionsAndKindsAreNamedIn400s() {
+        as("admin").contentType(ContentType.JSON)
+                .body(Map.of("kind", "github", "name", "typo", "options", Map.of("protectedBranchez", List.of("main"))))
+                .when().post("/api/v1/sources")
+                .then().statusCode(400).contentType(PROBLEM)
+                .body("errors.message", hasItem(org.hamcrest.Matchers.containsString("protectedBranchez")));
+        as("admin").contentType(ContentType.JSON)
+                .body(Map.of("kind", "github", "name", "wrong type", "options", Map.of("protectedBranches", "main")))
+                .when().post("/api/v1/sources")
+                .then().statusCode(400).body("detail", org.hamcrest.Matchers.containsString("protectedBranches"));
+        as("admin").contentType(ContentType.JSON).body(Map.of("kind", "gitlab", "name", "x"))
+                .when().post("/api/v1/sources")
+                .then().statusCode(400).body("errors.field", hasItem("kind"));
+        as("admin").contentType(ContentType.JSON).body(Map.of("kind", "okta", "name", "x", "secret", "mine"))
+                .when().post("/api/v1/sources")
+                .then().statusCode(400).body("errors.field", hasItem("secret"));
+    }
+
+    @Test
+    void rotationKeepsThePreviousSecretForTheOverlapOnly() {
+        Registered source = register("cloudevents", Map.of());
+        String newSecret = as("admin").when().post("/api/v1/sources/" + source.id() + "/rotate")
+                .then().statusCode(200).extract().path("secret");
+        assertThat(newSecret).isNotEqualTo(source.secret());
+        Map<String, String> ce = Map.of("Content-Type", "application/cloudevents+json");
+        assertThat(deliver("cloudevents", source, newSecret, loginEvent(UUID.randomUUID().toString()), ce).statusCode()).isEqualTo(202);
+        assertThat(deliver("cloudevents", source, source.secret(), loginEvent(UUID.randomUUID().toString()), ce).statusCode())
+                .as("the previous secret during the overlap").isEqualTo(202);
+        await().atMost(Duration.ofSeconds(SourcesTestResource.OVERLAP_SECONDS + 10)).pollInterval(Duration.ofMillis(500))
+                .until(() -> deliver("cloudevents", source, source.secret(), loginEvent(UUID.randomUUID().toString()), ce).statusCode() == 401);
+        assertThat(deliver("cloudevents", source, newSecret, loginEvent(UUID.randomUUID().toString()), ce).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void aDeletedSourceIsRefusedAndGone() {
+        Registered source = register("cloudevents", Map.of());
+        as("admin").when().delete("/api/v1/sources/" + source.id()).then().statusCode(204);
+        assertThat(deliver("cloudevents", source, source.secret(), loginEvent(UUID.randomUUID().toString()),
+                Map.of("Content-Type", "application/cloudevents+json")).statusCode()).isEqualTo(401);
+        as("admin").when().get("/api/v1/sources/" + source.id()).then().statusCode(404).contentType(PROBLEM);
+        as("admin").when().delete("/api/v1/sources/" + source.id()).then().statusCode(404);
+        as("admin").when().post("/api/v1/sources/" + source.id() + "/rotate").then().statusCode(404);
+        as("admin").when().get("/api/v1/sources").then().statusCode(200).body("id", not(hasItem(source.id())));
+    }
+
+    @Test
+    void everyChangeIsAnAuditEvent() {
+        Registered source = register("okta", Map.of());
+        as("admin").when().post("/api/v1/sources/" + source.id() + "/rotate").then().statusCode(200);
+        as("admin").when().delete("/api/v1/sources/" + source.id()).then().statusCode(204);
+        List<JsonNode> audit = topic(Topics.EVENTS).stream().map(r -> json(r.value()))
+                .filter(e -> source.id().equals(e.path("subject").asText()) && e.path("type").asText().startsWith("controlwatch.source."))
+                .toList();
+        assertThat(audit).extracting(e -> e.path("type").asText())
+                .containsExactly("controlwatch.source.registered", "controlwatch.source.secret-rotated", "controlwatch.source.deleted");
+        assertThat(audit).allSatisfy(e -> {
+            assertThat(e.path("source").asText()).isEqualTo("urn:controlwatch:ingest");
+            assertThat(e.path("data").path("kind").asText()).isEqualTo("okta");
+            assertThat(e.toString()).doesNotContain(source.secret());
+        });
+    }
+
+    @Test
+    void oktaVerificationEchoesTheChallengeOnlyWithTheSecret() {
+        Registered source = register("okta", Map.of());
+        given().header("Authorization", source.secret()).header("x-okta-verification-challenge", "chAll3nge")
+                .when().get("/api/v1/sources/" + source.id() + "/events")
+                .then().statusCode(200).body("verification", equalTo("chAll3nge"));
+        given().header("Authorization", "wrong").header("x-okta-verification-challenge", "chAll3nge")
+                .when().get("/api/v1/sources/" + source.id() + "/events")
+                .then().statusCode(401).contentType(PROBLEM);
+        Registered github = register("github", Map.of());
+        given().header("Authorization", github.secret()).header("x-okta-verification-challenge", "chAll3nge")
+                .when().get("/api/v1/sources/" + github.id() + "/events")
+                .then().statusCode(401);
+    }
+
+    @Test
+    void secretsAreNeverReadBackNorLogged() throws IOException {
+        Registered source = register("github", Map.of("protectedBranches", List.of("main")));
+        String rotated = as("admin").when().post("/api/v1/sources/" + source.id() + "/rotate").then().extract().path("secret");
+        for (String role : List.of("admin", "auditor")) {
+            String one = as(role).when().get("/api/v1/sources/" + source.id()).then().statusCode(200)
+                    .body("kind", equalTo("github")).body("options.protectedBranches", hasItem("main")).extract().asString();
+            String all = as(role).when().get("/api/v1/sources").then().statusCode(200).extract().asString();
+            for (String answer : List.of(one, all)) {
+                assertThat(answer).doesNotContain(source.secret()).doesNotContain(rotated).doesNotContain("\"secret\"");
+            }
+        }
+        deliver("github", source, "wrong", "{}".getBytes(StandardCharsets.UTF_8), Map.of("X-GitHub-Event", "ping"));
+        String log = Files.readString(Path.of(SourcesTestResource.LOG_FILE));
+        assertThat(log).contains("CW001001").contains(source.id()).doesNotContain(source.secret()).doesNotContain(rotated);
+        // nor in clear on the registry topic
+        assertThat(topic(Topics.SOURCES)).filteredOn(r -> source.id().equals(r.key())).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.value()).doesNotContain(source.secret()).doesNotContain(rotated));
+    }
+
+    @Test
+    void rolesDecideWhoManagesAndWhoReadsSources() {
+        for (String role : List.of("ingest", "analyst", "oncall", "auditor")) {
+            as(role).contentType(ContentType.JSON).body(Map.of("kind", "okta", "name", "x"))
+                    .when().post("/api/v1/sources").then().statusCode(403);
+            as(role).when().post("/api/v1/sources/src_x/rotate").then().statusCode(403);
+            as(role).when().delete("/api/v1/sources/src_x").then().statusCode(403);
+        }
+        for (String role : List.of("ingest", "analyst", "oncall")) {
+            as(role).when().get("/api/v1/sources").then().statusCode(403);
+            as(role).when().get("/api/v1/sources/src_x").then().statusCode(403);
+        }
+        as("auditor").when().get("/api/v1/sources").then().statusCode(200);
+        given().when().get("/api/v1/sources").then().statusCode(401);
+    }
+}
