@@ -1,6 +1,8 @@
 package io.controlwatch.ingest.api;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.controlwatch.common.api.Problem;
@@ -18,10 +20,10 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -64,29 +66,56 @@ public class EventResource {
     @POST
     @RolesAllowed(Roles.INGEST)
     @Operation(summary = "Submit CloudEvents",
-            description = "One CloudEvent (application/cloudevents+json) or a batch of up to 1,000 "
-                    + "(application/cloudevents-batch+json), at most 1 MiB. Accepted whole or not at all; answered 202 "
-                    + "only once Kafka acknowledged every event (acks=all). Known event types must match their data "
-                    + "schema (docs/events.md); every attribute is bounded (docs/security.md).")
+            description = "Every content mode of the CloudEvents HTTP binding, at most 1 MiB: one event in structured mode "
+                    + "(application/cloudevents+json), a batch of up to 1,000 (application/cloudevents-batch+json), or "
+                    + "one event in binary mode, what the CloudEvents SDKs and Knative send by default (the attributes "
+                    + "as ce-* headers, ce-specversion among them, values percent-encoded as the binding says; the data "
+                    + "as the body with its own Content-Type: JSON data for a JSON media type, else kept as "
+                    + "data_base64). Accepted whole or not at all; answered 202 only once Kafka acknowledged every "
+                    + "event (acks=all). Known event types must match their data schema (docs/events.md); every "
+                    + "attribute is bounded (docs/security.md).")
+    @RequestBody(content = {
+            @Content(mediaType = CloudEvent.MEDIA_TYPE),
+            @Content(mediaType = CloudEvent.BATCH_MEDIA_TYPE),
+            @Content(mediaType = MediaType.WILDCARD)})
     @APIResponse(responseCode = "202", description = "Every event of the request is durable in Kafka; their ids")
+    @APIResponse(responseCode = "400", description = "An invalid event, attribute, header or data (problem+json naming it)")
     @APIResponse(responseCode = "403", description = "An event uses ControlWatch's own types, sources or cw* attributes, "
             + "or a source outside the token's 'sources' claim")
     @APIResponse(responseCode = "413", description = "The body is larger than 1 MiB")
-    @APIResponse(responseCode = "415", description = "A Content-Type other than the two CloudEvents media types")
+    @APIResponse(responseCode = "415", description = "Neither a CloudEvents media type nor a binary-mode event "
+            + "(no ce-specversion header)")
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry after Retry-After seconds")
-    @Consumes({CloudEvent.MEDIA_TYPE, CloudEvent.BATCH_MEDIA_TYPE})
+    @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
-    public Uni<Response> accept(@HeaderParam(HttpHeaders.CONTENT_TYPE) MediaType contentType, InputStream stream) {
+    public Uni<Response> accept(@Context HttpHeaders headers, InputStream stream) {
         List<AcceptedEvent> events;
         try {
-            byte[] body = readAtMost(stream, config.maxBodyBytes());
+            MediaType contentType = headers.getMediaType();
             Submitter submitter = Submitters.of(token);
-            events = isBatch(contentType) ? intake.batch(body, submitter) : intake.single(body, submitter);
+            if (isStructured(contentType)) {
+                byte[] body = readAtMost(stream, config.maxBodyBytes());
+                events = isBatch(contentType) ? intake.batch(body, submitter) : intake.single(body, submitter);
+            } else if (BinaryModeHeaders.present(headers.getRequestHeaders())) {
+                // structured mode wins when both are present: the binding identifies it by the media type
+                Map<String, String> attributes = BinaryModeHeaders.attributes(headers.getRequestHeaders());
+                byte[] body = readAtMost(stream, config.maxBodyBytes());
+                events = intake.binary(attributes, headers.getHeaderString(HttpHeaders.CONTENT_TYPE), body, submitter);
+            } else {
+                throw new ProblemException(Problem.of(Response.Status.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+                        "Unsupported media type", "Send application/cloudevents+json, "
+                                + "application/cloudevents-batch+json, or one event in binary mode (ce-* headers, "
+                                + "ce-specversion among them)."));
+            }
         } catch (ProblemException e) {
             rejected(e.problem(), 1);
             throw e;
         }
+        return publish(events);
+    }
+
+    private Uni<Response> publish(List<AcceptedEvent> events) {
         return publisher.publishAll(events)
                 .ifNoItem().after(config.publishTimeout()).fail()
                 .onItem().transform(ignored -> {
@@ -121,6 +150,12 @@ public class EventResource {
             throw "Request too large".equals(e.getMessage()) ? tooLarge()
                     : ProblemException.badRequest("unreadable-body", "Unreadable body", "The request body could not be read to its end.");
         }
+    }
+
+    static boolean isStructured(MediaType contentType) {
+        return contentType != null && "application".equalsIgnoreCase(contentType.getType())
+                && ("cloudevents+json".equalsIgnoreCase(contentType.getSubtype())
+                || "cloudevents-batch+json".equalsIgnoreCase(contentType.getSubtype()));
     }
 
     static boolean isBatch(MediaType contentType) {

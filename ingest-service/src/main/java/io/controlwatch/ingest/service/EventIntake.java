@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -77,6 +78,42 @@ public class EventIntake {
         JsonNode event = parse(body);
         check(List.of(event), false, submitter);
         return List.of(accepted(event, submitter));
+    }
+
+    /**
+     * One event in binary mode (CloudEvents HTTP binding, 3.1): its attributes came as {@code ce-*} headers, its data
+     * is the body with its own Content-Type. The event is assembled as the structured event it stands for and then
+     * held to exactly the same rules; JSON data (a JSON media type) is parsed as strictly as a structured body, any
+     * other data is kept as {@code data_base64}.
+     *
+     * @param attributes  attribute name (without {@code ce-}, lower case) to its percent-decoded header value
+     * @param contentType the request's Content-Type, the event's {@code datacontenttype}; null when absent
+     */
+    public List<AcceptedEvent> binary(Map<String, String> attributes, String contentType, byte[] body,
+                                      Submitter submitter) {
+        ObjectNode event = json.createObjectNode();
+        attributes.forEach(event::put);
+        if (contentType != null) {
+            event.put("datacontenttype", contentType);
+        }
+        if (body.length > 0) {
+            if (isJson(contentType)) {
+                event.set("data", parse(body));
+            } else {
+                event.put("data_base64", java.util.Base64.getEncoder().encodeToString(body));
+            }
+        }
+        check(List.of(event), false, submitter);
+        return List.of(accepted(event, submitter));
+    }
+
+    /** application/json, text/json and every {@code +json} type: what the binding says holds JSON data. */
+    static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("application/json") || type.equals("text/json") || type.endsWith("+json");
     }
 
     /** A JSON array of events ({@code application/cloudevents-batch+json}). */
