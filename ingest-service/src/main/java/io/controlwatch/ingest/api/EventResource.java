@@ -89,7 +89,7 @@ public class EventResource {
     @Consumes(MediaType.WILDCARD)
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
-    public Uni<Response> accept(@Context HttpHeaders headers, InputStream stream) {
+    public Response accept(@Context HttpHeaders headers, InputStream stream) {
         List<AcceptedEvent> events;
         try {
             MediaType contentType = headers.getMediaType();
@@ -112,7 +112,10 @@ public class EventResource {
             rejected(e.problem(), 1);
             throw e;
         }
-        return publish(events);
+        // Waited for here, on the worker thread that read the body (bounded by the publish timeout): resuming the
+        // request from the Kafka producer's acknowledgement instead once answered a durable event with a 500
+        // (ContextNotActiveException writing the response, seen under load in EvaluationRestartIT).
+        return publish(events).await().indefinitely();
     }
 
     private Uni<Response> publish(List<AcceptedEvent> events) {

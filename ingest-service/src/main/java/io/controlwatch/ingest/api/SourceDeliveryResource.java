@@ -80,7 +80,7 @@ public class SourceDeliveryResource {
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; the vendor retries (ids make a retry safe)")
     @Produces(MediaType.APPLICATION_JSON)
     @Blocking
-    public Uni<Response> deliver(@Parameter(description = "The source's id, as registration answered it") @PathParam("id") String id,
+    public Response deliver(@Parameter(description = "The source's id, as registration answered it") @PathParam("id") String id,
                                  @Context HttpHeaders httpHeaders, InputStream stream) {
         byte[] sent = readAtMost(stream, config.maxBodyBytes(), config.maxBodyBytes());
         String encoding = contentEncoding(httpHeaders);
@@ -116,7 +116,9 @@ public class SourceDeliveryResource {
                     List<String> ids = prepared.events().stream().map(AcceptedEvent::id).toList();
                     return Response.accepted(new DeliveryAccepted(ids.size(), ids, prepared.rawReference(), prepared.skipped(),
                             prepared.unsupportedType())).build();
-                });
+                })
+                // waited for on this worker thread (bounded by the publish timeout), as POST /api/v1/events does
+                .await().indefinitely();
     }
 
     @GET
