@@ -384,7 +384,7 @@ YAML
   )
   export CW_NOTIFY_CONFIG="$CW_NOTIFY_DEMO_CONFIG"
   if pid=$(live_pid alerting); then
-    warn "alerting (pid $pid) runs without the demo's notification config; restart it (down.sh, up.sh --demo) to use it"
+    info "alerting (pid $pid) already runs; the demo's notification config is put in force through its API below"
   fi
 }
 # The local alerting service mails through the local mail catcher's port (started by --demo or the bench).
@@ -448,9 +448,31 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 7. Demo feed.
 # ---------------------------------------------------------------------------------------------
+# The demo's routing must be the config in force. One an admin set through the API (bench/faults.sh sets one, and
+# anyone may) outlives restarts and wins over the file by design, which would send the demo's failures nowhere
+# while this script promises mails and webhook deliveries: put the demo's config in force through the API then.
+demo_notifications_in_force() {
+  local url in_force want
+  url="http://127.0.0.1:$(service_port alerting)/api/v1/notifications/config"
+  want="sha256:$(sha256sum "$CW_NOTIFY_DEMO_CONFIG" | cut -d' ' -f1)"
+  in_force=$(curl -fsS --max-time 10 -H @"$AUTH/admin.header" "$url" | sed -n 's/.*"sha256":"\([^"]*\)".*/\1/p') || in_force=""
+  [[ $in_force == "$want" ]] && return 0
+  if curl -fsS --max-time 30 -o /dev/null -X PUT "$url" -H @"$AUTH/admin.header" -H 'Content-Type: application/yaml' \
+    --data-binary @"$CW_NOTIFY_DEMO_CONFIG"; then
+    info "notification config: another one was in force (${in_force:-unknown}); the demo's routing is now, through the API"
+  else
+    warn "could not put the demo's notification config in force; demo failures may not be mailed or posted"
+  fi
+}
+
 if ((DEMO)); then
   if ((INFRA_ONLY)); then
     warn "--demo needs the ingest service; not started with --infra-only"
+  else
+    demo_notifications_in_force
+  fi
+  if ((INFRA_ONLY)); then
+    :
   elif pid=$(live_pid demo-feed); then
     info "demo feed already running (pid $pid)"
   else
