@@ -2,6 +2,7 @@ package io.controlwatch.engine;
 
 import dev.cel.common.types.CelType;
 import dev.cel.common.values.NullValue;
+import dev.cel.runtime.CelEvaluationException;
 import io.controlwatch.engine.internal.CelSupport;
 import io.controlwatch.engine.internal.Durations;
 
@@ -142,8 +143,9 @@ public final class MessageTemplate {
             if (value != null && !(value instanceof NullValue)) {
                 return safe(format(value));
             }
-        } catch (Exception e) {
-            // a missing key or a type error in one placeholder must not cost the failure its record
+        } catch (CelEvaluationException | RuntimeException e) {
+            // a missing key or a type error in one placeholder must not cost the failure its record: the FAIL is
+            // stored all the same and the marker below shows, in the evidence itself, which placeholder failed
         }
         return "<missing " + expression.text() + ">";
     }

@@ -1,6 +1,5 @@
 package io.controlwatch.alerting.api;
 
-import io.controlwatch.alerting.persistence.ControlEntity;
 import io.controlwatch.alerting.persistence.ExecutionEntity;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
@@ -146,7 +145,7 @@ public class ExecutionResource {
             conditions.add("(eventTime < :cursorTime or (eventTime = :cursorTime and executionId < :cursorId))");
             parameters.and("cursorTime", cursor.eventTime()).and("cursorId", cursor.id());
         }
-        Uni<Void> known = control == null ? Uni.createFrom().voidItem() : requireControl(control);
+        Uni<Void> known = KnownControls.require(control);
         return known.chain(() -> ExecutionEntity.<ExecutionEntity>find(String.join(" and ", conditions),
                         Sort.descending("eventTime", "executionId"), parameters.map())
                 .range(0, limit).list())
@@ -182,16 +181,6 @@ public class ExecutionResource {
             }
             return Execution.of(e);
         });
-    }
-
-    /** An unknown control id is a 404, never an empty page that looks like "no failures". */
-    static Uni<Void> requireControl(String control) {
-        return ControlEntity.<ControlEntity>findById(control).map(c -> {
-            if (c == null) {
-                throw notFound("control", "No control '" + control + "' is known (GET /api/v1/controls lists them).");
-            }
-            return null;
-        }).replaceWithVoid();
     }
 
     static ProblemException notFound(String what, String detail) {

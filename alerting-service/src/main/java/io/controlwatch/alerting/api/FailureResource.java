@@ -113,7 +113,7 @@ public class FailureResource {
         }
         String query = String.join(" and ", conditions);
         Sort newestFirst = Sort.descending("eventTime", "executionId");
-        Uni<Void> known = control == null ? Uni.createFrom().voidItem() : ExecutionResource.requireControl(control);
+        Uni<Void> known = KnownControls.require(control);
         return known.chain(() -> FailureEntity.<FailureEntity>find(query, newestFirst, parameters.map()).range(0, limit).list())
                 .map(rows -> {
                     boolean more = rows.size() > limit;

@@ -101,7 +101,7 @@ public class FindingResource {
         filter.put("limit", String.valueOf(limit));
         ApiJson.after(filter, cursor);
         String controlId = filter.path("control").asText(null);
-        Uni<Void> known = controlId == null ? Uni.createFrom().voidItem() : ExecutionResource.requireControl(controlId);
+        Uni<Void> known = KnownControls.require(controlId);
         return known.chain(() -> findings.list(filter)).map(rows -> {
             List<JsonNode> items = new ArrayList<>();
             rows.forEach(r -> items.add(view(r)));

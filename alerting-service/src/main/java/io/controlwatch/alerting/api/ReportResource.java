@@ -82,7 +82,7 @@ public class ReportResource {
         String criterion = QueryParams.text("criterion", criterionParam, 32);
         String control = QueryParams.text("control", controlParam, 80);
         boolean csv = wantsCsv(headers.getAcceptableMediaTypes());
-        Uni<Void> known = control == null ? Uni.createFrom().voidItem() : ExecutionResource.requireControl(control);
+        Uni<Void> known = KnownControls.require(control);
         return known.chain(() -> reports.report(period.from(), period.to(), control, criterion))
                 .map(report -> csv
                         ? Response.ok(csv(report), TEXT_CSV + ";charset=UTF-8").build()

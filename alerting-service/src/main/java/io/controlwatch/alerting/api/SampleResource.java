@@ -101,7 +101,7 @@ public class SampleResource {
         String frequency = config.defaultSampleFrequency();
         int size = requested > 0 ? requested : SampleSizes.forFrequency(frequency);
         String sizeRule = requested > 0 ? "requested" : "default for " + frequency + " controls";
-        return ExecutionResource.requireControl(control)
+        return KnownControls.require(control)
                 .chain(() -> samples.draw(control, period.from(), period.to(), seed, size))
                 .chain(sample -> items(sample).map(items -> new SampleAnswer(control, period.from(), period.to(),
                         sample.populationSize(), sample.populationHash().hex(), seed, given == null, size, sizeRule,
