@@ -1,45 +1,91 @@
 package io.controlwatch.engine;
 
+import io.controlwatch.engine.internal.Durations;
 import io.controlwatch.engine.internal.Executions;
 import io.controlwatch.engine.internal.state.AbsenceLogic;
 import io.controlwatch.engine.internal.state.CorrelationLogic;
 import io.controlwatch.engine.internal.state.Decisions;
 import io.controlwatch.engine.internal.state.RuleLogic;
+import io.controlwatch.engine.internal.state.SourceClocks;
 import io.controlwatch.engine.internal.state.ThresholdLogic;
 import io.controlwatch.engine.rule.AbsenceRule;
 import io.controlwatch.engine.rule.CorrelationRule;
 import io.controlwatch.engine.rule.ThresholdRule;
 import io.controlwatch.model.ControlExecution;
+import io.controlwatch.model.ExecutionIds;
 import io.controlwatch.model.ExecutionResult;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
- * Runs the stateful controls of a pack (threshold, absence, correlation) over a {@link RuleStore}, on event time.
- * <p>
- * The store's clock is the latest event time it has seen (or the wall-clock time at which {@link #onTime} decided
- * deadlines while no events flowed). An event more than its control's grace behind that clock is <b>late</b>: it is recorded as an {@code ERROR} execution marked late and changes no state, so a decision once
- * made is never silently revised. Deadlines (windows closing, expected events not arriving) are decided when the
- * clock, or {@link #onTime} when no events flow, passes them. The same events in the same order always give the
- * same executions, which is what makes crash recovery from a changelogged store exact.
+ * Runs the stateful controls of a pack (threshold, absence, correlation) over a {@link RuleStore}, on event time,
+ * with <b>one clock per event source</b> (see {@link SourceClocks} and docs/controls.md "Time, grace and late
+ * events"):
+ * <ul>
+ * <li>An event is <b>late</b> when its time is more than its control's grace behind its own source's watermark, or
+ * behind what the control already decided while the source was not holding it back (a source that starts feeding
+ * a control, or comes back after being idle). A late event is recorded as an {@code ERROR} execution marked late and
+ * changes no state: a decision once made is never silently revised.</li>
+ * <li>A control's deadlines (windows closing, expected events not arriving) are decided when its effective time
+ * (the lowest watermark of the sources feeding it, or the wall clock while none does) passes them.</li>
+ * <li>A rule that throws becomes an {@code ERROR} execution naming the control, key and reason; the state it was
+ * changing is left as it was before the event.</li>
+ * </ul>
+ * The same events, arriving at the same wall-clock times, always give the same executions, which is what makes
+ * crash recovery from a changelogged store exact.
  */
 public final class StatefulRuntime {
 
-    private static final String CLOCK = "clock";
+    /**
+     * Tunables.
+     *
+     * @param sourceIdleAfter   a source silent this long stops holding deadlines back (the wall clock decides); also
+     *                          the longest delay of a source that is waited for
+     * @param maxFutureSkew     how far past the wall clock a source's clock may run (further events are refused
+     *                          upstream; a clock is capped here in any case)
+     * @param sourceRetention   a source silent this long is forgotten
+     * @param maxSources        sources remembered per partition of rule state (the longest silent is forgotten first)
+     * @param maxFeedersPerControl sources that may hold back one control's decisions; further ones do not
+     */
+    public record Settings(Duration sourceIdleAfter, Duration maxFutureSkew, Duration sourceRetention, int maxSources,
+                           int maxFeedersPerControl) {
+        public static final Settings DEFAULTS = new Settings(Duration.ofMinutes(15), Duration.ofMinutes(5),
+                Duration.ofDays(7), 10_000, 256);
+    }
+
+    /** A control whose grace is shorter than the delay of a source feeding it: its events risk being late. */
+    public record GraceWarning(String controlId, Duration grace, String source, Duration delay) {
+        public String message() {
+            return "control " + controlId + " has a grace of " + Durations.format(grace) + " but its source " + source
+                    + " delivered events up to " + Durations.human(delay) + " late in the last hour: events that late"
+                    + " risk being recorded late instead of evaluated; raise the grace or speed up the source";
+        }
+    }
 
     private final ControlEngine engine;
-    private final Map<String, Control> controls = new HashMap<>();
-    private final Map<String, RuleLogic<?>> logic = new HashMap<>();
+    private final Settings settings;
+    private final Map<String, Control> controls = new LinkedHashMap<>();
+    private final Map<String, RuleLogic<?>> logic = new LinkedHashMap<>();
     /** Absence controls that declare keys: checked on every call, so kept apart from the rest. */
     private final List<Control> declaringAbsences = new ArrayList<>();
+    /** The clocks of each store this runtime works on, kept as long as the store is. */
+    private final Map<RuleStore, SourceClocks> clocks = Collections.synchronizedMap(new WeakHashMap<>());
 
     public StatefulRuntime(ControlEngine engine) {
+        this(engine, Settings.DEFAULTS);
+    }
+
+    public StatefulRuntime(ControlEngine engine, Settings settings) {
         this.engine = engine;
+        this.settings = settings;
         for (Control control : engine.pack().controls()) {
             RuleLogic<?> l = null;
             if (control.rule() instanceof ThresholdRule r) {
@@ -63,44 +109,110 @@ public final class StatefulRuntime {
         return engine;
     }
 
+    public Settings settings() {
+        return settings;
+    }
+
     /** Whether the pack has any stateful control at all. */
     public boolean active() {
         return !logic.isEmpty();
     }
 
-    /** Folds one routed event into its (control, key) state and decides what is due. */
-    public List<ControlExecution> onEvent(RoutedEvent routed, RuleStore store, Instant evaluatedAt) {
+    /**
+     * Folds one routed event into its (control, key) state and decides what is due.
+     *
+     * @param wall wall-clock time now: when the event is evaluated
+     */
+    public List<ControlExecution> onEvent(RoutedEvent routed, RuleStore store, Instant wall) {
         List<ControlExecution> out = new ArrayList<>();
         Control control = controls.get(routed.controlId());
         if (control == null) {
             return out; // the control left the pack since the event was routed
         }
-        Instant clock = clock(store);
-        Instant time = routed.event().time();
-        seedDeclaredKeys(store, clock == null ? time : clock, evaluatedAt);
-        Duration grace = grace(control);
-        Instant now = clock == null || time.isAfter(clock) ? time : clock;
-        if (clock != null && time.isBefore(clock.minus(grace))) {
+        SourceClocks sources = clocks(store);
+        EventRef event = routed.event();
+        long w = wall.toEpochMilli();
+        long t = event.time().toEpochMilli();
+        String clockId = SourceClocks.clockOf(event.source(), event.backfilled());
+        seedDeclaredKeys(store, sources, w, wall);
+        long grace = grace(control).toMillis();
+        RuleState existing = store.get(routed.stateKey());
+        Long keyDecided = existing != null && control.version().equals(existing.controlVersion) ? existing.decidedUpTo : null;
+        String late = null;
+        if (sources.known(clockId) && t < sources.latest(clockId) - grace) {
+            late = "late event: its time " + event.time() + " is more than the grace of " + Durations.format(grace(control))
+                    + " behind its source's clock " + Instant.ofEpochMilli(sources.latest(clockId))
+                    + "; recorded, not evaluated";
+        } else if (keyDecided != null && t < keyDecided - grace) {
+            late = "late event: its time " + event.time() + " is more than the grace of " + Durations.format(grace(control))
+                    + " behind " + Instant.ofEpochMilli(keyDecided) + ", up to which the control had already decided for '"
+                    + routed.key() + "'; recorded, not evaluated";
+        }
+        sources.observe(clockId, event.backfilled(), t, w);
+        sources.feeds(control.id(), clockId);
+        if (late != null) {
             if (recordsLate(control, routed, store)) {
                 out.add(Executions.decided(engine.pack(), control,
-                        io.controlwatch.model.ExecutionIds.of(control.id(), routed.event().source(), routed.event().id()),
-                        ExecutionResult.ERROR, "late event: its time " + time + " is more than the grace of " + grace
-                                + " behind the control's clock " + clock + "; recorded, not evaluated",
-                        null, routed.key(), routed.event(), time, evaluatedAt, List.of(routed.event().id()), true));
+                        ExecutionIds.of(control.id(), event.source(), event.id()), ExecutionResult.ERROR, late, null,
+                        routed.key(), event, event.time(), wall, List.of(event.id()), true));
             }
         } else {
             // what was due before this event is decided first: an event never hides a deadline it came after
-            out.addAll(fireDue(store, now, evaluatedAt));
-            apply(control, routed.key(), store, evaluatedAt, out, new Step() {
+            fireDue(store, sources, w, wall, out);
+            apply(control, routed.key(), store, wall, out, event, Long.MIN_VALUE, new Step() {
                 @Override
                 public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
                     l.onEvent(d, state, routed);
                 }
             });
         }
-        store.putMeta(CLOCK, Long.toString(now.toEpochMilli()));
-        out.addAll(fireDue(store, now, evaluatedAt));
+        fireDue(store, sources, w, wall, out);
         return out;
+    }
+
+    /**
+     * Looks at the time: decides what has become due as the wall clock moved (sources idle, controls fed by no
+     * source), and forgets sources silent for longer than the retention.
+     */
+    public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt) {
+        SourceClocks sources = clocks(store);
+        long w = now.toEpochMilli();
+        seedDeclaredKeys(store, sources, w, evaluatedAt);
+        sources.forgetSilent(w, settings.sourceRetention().toMillis());
+        List<ControlExecution> out = new ArrayList<>();
+        fireDue(store, sources, w, evaluatedAt, out);
+        return out;
+    }
+
+    /**
+     * Controls whose grace is shorter than the delay lately shown by a source feeding them, over every store this
+     * runtime works on.
+     */
+    public List<GraceWarning> graceWarnings(Instant wall) {
+        Map<String, GraceWarning> warnings = new LinkedHashMap<>();
+        List<SourceClocks> all;
+        synchronized (clocks) {
+            all = new ArrayList<>(clocks.values());
+        }
+        for (SourceClocks sources : all) {
+            for (Control control : controls.values()) {
+                Duration grace = grace(control);
+                for (SourceClocks.SourceView feeder : sources.feedersOf(control.id(), wall.toEpochMilli())) {
+                    if (!feeder.backfill() && feeder.delayMillis() > grace.toMillis()) {
+                        warnings.merge(control.id() + "\u0000" + feeder.source(), new GraceWarning(control.id(), grace,
+                                feeder.source(), Duration.ofMillis(feeder.delayMillis())),
+                                (a, b) -> a.delay().compareTo(b.delay()) >= 0 ? a : b);
+                    }
+                }
+            }
+        }
+        return List.copyOf(warnings.values());
+    }
+
+    private SourceClocks clocks(RuleStore store) {
+        return clocks.computeIfAbsent(store, s -> new SourceClocks(s, controls.keySet(),
+                settings.sourceIdleAfter().toMillis(), settings.maxFutureSkew().toMillis(), settings.maxSources(),
+                settings.maxFeedersPerControl()));
     }
 
     /**
@@ -108,43 +220,37 @@ public final class StatefulRuntime {
      * nothing new (e.g. any late event of a source that was heard from since): recording it would only add noise.
      */
     private static boolean recordsLate(Control control, RoutedEvent routed, RuleStore store) {
-        if (control.rule() instanceof AbsenceRule
+        return !(control.rule() instanceof AbsenceRule
                 && store.get(routed.stateKey()) instanceof AbsenceLogic.State absence
-                && absence.lastSeen != null && routed.event().time().toEpochMilli() <= absence.lastSeen) {
-            return false;
-        }
-        return true;
+                && absence.lastSeen != null && routed.event().time().toEpochMilli() <= absence.lastSeen);
     }
 
-    /**
-     * Decides what is due at {@code now} (wall-clock time while no events flow) and moves the clock there: once a
-     * window or deadline is decided, an event that would have changed it is late, never a second decision.
-     */
-    public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt) {
-        Instant clock = clock(store);
-        Instant effective = clock == null || now.isAfter(clock) ? now : clock;
-        seedDeclaredKeys(store, effective, evaluatedAt);
-        store.putMeta(CLOCK, Long.toString(effective.toEpochMilli()));
-        return fireDue(store, effective, evaluatedAt);
-    }
-
-    private List<ControlExecution> fireDue(RuleStore store, Instant now, Instant evaluatedAt) {
-        List<ControlExecution> out = new ArrayList<>();
-        for (RuleStore.Deadline due : store.dueDeadlines(now)) {
-            store.removeDeadline(due.at(), due.stateKey());
-            Control control = controls.get(StateKeys.controlId(due.stateKey()));
-            if (control == null) {
-                store.delete(due.stateKey());
+    /** Decides, control by control, the deadlines its effective time has passed. */
+    private void fireDue(RuleStore store, SourceClocks sources, long wall, Instant evaluatedAt, List<ControlExecution> out) {
+        for (Control control : controls.values()) {
+            Instant next = store.nextDeadline(control.id());
+            if (next == null) {
                 continue;
             }
-            apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, new Step() {
-                @Override
-                public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
-                    l.onTime(d, state, now);
-                }
-            });
+            long effective = sources.effectiveTime(control.id(), wall);
+            if (next.toEpochMilli() > effective) {
+                continue;
+            }
+            Instant now = Instant.ofEpochMilli(effective);
+            for (RuleStore.Deadline due : store.dueDeadlines(control.id(), now)) {
+                store.removeDeadline(due.at(), due.stateKey());
+                apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, null, effective, new Step() {
+                    @Override
+                    public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
+                        boolean pending = !state.empty(); // else only kept to recognise late events: nothing to decide
+                        l.onTime(d, state, now);
+                        if (pending) {
+                            state.decidedUpTo = state.decidedUpTo == null ? effective : Math.max(state.decidedUpTo, effective);
+                        }
+                    }
+                });
+            }
         }
-        return out;
     }
 
     /** One change of one state: load (or start) it, change it, save it and its deadline. */
@@ -152,19 +258,52 @@ public final class StatefulRuntime {
         <S extends RuleState> void run(RuleLogic<S> logic, Decisions decisions, S state);
     }
 
-    private void apply(Control control, String key, RuleStore store, Instant evaluatedAt, List<ControlExecution> out, Step step) {
-        applyTyped(logic.get(control.id()), control, key, store, evaluatedAt, out, step);
+    /** @param now the effective time a deadline is decided at, or {@code Long.MIN_VALUE} for an event */
+    private void apply(Control control, String key, RuleStore store, Instant evaluatedAt, List<ControlExecution> out,
+                       EventRef event, long now, Step step) {
+        applyTyped(logic.get(control.id()), control, key, store, evaluatedAt, out, event, now, step);
     }
 
     private <S extends RuleState> void applyTyped(RuleLogic<S> l, Control control, String key, RuleStore store,
-                                                  Instant evaluatedAt, List<ControlExecution> out, Step step) {
+                                                  Instant evaluatedAt, List<ControlExecution> out, EventRef event,
+                                                  long now, Step step) {
         String stateKey = StateKeys.of(control.id(), key);
-        S state = load(l, store.get(stateKey), control);
-        if (state.nextDeadline != null) {
-            store.removeDeadline(Instant.ofEpochMilli(state.nextDeadline), stateKey);
+        int decided = out.size();
+        RuleState stored = store.get(stateKey);
+        S state = load(l, stored, control);
+        Long previousDeadline = state.nextDeadline;
+        // what a deadline decides belongs to a backfill when the backfill's events were the last to shape the state
+        boolean fromBackfill = event != null ? event.backfilled() : Boolean.TRUE.equals(state.backfill);
+        try {
+            step.run(l, new Decisions(engine.pack(), control, key, evaluatedAt, out, fromBackfill), state);
+        } catch (RuntimeException e) {
+            // nothing of this step is kept: its decisions go, the state is read again as it was stored
+            out.subList(decided, out.size()).clear();
+            store.forget(stateKey);
+            // a deadline that cannot be decided is not retried every tick (fireDue took it off the index): the key's
+            // next event sets a new one
+            out.add(ruleError(control, key, event, evaluatedAt, e));
+            return;
         }
-        step.run(l, new Decisions(engine.pack(), control, key, evaluatedAt, out), state);
-        save(store, stateKey, state);
+        if (event != null) {
+            state.backfill = event.backfilled() ? Boolean.TRUE : null;
+        }
+        if (previousDeadline != null) {
+            store.removeDeadline(Instant.ofEpochMilli(previousDeadline), stateKey);
+        }
+        save(store, stateKey, state, settings.sourceIdleAfter().toMillis(), now);
+    }
+
+    private ControlExecution ruleError(Control control, String key, EventRef event, Instant evaluatedAt, RuntimeException e) {
+        String what = event != null ? "event " + event.id() : "a deadline";
+        String reason = "rule error: control " + control.id() + " could not evaluate " + what + " for key '" + key
+                + "': " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + "; its state was left as before";
+        Instant at = event != null ? event.time() : evaluatedAt;
+        String id = ExecutionIds.of(control.id(), "urn:controlwatch:rule-error:" + key,
+                event != null ? event.source() + "\u0000" + event.id() : at.toString());
+        return Executions.decided(engine.pack(), control, id, ExecutionResult.ERROR, reason, null, key, event, at,
+                evaluatedAt, event != null ? List.of(event.id()) : List.of(), false);
     }
 
     private <S extends RuleState> S load(RuleLogic<S> l, RuleState stored, Control control) {
@@ -177,10 +316,18 @@ public final class StatefulRuntime {
         return state;
     }
 
-    private static void save(RuleStore store, String stateKey, RuleState state) {
+    /**
+     * Saves a state and its next deadline. A state with nothing left to decide is still kept for {@code keep} after
+     * its last decision, so that an event of a source that did not hold that decision back is found late rather
+     * than deciding the same window or deadline a second time; then it is deleted.
+     */
+    private static void save(RuleStore store, String stateKey, RuleState state, long keep, long now) {
         if (state.empty()) {
-            store.delete(stateKey);
-            return;
+            if (state.decidedUpTo == null || keep <= 0 || now >= state.decidedUpTo + keep) {
+                store.delete(stateKey);
+                return;
+            }
+            state.nextDeadline = state.decidedUpTo + keep;
         }
         store.put(stateKey, state);
         if (state.nextDeadline != null) {
@@ -189,29 +336,25 @@ public final class StatefulRuntime {
     }
 
     /** Keys an absence control declares are expected from the moment the control (this version) starts. */
-    private void seedDeclaredKeys(RuleStore store, Instant start, Instant evaluatedAt) {
+    private void seedDeclaredKeys(RuleStore store, SourceClocks sources, long wall, Instant evaluatedAt) {
         for (Control control : declaringAbsences) {
             AbsenceRule rule = (AbsenceRule) control.rule();
             String marker = "seeded:" + control.id() + "@" + control.version();
             if (store.meta(marker) != null) {
                 continue;
             }
+            Instant start = Instant.ofEpochMilli(sources.effectiveTime(control.id(), wall));
             AbsenceLogic absence = (AbsenceLogic) logic.get(control.id());
             for (String key : rule.keys()) {
                 String stateKey = StateKeys.of(control.id(), key);
                 if (store.owns(stateKey) && store.get(stateKey) == null) {
                     AbsenceLogic.State state = absence.declared(start);
                     state.controlVersion = control.version();
-                    save(store, stateKey, state);
+                    save(store, stateKey, state, 0, Long.MIN_VALUE);
                 }
             }
             store.putMeta(marker, start.toString());
         }
-    }
-
-    private static Instant clock(RuleStore store) {
-        String value = store.meta(CLOCK);
-        return value == null ? null : Instant.ofEpochMilli(Long.parseLong(value));
     }
 
     private static Duration grace(Control control) {
@@ -219,5 +362,10 @@ public final class StatefulRuntime {
         if (control.rule() instanceof AbsenceRule r) return r.grace();
         if (control.rule() instanceof CorrelationRule r) return r.grace();
         return Duration.ZERO;
+    }
+
+    /** The ids of the stateful controls, for tests. */
+    Set<String> statefulControls() {
+        return controls.keySet();
     }
 }

@@ -39,12 +39,23 @@ public final class Executions {
     public static ControlExecution decided(ControlPack pack, Control control, String executionId, ExecutionResult result,
                                            String reason, String message, String subject, EventRef decidingEvent, Instant at,
                                            Instant evaluatedAt, List<String> evidence, boolean late) {
+        return decided(pack, control, executionId, result, reason, message, subject, decidingEvent, at, evaluatedAt,
+                evidence, late, false);
+    }
+
+    /**
+     * As above; {@code backfill} marks a decision taken on a backfill's clock (a deadline its history passed) as
+     * backfilled even when no event of the backfill decided it.
+     */
+    public static ControlExecution decided(ControlPack pack, Control control, String executionId, ExecutionResult result,
+                                           String reason, String message, String subject, EventRef decidingEvent, Instant at,
+                                           Instant evaluatedAt, List<String> evidence, boolean late, boolean backfill) {
         String eventId = decidingEvent != null ? decidingEvent.id() : control.id() + "/" + subject + "/" + at;
         String eventSource = decidingEvent != null ? decidingEvent.source() : TIMER_SOURCE;
         String eventType = decidingEvent != null ? decidingEvent.type() : TIMER_TYPE;
         Instant ingestTime = decidingEvent != null ? decidingEvent.ingestTime() : evaluatedAt;
         String submitter = decidingEvent != null ? decidingEvent.submitter() : null;
-        boolean backfilled = decidingEvent != null && decidingEvent.backfilled();
+        boolean backfilled = backfill || decidingEvent != null && decidingEvent.backfilled();
         return new ControlExecution(executionId, control.id(), control.version(), control.title(), control.criteria(),
                 control.severity(), result, reason, subject, eventId, eventSource, eventType, at, ingestTime,
                 evaluatedAt, pack.name(), pack.version(), evidence, late, submitter, backfilled, message);

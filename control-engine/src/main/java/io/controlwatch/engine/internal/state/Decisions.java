@@ -23,13 +23,17 @@ public final class Decisions {
     final String key;
     final Instant evaluatedAt;
     private final List<ControlExecution> out;
+    private final boolean backfill;
 
-    public Decisions(ControlPack pack, Control control, String key, Instant evaluatedAt, List<ControlExecution> out) {
+    /** @param backfill whether the decisions are taken on a backfill's clock (its executions are marked backfilled) */
+    public Decisions(ControlPack pack, Control control, String key, Instant evaluatedAt, List<ControlExecution> out,
+                     boolean backfill) {
         this.pack = pack;
         this.control = control;
         this.key = key;
         this.evaluatedAt = evaluatedAt;
         this.out = out;
+        this.backfill = backfill;
     }
 
     /** A decision about one event (an arrival, a follow-up): its id comes from that event. */
@@ -47,7 +51,7 @@ public final class Decisions {
     void aboutEvent(EventRef event, ExecutionResult result, String reason, Supplier<Map<String, Object>> facts,
                     Instant at, List<String> evidence) {
         out.add(Executions.decided(pack, control, ExecutionIds.of(control.id(), event.source(), event.id()), result,
-                reason, message(result, facts), key, event, at, evaluatedAt, evidence, false));
+                reason, message(result, facts), key, event, at, evaluatedAt, evidence, false, backfill));
     }
 
     /** A decision about a span of time (a window, a deadline): its id comes from the key and the time. */
@@ -55,7 +59,7 @@ public final class Decisions {
                    Supplier<Map<String, Object>> facts, Instant at, List<String> evidence) {
         String id = ExecutionIds.of(control.id(), "urn:controlwatch:" + what + ":" + key, time.toString());
         out.add(Executions.decided(pack, control, id, result, reason, message(result, facts), key, decidingEvent, at,
-                evaluatedAt, evidence, false));
+                evaluatedAt, evidence, false, backfill));
     }
 
     /** The message describes a deviation: rendered for failures only (a resolution or pass keeps its reason). */
