@@ -97,8 +97,9 @@ class EvaluationCrashRecoveryIT {
             Map<String, String> env = new HashMap<>(ControlWatchStack.environment(kafka.bootstrapServers(), TestPostgres.database()));
             env.put("QUARKUS_KAFKA_STREAMS_APPLICATION_ID", "crash-recovery-" + (crash ? "b-" : "a-") + UUID.randomUUID());
             env.put("CW_EVALUATION_PACK", pack.toString());
-            // decide deadlines on event time only, so both runs are fully determined by their input
-            env.put("CW_EVALUATION_IDLE_AFTER", "1h");
+            // the events are history (a backfill): deadlines follow the sources' own clocks, never the wall clock, so
+            // both runs are fully determined by their input (a backfilling source idle for 1 h would hand over)
+            env.put("CW_EVALUATION_SOURCE_IDLE_AFTER", "1h");
             ServiceProcess evaluation = ServiceProcess.start("evaluation-service", env);
             try {
                 evaluation.awaitReady(Duration.ofSeconds(90));
@@ -158,7 +159,7 @@ class EvaluationCrashRecoveryIT {
 
     static List<ProducerRecord<String, String>> phaseThree() {
         List<ProducerRecord<String, String>> events = new ArrayList<>();
-        // events two hours later, on many keys, move the clock of every partition of rule state
+        // events two hours later, on many keys, move both sources' clocks on every partition of rule state
         for (int k = 0; k < 40; k++) {
             events.add(heartbeat("late-host-" + k, T.plus(Duration.ofHours(2)).plusSeconds(k)));
             events.add(login("later-user-" + k, false, T.plus(Duration.ofHours(2)).plusSeconds(k)));
@@ -180,12 +181,17 @@ class EvaluationCrashRecoveryIT {
         return event(host, "source.heartbeat", time, "{\"host\":\"" + host + "\"}");
     }
 
-    /** Ids are a counter: both runs produce the same events, hence the same deterministic execution ids. */
+    /**
+     * Ids are a counter: both runs produce the same events, hence the same deterministic execution ids. Logins come
+     * from an identity provider, heartbeats from the hosts' agent: two sources, each with its own clock, both
+     * backfilling (marked as ingest marks a source's backfill).
+     */
     static ProducerRecord<String, String> event(String key, String type, Instant time, String data) {
         String id = "ev-" + IDS.getAndIncrement();
+        String source = type.equals("auth.login") ? "urn:crash-test:idp" : "urn:crash-test:host-agent";
         return new ProducerRecord<>(Topics.EVENTS, key, """
-                {"specversion":"1.0","id":"%s","source":"urn:crash-test","type":"%s","subject":"%s","time":"%s","data":%s}"""
-                .formatted(id, type, key, time, data));
+                {"specversion":"1.0","id":"%s","source":"%s","type":"%s","subject":"%s","time":"%s","cwbackfill":true,"data":%s}"""
+                .formatted(id, source, type, key, time, data));
     }
 
     static void send(KafkaProducer<String, String> producer, List<ProducerRecord<String, String>> events) throws Exception {

@@ -9,6 +9,7 @@ import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.Roles;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.ControlPackException;
+import io.controlwatch.engine.internal.Durations;
 import io.controlwatch.evaluation.service.PackRegistry;
 import io.controlwatch.model.PackVersion;
 import io.smallrye.common.annotation.Blocking;
@@ -44,7 +45,15 @@ public class PackResource {
 
     /** The active pack. */
     public record ActivePackView(String name, String version, String origin, String activatedBy, Instant activatedAt,
-                                 List<ControlView> controls, List<ControlPack.ManualCriteria> manual) {
+                                 List<ControlView> controls, List<ControlPack.ManualCriteria> manual,
+                                 List<GraceWarningView> warnings) {
+    }
+
+    /**
+     * A control whose grace is shorter than the delay a source feeding it showed in the last hour (as seen by the
+     * partitions of rule state this instance runs): that source's events risk being recorded late.
+     */
+    public record GraceWarningView(String control, String grace, String source, String delay, String message) {
     }
 
     /** One version in the history. */
@@ -59,8 +68,11 @@ public class PackResource {
 
     private final PackRegistry registry;
 
-    public PackResource(PackRegistry registry) {
+    private final java.time.Clock clock;
+
+    public PackResource(PackRegistry registry, java.time.Clock clock) {
         this.registry = registry;
+        this.clock = clock;
     }
 
     @GET
@@ -68,15 +80,20 @@ public class PackResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The pack every evaluation instance runs",
             description = "Name, version (content hash), who activated it and when, its controls (id, version, kind, "
-                    + "criteria, severity, maturity, event types) and the criteria it leaves to people.")
+                    + "criteria, severity, maturity, event types), the criteria it leaves to people, and warnings: "
+                    + "controls whose grace is shorter than the delay a source feeding them showed in the last hour "
+                    + "(per evaluation instance, from the partitions of rule state it runs).")
     @APIResponse(responseCode = "200", description = "The active pack")
     public ActivePackView active() {
         ControlPack pack = registry.activePack().get().pack();
         PackVersion v = registry.current();
         List<ControlView> controls = pack.controls().stream().map(c -> new ControlView(c.id(), c.version(), c.title(),
                 c.rule().kind(), c.criteria(), c.severity().json(), c.maturity(), c.appliesTo())).toList();
+        List<GraceWarningView> warnings = registry.activePack().get().runtime().graceWarnings(clock.instant()).stream()
+                .map(w -> new GraceWarningView(w.controlId(), Durations.format(w.grace()), w.source(),
+                        Durations.format(w.delay()), w.message())).toList();
         return new ActivePackView(pack.name(), pack.version(), v == null ? null : v.origin(),
-                v == null ? null : v.activatedBy(), v == null ? null : v.activatedAt(), controls, pack.manual());
+                v == null ? null : v.activatedBy(), v == null ? null : v.activatedAt(), controls, pack.manual(), warnings);
     }
 
     @GET

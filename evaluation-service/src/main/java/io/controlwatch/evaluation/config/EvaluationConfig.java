@@ -24,9 +24,35 @@ public interface EvaluationConfig {
     int rulePartitions();
 
     /**
-     * How long an instance must see no events before wall-clock time, rather than event time, decides due
-     * deadlines (an absence is noticed even when nothing else flows).
+     * Event time per source (docs/controls.md "Time, grace and late events"): a source silent this long stops
+     * holding back the deadlines of the controls it feeds (wall-clock time then decides them); it is also the
+     * longest delay of a source that deadlines wait for.
      */
-    @WithDefault("10s")
-    Duration idleAfter();
+    @WithDefault("15m")
+    Duration sourceIdleAfter();
+
+    /**
+     * How far past this service's clock an event's time may be: further events are dead-lettered (ingest refuses
+     * them first with the same bound, {@code CW_INGEST_BOUNDS_MAX_FUTURE_SKEW}), and no source's clock runs further.
+     */
+    @WithDefault("5m")
+    Duration maxFutureSkew();
+
+    /** A source silent this long is forgotten by the partitions of rule state (its clock, its place as a feeder). */
+    @WithDefault("7d")
+    Duration sourceRetention();
+
+    /** Sources remembered per partition of rule state; beyond, the longest silent one is forgotten. */
+    @WithDefault("10000")
+    int maxSources();
+
+    /** Sources that may hold back one control's deadlines per partition; further ones are evaluated but do not. */
+    @WithDefault("256")
+    int maxFeedersPerControl();
+
+    /** The stateful runtime's tunables, from the above. */
+    default io.controlwatch.engine.StatefulRuntime.Settings runtimeSettings() {
+        return new io.controlwatch.engine.StatefulRuntime.Settings(sourceIdleAfter(), maxFutureSkew(), sourceRetention(),
+                maxSources(), maxFeedersPerControl());
+    }
 }

@@ -20,8 +20,8 @@ public interface EvaluationLogging extends BasicLogger {
     void packLoaded(String pack, String version, int controls, String source);
 
     @LogMessage(level = Logger.Level.INFO)
-    @Message(id = 2001, value = "%d partitions of rule state; wall-clock time decides deadlines after %s without events")
-    void topology(int rulePartitions, Duration idleAfter);
+    @Message(id = 2001, value = "%d partitions of rule state; a source silent for %s stops holding deadlines back; event times more than %s ahead are dead-lettered")
+    void topology(int rulePartitions, Duration sourceIdleAfter, Duration maxFutureSkew);
 
     @LogMessage(level = Logger.Level.INFO)
     @Message(id = 2002, value = "Published %d controls of pack %s %s to the catalog")
@@ -74,4 +74,8 @@ public interface EvaluationLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.ERROR)
     @Message(id = 2014, value = "Record %s-%d@%d could not be processed and was sent to %s: %s")
     void processingFailed(String topic, int partition, long offset, String deadLetterTopic, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 2015, value = "Grace too short: %s")
+    void graceTooShort(String warning);
 }

@@ -15,16 +15,22 @@ public final class ActivePack implements Supplier<ActivePack.Loaded> {
 
     /** A compiled pack, ready for both single-event and stateful controls. */
     public record Loaded(ControlPack pack, ControlEngine engine, StatefulRuntime runtime) {
-        public static Loaded of(ControlPack pack) {
+        public static Loaded of(ControlPack pack, StatefulRuntime.Settings settings) {
             ControlEngine engine = ControlEngine.compile(pack);
-            return new Loaded(pack, engine, new StatefulRuntime(engine));
+            return new Loaded(pack, engine, new StatefulRuntime(engine, settings));
         }
     }
 
     private final AtomicReference<Loaded> current;
+    private final StatefulRuntime.Settings settings;
 
     public ActivePack(ControlPack pack) {
-        this.current = new AtomicReference<>(Loaded.of(pack));
+        this(pack, StatefulRuntime.Settings.DEFAULTS);
+    }
+
+    public ActivePack(ControlPack pack, StatefulRuntime.Settings settings) {
+        this.settings = settings;
+        this.current = new AtomicReference<>(Loaded.of(pack, settings));
     }
 
     @Override
@@ -34,6 +40,6 @@ public final class ActivePack implements Supplier<ActivePack.Loaded> {
 
     /** Compiles and activates a validated pack; returns the pack it replaced. */
     public ControlPack activate(ControlPack pack) {
-        return current.getAndSet(Loaded.of(pack)).pack();
+        return current.getAndSet(Loaded.of(pack, settings)).pack();
     }
 }

@@ -36,7 +36,7 @@ public class ControlEngineProducer {
                 ? ControlPackLoader.loadResource(location.substring(CLASSPATH.length()))
                 : ControlPackLoader.load(Path.of(location));
         EvaluationLogging.LOG.packLoaded(pack.name(), pack.version(), pack.controls().size(), pack.source());
-        return PackRegistry.startingFrom(kafka, pack, location, clock, instance, transactions);
+        return PackRegistry.startingFrom(kafka, pack, location, clock, instance, transactions, config.runtimeSettings());
     }
 
     @Produces

@@ -93,7 +93,8 @@ public final class PackRegistry {
      * @param kafka the service's Kafka client settings (bootstrap servers and security)
      */
     public static PackRegistry startingFrom(Map<String, Object> kafka, ControlPack configured, String configuredFrom,
-                                            Clock clock, String instance, KafkaTransactions<String> transactions) {
+                                            Clock clock, String instance, KafkaTransactions<String> transactions,
+                                            io.controlwatch.engine.StatefulRuntime.Settings settings) {
         Map<String, PackVersion> history = new HashMap<>();
         Map<TopicPartition, Long> end = new HashMap<>();
         PackVersion stored = readToEnd(kafka, history, end);
@@ -108,7 +109,7 @@ public final class PackRegistry {
                 stored = null;
             }
         }
-        ActivePack active = new ActivePack(start);
+        ActivePack active = new ActivePack(start, settings);
         PackVersion current = stored != null && stored.version().equals(start.version()) ? stored : null;
         PackVersion unrecorded = null;
         if (current == null) {

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 
 /**
  * <pre>
- * cw.events.v1 ─ parse ─┬─ not a CloudEvent ──────────────────────────────────────► cw.events.dlq.v1
+ * cw.events.v1 ─ parse ─┬─ not a CloudEvent, or its time too far ahead ──────────► cw.events.dlq.v1
  *                       └─ evaluate ─┬─ single-event executions ──────────────────► cw.executions.v1
  *                                    └─ routed to stateful controls
  *                                       ─ repartition by (control, key) ─ stateful rules ─► cw.executions.v1
@@ -39,15 +39,15 @@ import java.util.function.Supplier;
  */
 public final class EvaluationTopology {
 
-    /** State of stateful controls: JSON per (control, key). */
-    public static final String RULE_STATE_STORE = "rule-state";
-    /** Deadline index of stateful controls: "epoch-millis|state key". */
-    public static final String RULE_DEADLINES_STORE = "rule-deadlines";
     /** Names the internal repartition topic: {@code <application.id>-rule-input-repartition}. */
     public static final String RULE_INPUT = "rule-input";
 
-    /** Tunables of the topology. */
-    public record Settings(int rulePartitions, Duration idleAfter) {
+    /**
+     * Tunables of the topology.
+     *
+     * @param maxFutureSkew events whose time is further ahead of the wall clock are dead-lettered
+     */
+    public record Settings(int rulePartitions, Duration maxFutureSkew) {
     }
 
     private EvaluationTopology() {
@@ -57,7 +57,7 @@ public final class EvaluationTopology {
         StreamsBuilder builder = new StreamsBuilder();
         KStream<String, ParsedEvent> parsed = builder
                 .stream(Topics.EVENTS, Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("events"))
-                .processValues(() -> new ParseEvent(registry), Named.as("parse-event"));
+                .processValues(() -> new ParseEvent(registry, clock, settings.maxFutureSkew()), Named.as("parse-event"));
 
         Map<String, KStream<String, ParsedEvent>> byValidity = parsed.split(Named.as("parsed-"))
                 .branch((key, event) -> !event.valid(), Branched.as("invalid"))
@@ -79,9 +79,9 @@ public final class EvaluationTopology {
 
         // Cached: repeated writes of a hot key (its state, the clock, a moving deadline) between two commits reach
         // RocksDB and the changelog once, at the commit (which flushes the cache first, so exactly-once holds).
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_STATE_STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StatefulRules.STATE_STORE),
                 Serdes.String(), Serdes.String()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RULE_DEADLINES_STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(StatefulRules.DEADLINES_STORE),
                 Serdes.String(), Serdes.String()).withCachingEnabled());
         evaluated.get("evaluated-routed")
                 .mapValues(Evaluated::routed, Named.as("routed-event"))
@@ -89,8 +89,8 @@ public final class EvaluationTopology {
                         .withKeySerde(Serdes.String())
                         .withValueSerde(new ObjectMapperSerde<>(RoutedEvent.class, ModelJson.mapper()))
                         .withNumberOfPartitions(settings.rulePartitions()))
-                .process(() -> new StatefulRules(pack, clock, registry, settings), Named.as("stateful-rules"),
-                        RULE_STATE_STORE, RULE_DEADLINES_STORE)
+                .process(() -> new StatefulRules(pack, clock, registry, settings.rulePartitions()), Named.as("stateful-rules"),
+                        StatefulRules.STATE_STORE, StatefulRules.DEADLINES_STORE)
                 .to(Topics.EXECUTIONS, Produced.with(Serdes.String(), Serdes.String()).withName("stateful-executions"));
         return builder.build();
     }

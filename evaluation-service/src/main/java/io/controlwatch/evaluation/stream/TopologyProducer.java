@@ -16,8 +16,8 @@ public class TopologyProducer {
 
     @Produces
     Topology evaluationTopology(ActivePack pack, Clock clock, MeterRegistry registry, EvaluationConfig config) {
-        EvaluationLogging.LOG.topology(config.rulePartitions(), config.idleAfter());
+        EvaluationLogging.LOG.topology(config.rulePartitions(), config.sourceIdleAfter(), config.maxFutureSkew());
         return EvaluationTopology.build(pack, clock, registry,
-                new EvaluationTopology.Settings(config.rulePartitions(), config.idleAfter()));
+                new EvaluationTopology.Settings(config.rulePartitions(), config.maxFutureSkew()));
     }
 }

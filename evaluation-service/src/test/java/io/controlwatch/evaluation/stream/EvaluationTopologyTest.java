@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The evaluation topology on simulated time, with the shipped SOC 2 pack. */
 class EvaluationTopologyTest {
 
-    static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
+    static final Instant NOW = Instant.parse("2026-11-28T09:00:10Z");
     static final Instant INGESTED = Instant.parse("2026-11-28T09:00:05Z");
 
     TopologyTestDriver driver;
@@ -48,7 +48,7 @@ class EvaluationTopologyTest {
     void start() {
         ActivePack pack = new ActivePack(ControlPackLoader.load(Path.of("../control-packs/soc2/controls.yaml")));
         driver = new TopologyTestDriver(EvaluationTopology.build(pack, Clock.fixed(NOW, ZoneOffset.UTC), registry,
-                new EvaluationTopology.Settings(1, java.time.Duration.ofSeconds(10))), props());
+                new EvaluationTopology.Settings(1, java.time.Duration.ofMinutes(5))), props());
         events = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
         executions = driver.createOutputTopic(Topics.EXECUTIONS, new StringDeserializer(), new StringDeserializer());
         deadLetters = driver.createOutputTopic(Topics.EVENTS_DEAD_LETTER, new StringDeserializer(), new ByteArrayDeserializer());

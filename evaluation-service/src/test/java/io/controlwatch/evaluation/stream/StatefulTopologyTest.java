@@ -65,13 +65,15 @@ class StatefulTopologyTest {
     TestInputTopic<String, byte[]> events;
     TestOutputTopic<String, String> executions;
     ActivePack pack;
+    ManualClock clock;
 
     @BeforeEach
     void start() {
         pack = new ActivePack(ControlPackLoader.parse(PACK, "topology-test.yaml"));
-        driver = new TopologyTestDriver(EvaluationTopology.build(pack, Clock.fixed(T0, ZoneOffset.UTC), new SimpleMeterRegistry(),
+        clock = new ManualClock(T0);
+        driver = new TopologyTestDriver(EvaluationTopology.build(pack, clock, new SimpleMeterRegistry(),
                 // TopologyTestDriver runs every topic with one partition, so one partition of rule state
-                new EvaluationTopology.Settings(1, Duration.ofSeconds(10))), EvaluationTopologyTest.props(), T0);
+                new EvaluationTopology.Settings(1, Duration.ofMinutes(5))), EvaluationTopologyTest.props(), T0);
         events = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
         executions = driver.createOutputTopic(Topics.EXECUTIONS, new StringDeserializer(), new StringDeserializer());
     }
@@ -81,11 +83,25 @@ class StatefulTopologyTest {
         driver.close();
     }
 
+    /** An event of source urn:test arriving as it happens (the wall clock moves to its time). */
     void send(String id, String type, Instant time, String data) {
+        clock.moveTo(time);
+        send("urn:test", id, type, time, data, clock.instant());
+    }
+
+    /** An event of a source arriving at wall-clock time {@code arrival} (after its time, for a delayed source). */
+    void send(String source, String id, String type, Instant time, String data, Instant arrival) {
+        clock.moveTo(arrival);
         String json = """
-                {"specversion":"1.0","id":"%s","source":"urn:test","type":"%s","time":"%s","data":%s}"""
-                .formatted(id, type, time, data);
-        events.pipeInput(new TestRecord<>("k", json.getBytes(StandardCharsets.UTF_8), time));
+                {"specversion":"1.0","id":"%s","source":"%s","type":"%s","time":"%s","data":%s}"""
+                .formatted(id, source, type, time, data);
+        events.pipeInput(new TestRecord<>("k", json.getBytes(StandardCharsets.UTF_8), arrival));
+    }
+
+    /** Wall-clock time passes: for the service's clock and for the punctuation of the topology alike. */
+    void advance(Duration by) {
+        clock.advance(by);
+        driver.advanceWallClockTime(by);
     }
 
     List<ControlExecution> read() {
@@ -128,12 +144,12 @@ class StatefulTopologyTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(ExecutionResult.PASS, "orders-db"));
 
         // still inside the interval: nothing
-        driver.advanceWallClockTime(Duration.ofMinutes(90));
+        advance(Duration.ofMinutes(90));
         assertThat(read()).isEmpty();
 
         // deadline 12:00 + 5 min grace passed on the wall clock, and no event came: both keys fail, once
-        driver.advanceWallClockTime(Duration.ofMinutes(40));
-        driver.advanceWallClockTime(Duration.ofMinutes(40));
+        advance(Duration.ofMinutes(40));
+        advance(Duration.ofMinutes(40));
         List<ControlExecution> failures = read();
         assertThat(failures).extracting(ControlExecution::subject).containsExactlyInAnyOrder("orders-db", "declared-db");
         assertThat(failures).allSatisfy(e -> {
@@ -200,5 +216,54 @@ class StatefulTopologyTest {
             assertThat(e.packVersion()).isEqualTo(pack.get().pack().version());
             assertThat(e.controlVersion()).isEqualTo(pack.get().pack().control("t-failed-logins").orElseThrow().version());
         });
+    }
+
+    @Test
+    void aDelayedSourceAndARealTimeSourceOnOnePartitionAreEachJudgedOnTheirOwnClock() {
+        // a real-time source keeps sending (backups of many systems): before per-source clocks its events moved the
+        // partition's one clock and the poller's burst below was recorded late, not evaluated
+        for (int minute = 0; minute <= 8; minute++) {
+            Instant t = T0.plus(Duration.ofMinutes(minute));
+            send("urn:backup-agent", "b" + minute, "backup.completed", t, "{\"system\":\"db-" + minute + "\"}", t);
+        }
+        read();
+        // an IdP log poller delivers three failed logins of one user 4 minutes after they happened
+        Instant delivered = T0.plus(Duration.ofMinutes(8));
+        for (int i = 1; i <= 3; i++) {
+            send("https://okta-poller.example.com", "p" + i, "auth.login", T0.plus(Duration.ofMinutes(4)).plusSeconds(i * 10L),
+                    "{\"user\":\"mallory\",\"outcome\":\"failure\"}", delivered);
+        }
+        List<ControlExecution> decided = read();
+        assertThat(decided).noneMatch(ControlExecution::late);
+        assertThat(decided).filteredOn(e -> e.controlId().equals("t-failed-logins")).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            assertThat(e.subject()).isEqualTo("mallory");
+            assertThat(e.evidenceEventIds()).containsExactly("p1", "p2", "p3");
+        });
+        // the poller's clock, not the backups', closes its window: [10:04, 10:09) closes when the poller's watermark
+        // (the wall less its 4-minute delay) passes 10:10, i.e. at 10:14 on the wall clock
+        send("https://okta-poller.example.com", "p4", "auth.login", T0.plus(Duration.ofMinutes(5)),
+                "{\"user\":\"oscar\",\"outcome\":\"failure\"}", T0.plus(Duration.ofMinutes(9)));
+        advance(Duration.ofMinutes(4)); // wall 10:13
+        assertThat(read()).filteredOn(e -> "oscar".equals(e.subject())).isEmpty();
+        advance(Duration.ofMinutes(2)); // wall 10:15
+        assertThat(read()).filteredOn(e -> "oscar".equals(e.subject())).singleElement()
+                .satisfies(e -> assertThat(e.result()).isEqualTo(ExecutionResult.PASS));
+    }
+
+    @Test
+    void anEventFromTheFarFutureIsDeadLetteredAndFiresNoDeadline() {
+        TestOutputTopic<String, byte[]> deadLetters = driver.createOutputTopic(Topics.EVENTS_DEAD_LETTER,
+                new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer());
+        send("b1", "backup.completed", T0, "{\"system\":\"orders-db\"}");
+        read();
+        send("urn:test", "x1", "backup.completed", Instant.parse("9999-12-31T00:00:00Z"), "{\"system\":\"other-db\"}", T0);
+
+        assertThat(deadLetters.readRecordsToList()).singleElement().satisfies(r -> assertThat(
+                new String(r.headers().lastHeader(io.controlwatch.model.DeadLetterHeaders.REASON_CODE).value(),
+                        StandardCharsets.UTF_8)).isEqualTo("future-time"));
+        // orders-db's backup is due at 12:00 + 5 min: nothing decided early, and the next real event is on time
+        send("f1", "auth.login", T0.plusSeconds(60), "{\"user\":\"zoe\",\"outcome\":\"failure\"}");
+        assertThat(read()).isEmpty();
     }
 }

@@ -39,7 +39,7 @@ public final class TopologyThroughput {
             Map<String, String> env = new HashMap<>(Map.of(
                     "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                     "QUARKUS_KAFKA_STREAMS_APPLICATION_ID", appId,
-                    "CW_EVALUATION_IDLE_AFTER", "1h",
+                    "CW_EVALUATION_SOURCE_IDLE_AFTER", "1h",
                     "CW_DB_URL", TestPostgres.database().reactiveUrl()));
             Process evaluation = start(env);
             try {

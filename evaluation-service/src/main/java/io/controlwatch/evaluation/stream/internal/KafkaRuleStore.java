@@ -1,7 +1,9 @@
 package io.controlwatch.evaluation.stream.internal;
 
 import io.controlwatch.engine.RuleState;
+import io.controlwatch.engine.RuleStateJson;
 import io.controlwatch.engine.RuleStore;
+import io.controlwatch.engine.StateKeys;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
@@ -10,15 +12,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The engine's {@link RuleStore} over two changelogged Kafka Streams stores of one task: state as JSON by key, and
- * a deadline index whose keys ("zero-padded epoch millis|state key") sort by time, so due deadlines are a range
- * scan. A write-through cache of parsed states spares the JSON parsing of hot keys; it is per processor instance,
- * which Kafka Streams recreates whenever the task's state is restored, so it never outlives the store's content.
+ * a deadline index whose keys ("\u0001control\u0000zero-padded epoch millis\u0000state key") sort by control and
+ * time, so a control's due deadlines are a range scan. A write-through cache of parsed states spares the JSON
+ * parsing of hot keys, and each control's earliest deadline is remembered so that most events need no scan at all;
+ * both are per processor instance, which Kafka Streams recreates whenever the task's state is restored, so they never
+ * outlive the store's content.
  */
 final class KafkaRuleStore implements RuleStore {
 
@@ -34,6 +39,12 @@ final class KafkaRuleStore implements RuleStore {
         }
     };
 
+    /** Index keys of this format start with this; the first format's started with a digit (migrated on start). */
+    private static final String INDEX = "\u0001";
+    private static final long NONE = Long.MAX_VALUE;
+
+    /** Each control's earliest deadline (or NONE) as far as known; absent = to be looked up. */
+    private final Map<String, Long> nextDeadline = new HashMap<>();
     private final KeyValueStore<String, String> state;
     private final KeyValueStore<String, String> deadlines;
     private final int partition;
@@ -44,6 +55,19 @@ final class KafkaRuleStore implements RuleStore {
         this.deadlines = deadlines;
         this.partition = partition;
         this.partitions = partitions;
+        migrateDeadlineIndex();
+    }
+
+    /** Deadlines indexed by the first format ("epoch millis|state key", all controls together) move to per control. */
+    private void migrateDeadlineIndex() {
+        List<KeyValue<String, String>> old = new ArrayList<>();
+        try (KeyValueIterator<String, String> it = deadlines.range("0", ":")) {
+            it.forEachRemaining(old::add);
+        }
+        for (KeyValue<String, String> entry : old) {
+            deadlines.delete(entry.key);
+            deadlines.put(indexKey(Instant.ofEpochMilli(Long.parseLong(entry.key.substring(0, 19))), entry.value), entry.value);
+        }
     }
 
     @Override
@@ -53,7 +77,7 @@ final class KafkaRuleStore implements RuleStore {
             return cached;
         }
         String json = state.get(stateKey);
-        RuleState parsed = json == null ? null : RuleState.fromJson(json);
+        RuleState parsed = json == null ? null : RuleStateJson.fromJson(json);
         if (parsed != null) {
             cache.put(stateKey, parsed);
         }
@@ -62,13 +86,18 @@ final class KafkaRuleStore implements RuleStore {
 
     @Override
     public void put(String stateKey, RuleState value) {
-        state.put(stateKey, RuleState.toJson(value));
+        state.put(stateKey, RuleStateJson.toJson(value));
         cache.put(stateKey, value);
     }
 
     @Override
     public void delete(String stateKey) {
         state.delete(stateKey);
+        cache.remove(stateKey);
+    }
+
+    @Override
+    public void forget(String stateKey) {
         cache.remove(stateKey);
     }
 
@@ -83,8 +112,23 @@ final class KafkaRuleStore implements RuleStore {
     }
 
     @Override
+    public void deleteMeta(String key) {
+        state.delete(META + key);
+    }
+
+    @Override
+    public Map<String, String> metaWithPrefix(String prefix) {
+        Map<String, String> found = new HashMap<>();
+        try (KeyValueIterator<String, String> it = state.prefixScan(META + prefix, KEYS)) {
+            it.forEachRemaining(entry -> found.put(entry.key.substring(META.length()), entry.value));
+        }
+        return found;
+    }
+
+    @Override
     public void addDeadline(Instant at, String stateKey) {
         deadlines.put(indexKey(at, stateKey), stateKey);
+        nextDeadline.computeIfPresent(StateKeys.controlId(stateKey), (control, next) -> Math.min(next, at.toEpochMilli()));
     }
 
     @Override
@@ -93,16 +137,30 @@ final class KafkaRuleStore implements RuleStore {
     }
 
     @Override
-    public List<Deadline> dueDeadlines(Instant now) {
+    public List<Deadline> dueDeadlines(String controlId, Instant now) {
         List<Deadline> due = new ArrayList<>();
-        // '|' sorts after every digit: the upper bound takes all entries at exactly `now`
-        try (KeyValueIterator<String, String> it = deadlines.range(pad(0), pad(now.toEpochMilli()) + "~")) {
+        String prefix = INDEX + controlId + "\u0000";
+        // NUL sorts before every other character: the upper bound takes all entries at exactly `now`
+        try (KeyValueIterator<String, String> it = deadlines.range(prefix + pad(0), prefix + pad(now.toEpochMilli()) + "\u0001")) {
             while (it.hasNext()) {
                 KeyValue<String, String> entry = it.next();
-                due.add(new Deadline(Instant.ofEpochMilli(Long.parseLong(entry.key.substring(0, 19))), entry.value));
+                due.add(new Deadline(Instant.ofEpochMilli(Long.parseLong(entry.key.substring(prefix.length(),
+                        prefix.length() + 19))), entry.value));
             }
         }
+        nextDeadline.remove(controlId); // the caller decides them now: look the next one up afresh
         return due;
+    }
+
+    @Override
+    public Instant nextDeadline(String controlId) {
+        long next = nextDeadline.computeIfAbsent(controlId, control -> {
+            String prefix = INDEX + control + "\u0000";
+            try (KeyValueIterator<String, String> it = deadlines.range(prefix + pad(0), prefix + pad(Long.MAX_VALUE))) {
+                return it.hasNext() ? Long.parseLong(it.next().key.substring(prefix.length(), prefix.length() + 19)) : NONE;
+            }
+        });
+        return next == NONE ? null : Instant.ofEpochMilli(next);
     }
 
     @Override
@@ -112,13 +170,14 @@ final class KafkaRuleStore implements RuleStore {
         return Utils.toPositive(Utils.murmur2(bytes)) % partitions == partition;
     }
 
-    /** After a failed step a cached state may be half changed: drop the cache, the store holds the truth. */
+    /** After a failed step a cached state may be half changed: drop the caches, the store holds the truth. */
     void forgetCachedStates() {
         cache.clear();
+        nextDeadline.clear();
     }
 
     private static String indexKey(Instant at, String stateKey) {
-        return pad(at.toEpochMilli()) + "|" + stateKey;
+        return INDEX + StateKeys.controlId(stateKey) + "\u0000" + pad(at.toEpochMilli()) + "\u0000" + stateKey;
     }
 
     private static String pad(long millis) {

@@ -15,19 +15,28 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.stream.Collectors;
 
 /**
  * Parses and validates each record. A record that is not a valid CloudEvent (written around the ingest API,
- * or corrupted) is marked for the dead-letter topic with its reason in headers; it never stops the stream.
+ * or corrupted), or whose time is further ahead of the wall clock than sources' clocks may drift, is marked for the
+ * dead-letter topic with its reason in headers; it never stops the stream.
  */
 public class ParseEvent implements FixedKeyProcessor<String, byte[], ParsedEvent> {
 
     private final MeterRegistry registry;
+    private final Clock clock;
+    private final Duration maxFutureSkew;
     private FixedKeyProcessorContext<String, ParsedEvent> context;
 
-    public ParseEvent(MeterRegistry registry) {
+    /** @param maxFutureSkew an event whose time is further ahead of the wall clock is dead-lettered */
+    public ParseEvent(MeterRegistry registry, Clock clock, Duration maxFutureSkew) {
         this.registry = registry;
+        this.clock = clock;
+        this.maxFutureSkew = maxFutureSkew;
     }
 
     @Override
@@ -54,6 +63,13 @@ public class ParseEvent implements FixedKeyProcessor<String, byte[], ParsedEvent
         }
         try {
             CloudEvent event = ModelJson.mapper().treeToValue(tree, CloudEvent.class);
+            Instant now = clock.instant();
+            if (event.time() != null && event.time().toInstant().isAfter(now.plus(maxFutureSkew))) {
+                // ingest refuses these; one written around it must not move a source's clock into the future
+                deadLetter(record, raw, "future-time", "time " + event.time() + " is more than " + maxFutureSkew.toSeconds()
+                        + " s ahead of the evaluation service's clock " + now);
+                return;
+            }
             context.forward(record.withValue(new ParsedEvent(event, raw)));
         } catch (IOException e) {
             deadLetter(record, raw, "invalid-event", "cannot be read as a CloudEvent: " + e.getMessage());

@@ -1,10 +1,9 @@
 package io.controlwatch.evaluation.stream.internal;
 
-import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.StatefulRuntime;
+import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.evaluation.service.ActivePack;
-import io.controlwatch.evaluation.stream.EvaluationTopology;
 import io.controlwatch.model.ControlExecution;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -16,65 +15,85 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Runs the stateful controls (threshold, absence, correlation) of one partition of (control, key)s over its
- * changelogged stores. Event time decides; while the partition receives no events, wall-clock time decides due
- * deadlines, so an absence is noticed even when nothing flows.
+ * changelogged stores. Each event source has its own clock (the engine's {@link StatefulRuntime}); once a second
+ * the wall clock is looked at too, so an absence is noticed when a source falls silent and nothing else flows.
  */
 public class StatefulRules implements Processor<String, RoutedEvent, String, String> {
 
+    /** State of stateful controls: JSON per (control, key), and the clocks of sources ("\u0000meta:src:…"). */
+    public static final String STATE_STORE = "rule-state";
+    /** Deadline index of stateful controls, per control and time (see {@link KafkaRuleStore}). */
+    public static final String DEADLINES_STORE = "rule-deadlines";
+
     private static final Duration TICK = Duration.ofSeconds(1);
+    private static final Duration WARN_EVERY = Duration.ofHours(1);
+    /** Warnings already logged by this instance, so a source that stays slow is named once an hour, not every tick. */
+    private static final Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Supplier<ActivePack.Loaded> pack;
     private final Clock clock;
     private final MeterRegistry registry;
-    private final EvaluationTopology.Settings settings;
+    private final int rulePartitions;
     private ProcessorContext<String, String> context;
     private KafkaRuleStore store;
-    private long lastEventWallMillis;
+    private long nextWarningCheck;
 
-    public StatefulRules(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry, EvaluationTopology.Settings settings) {
+    /** @param rulePartitions partitions of the rule input (which keys a task owns, for declared absence keys) */
+    public StatefulRules(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry, int rulePartitions) {
         this.pack = pack;
         this.clock = clock;
         this.registry = registry;
-        this.settings = settings;
+        this.rulePartitions = rulePartitions;
     }
 
     @Override
     public void init(ProcessorContext<String, String> context) {
         this.context = context;
-        this.store = new KafkaRuleStore(context.getStateStore(EvaluationTopology.RULE_STATE_STORE),
-                context.getStateStore(EvaluationTopology.RULE_DEADLINES_STORE), context.taskId().partition(),
-                settings.rulePartitions());
-        // the context's cached system time may be stale while a task initialises (e.g. after a restore): use the clock
-        this.lastEventWallMillis = System.currentTimeMillis();
+        this.store = new KafkaRuleStore(context.getStateStore(STATE_STORE), context.getStateStore(DEADLINES_STORE),
+                context.taskId().partition(), rulePartitions);
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
     @Override
     public void process(Record<String, RoutedEvent> record) {
-        lastEventWallMillis = context.currentSystemTimeMs();
         StatefulRuntime runtime = pack.get().runtime();
         try {
             emit(runtime.onEvent(record.value(), store, clock.instant()), record.timestamp());
         } catch (RuntimeException e) {
-            // a defect must not stop every control of the partition; the event is named in the log
+            // the runtime turns a rule's failure into an ERROR execution; this is a defect around it: the event is
+            // named in the log and the partition goes on
             store.forgetCachedStates();
             EvaluationLogging.LOG.ruleError(record.value().controlId(), record.value().event().id(), e);
         }
     }
 
-    private void tick(long wallMillis) {
-        if (wallMillis - lastEventWallMillis < settings.idleAfter().toMillis()) {
-            return; // events flow: event time decides
-        }
+    private void tick(long punctuatedAt) {
+        StatefulRuntime runtime = pack.get().runtime();
+        // the service's clock, the same one events are evaluated on (the punctuation only says when to look)
+        Instant now = clock.instant();
+        long wallMillis = now.toEpochMilli();
         try {
-            emit(pack.get().runtime().onTime(Instant.ofEpochMilli(wallMillis), store, clock.instant()), wallMillis);
+            emit(runtime.onTime(now, store, now), wallMillis);
         } catch (RuntimeException e) {
             store.forgetCachedStates();
             EvaluationLogging.LOG.deadlineError(e);
+        }
+        if (wallMillis >= nextWarningCheck) {
+            nextWarningCheck = wallMillis + Duration.ofMinutes(1).toMillis();
+            for (StatefulRuntime.GraceWarning warning : runtime.graceWarnings(Instant.ofEpochMilli(wallMillis))) {
+                String once = warning.controlId() + "|" + warning.source() + "|" + wallMillis / WARN_EVERY.toMillis();
+                if (WARNED.size() > 10_000) {
+                    WARNED.clear();
+                }
+                if (WARNED.add(once)) {
+                    EvaluationLogging.LOG.graceTooShort(warning.message());
+                }
+            }
         }
     }
 
