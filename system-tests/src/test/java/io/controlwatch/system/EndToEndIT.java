@@ -129,6 +129,36 @@ class EndToEndIT {
         given().get(stack.ingest.url("/q/metrics")).then().body(containsString("cw_events_accepted_total"));
     }
 
+    /**
+     * Issue "event time per source": 40 real-time probes keep their sources' clocks at now while a log poller
+     * delivers a burst of failed logins 4 minutes after they happened. Before per-source clocks the probes moved the
+     * partitions' one clock and the burst was recorded as 10 late events, no failure.
+     */
+    @Test
+    void aBurstDeliveredFourMinutesLateByAPollerFailsWhileOtherSourcesAreRealTime() throws Exception {
+        String mallory = user();
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        List<String> probes = new ArrayList<>();
+        for (int k = 0; k < 40; k++) {
+            probes.add("""
+                    {"specversion":"1.0","id":"probe-%s-%d","source":"urn:probe:%d","type":"uptime.check","time":"%s",
+                     "data":{"target":"https://api-%d.example.com/health","status":"up"}}""".formatted(mallory, k, k, now, k));
+        }
+        post(BATCH, "[" + String.join(",", probes) + "]").statusCode(202);
+        List<String> burst = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            burst.add("""
+                    {"specversion":"1.0","id":"poll-%s-%d","source":"https://okta-poller.example.com","type":"auth.login",
+                     "subject":"%s","time":"%s","data":{"user":"%s","outcome":"failure"}}"""
+                    .formatted(mallory, i, mallory, now.minus(Duration.ofMinutes(4)).plusSeconds(i * 5L), mallory));
+        }
+        post(BATCH, "[" + String.join(",", burst) + "]").statusCode(202);
+
+        await().atMost(WITHIN).untilAsserted(() -> failuresOf(mallory)
+                .body("items.findAll { it.controlId == 'cc7.2-failed-login-burst' }.size()", org.hamcrest.Matchers.greaterThan(0)));
+        assertThat(storedResults("poll-" + mallory + "-9")).doesNotContain("ERROR");
+    }
+
     @Test
     void theSameEventPostedTwiceIsOneExecution() throws Exception {
         String bob = user();
