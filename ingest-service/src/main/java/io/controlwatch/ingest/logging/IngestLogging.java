@@ -60,4 +60,20 @@ public interface IngestLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 1011, value = "Delivery to source %s: Kafka did not acknowledge its raw payload or %d events; answered 503 (the vendor retries): %s")
     void deliveryNotStored(String sourceId, int events, String failure);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1012, value = "Source %s disabled by %s; its deliveries are refused (403) until it is enabled")
+    void sourceDisabled(String sourceId, String by);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1013, value = "Source %s enabled by %s")
+    void sourceEnabled(String sourceId, String by);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1014, value = "Backfill of source %s %s by %s: %s")
+    void sourceBackfill(String source, String startedOrEnded, String by, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1015, value = "Delivery to disabled source %s (%s) refused (403)")
+    void deliveryToDisabledSource(String sourceId, String kind);
 }

@@ -69,7 +69,18 @@ public class SourceDeliveries {
             IngestLogging.LOG.deliveryNotAuthenticated(source.id(), source.kind());
             throw notAuthenticated();
         }
+        if (source.disabled()) {
+            // only once authenticated: a prober still learns nothing, the vendor's own secret learns why
+            IngestLogging.LOG.deliveryToDisabledSource(source.id(), source.kind());
+            throw disabled();
+        }
         return source;
+    }
+
+    public static ProblemException disabled() {
+        return new ProblemException(Problem.of(Response.Status.FORBIDDEN, "source-disabled", "Source disabled",
+                "This source is disabled; an admin can enable it again (POST /api/v1/sources/{id}/enable). "
+                        + "Nothing of this delivery was kept."));
     }
 
     /** Okta's one-time verification: the challenge echoed, once the request carries the hook's Authorization value. */
