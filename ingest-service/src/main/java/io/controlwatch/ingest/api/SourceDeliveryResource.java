@@ -128,7 +128,10 @@ public class SourceDeliveryResource {
         // vendor gets a 503 and retries: the raw record is keyed by its content hash and events keep their
         // vendor-derived ids, so what got in before the failure is stored again under the same ids and kept once
         // downstream (idempotency by event id).
+        // The adapters' state written by this delivery (a GitHub review, say) is awaited too: a 2xx never leaves the
+        // vendor's next delivery depending on state Kafka does not hold.
         Uni<Void> written = publisher.publishRaw(prepared.rawReference(), sent, prepared.rawHeaders())
+                .chain(prepared::stateWritten)
                 .chain(() -> prepared.refusal() == null ? publisher.publishAll(prepared.events()) : Uni.createFrom().voidItem());
         return written
                 .ifNoItem().after(config.publishTimeout()).fail()

@@ -76,4 +76,8 @@ public interface IngestLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 1015, value = "Delivery to disabled source %s (%s) refused (403)")
     void deliveryToDisabledSource(String sourceId, String kind);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1016, value = "Adapter state %s was not written to Kafka (this instance keeps it in memory): %s")
+    void adapterStateNotWritten(String key, String failure);
 }

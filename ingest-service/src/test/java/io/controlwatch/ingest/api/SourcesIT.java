@@ -679,4 +679,55 @@ class SourcesIT {
         assertThat(shown.path("lastError").path("reason").asText()).startsWith("400 Delivery not mapped");
         assertThat(Instant.parse(shown.path("lastError").path("time").asText())).isBefore(Instant.now().plusSeconds(1));
     }
+
+    // ---- durable adapter state (issue 12: GitHub approvals kept durably) ----
+
+    static byte[] githubPayload(String file, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> change) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode payload = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(VendorFixtures.ROOT.resolve("github").resolve(file).toFile());
+        change.accept(payload);
+        return JSON.writeValueAsBytes(payload);
+    }
+
+    @Test
+    void gitHubApprovalsAreKeptOnKafkaAndReadBackByANewInstance() throws IOException {
+        Registered github = register("github", Map.of());
+        byte[] review = githubPayload("pull_request_review.submitted.json", p -> {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) p.get("review")).put("state", "approved");
+            ((com.fasterxml.jackson.databind.node.ObjectNode) p.get("review").get("user")).put("login", "alice");
+        });
+        Response reviewed = deliver("github", github, github.secret(), review,
+                Map.of("X-GitHub-Event", "pull_request_review", "X-GitHub-Delivery", UUID.randomUUID().toString()));
+        assertThat(reviewed.statusCode()).as(reviewed.asString()).isEqualTo(202);
+
+        // the 202 came after Kafka held the review: on the state topic, keyed under the source
+        List<ConsumerRecord<String, String>> state = topic(Topics.ADAPTER_STATE).stream()
+                .filter(r -> r.key().startsWith(github.id() + "/")).toList();
+        assertThat(state).isNotEmpty().last().satisfies(r -> assertThat(r.value()).contains("\"alice\":\"approved\""));
+        String key = state.get(state.size() - 1).key();
+
+        // what a restarted (or another) instance reads at start-up
+        io.controlwatch.ingest.service.DurableAdapterStateStore restarted = io.controlwatch.ingest.service.DurableAdapterStateStore
+                .startingFrom(Map.of("bootstrap.servers", TestKafka.bootstrapServers()), Duration.ofSeconds(20),
+                        java.time.Clock.systemUTC(), m -> io.smallrye.mutiny.Uni.createFrom().voidItem());
+        assertThat(restarted.get(key)).hasValueSatisfying(v -> assertThat(v.path("reviews").path("alice").asText()).isEqualTo("approved"));
+
+        byte[] merged = githubPayload("pull_request.closed-unmerged.json", p -> {
+            com.fasterxml.jackson.databind.node.ObjectNode pr = (com.fasterxml.jackson.databind.node.ObjectNode) p.get("pull_request");
+            pr.put("merged", true).put("merged_at", "2019-05-15T15:21:18Z");
+            pr.putObject("merged_by").put("login", "bob");
+        });
+        Response merge = deliver("github", github, github.secret(), merged,
+                Map.of("X-GitHub-Event", "pull_request", "X-GitHub-Delivery", UUID.randomUUID().toString()));
+        assertThat(merge.statusCode()).as(merge.asString()).isEqualTo(202);
+        assertThat(eventsOf(github)).filteredOn(e -> e.path("type").asText().equals("vcs.pull_request.merged")).singleElement()
+                .satisfies(e -> assertThat(e.path("data").path("approvals").asInt()).isEqualTo(1));
+        // the merge consumed the reviews: a tombstone, so a new instance no longer knows them
+        assertThat(topic(Topics.ADAPTER_STATE)).filteredOn(r -> r.key().equals(key)).last()
+                .satisfies(r -> assertThat(r.value()).isNull());
+        io.controlwatch.ingest.service.DurableAdapterStateStore later = io.controlwatch.ingest.service.DurableAdapterStateStore
+                .startingFrom(Map.of("bootstrap.servers", TestKafka.bootstrapServers()), Duration.ofSeconds(20),
+                        java.time.Clock.systemUTC(), m -> io.smallrye.mutiny.Uni.createFrom().voidItem());
+        assertThat(later.get(key)).isEmpty();
+    }
 }
