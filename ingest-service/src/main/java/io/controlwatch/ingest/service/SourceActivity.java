@@ -82,7 +82,7 @@ public class SourceActivity {
             }
         }
         if (registeredId != null) {
-            meters.counter("cw.source.events.produced", "source_id", registeredId).increment(events.size());
+            produced(registeredId).increment(events.size());
         }
     }
 
@@ -92,7 +92,7 @@ public class SourceActivity {
      */
     public void delivery(String registeredId, String outcome, int events, String error) {
         Instant now = clock.instant();
-        meters.counter("cw.source.payloads", "source_id", registeredId, "outcome", outcome).increment();
+        payloads(registeredId, outcome).increment();
         Tracker tracker = registered.computeIfAbsent(registeredId, id -> new Tracker());
         tracker.delivered(new LastDelivery(now, outcome, events), error == null ? null : new LastError(now, error));
     }
@@ -129,10 +129,22 @@ public class SourceActivity {
 
     /** Registers a registered source's counters at zero, so a dashboard sees 0 rather than no data. */
     public void known(String registeredId) {
-        for (String outcome : List.of("accepted", "unsupported", "rejected", "disabled", "unauthenticated")) {
-            meters.counter("cw.source.payloads", "source_id", registeredId, "outcome", outcome);
+        for (String outcome : List.of("accepted", "unsupported", "rejected", "disabled", "unauthenticated", "failed")) {
+            payloads(registeredId, outcome);
         }
-        Counter.builder("cw.source.events.produced").tag("source_id", registeredId).register(meters);
+        produced(registeredId);
+    }
+
+    private Counter payloads(String registeredId, String outcome) {
+        return Counter.builder("cw.source.payloads")
+                .description("Payloads delivered to a registered source, by outcome (their sum is the payloads received)")
+                .tags("source_id", registeredId, "outcome", outcome).register(meters);
+    }
+
+    private Counter produced(String registeredId) {
+        return Counter.builder("cw.source.events.produced")
+                .description("Events a registered source's deliveries produced (accepted into cw.events.v1)")
+                .tag("source_id", registeredId).register(meters);
     }
 
     private Tracker observedTracker(String source) {
