@@ -80,4 +80,8 @@ public interface IngestLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 1016, value = "Adapter state %s was not written to Kafka (this instance keeps it in memory): %s")
     void adapterStateNotWritten(String key, String failure);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1017, value = "Activity of %d accepted events not recorded (they are stored; GET /api/v1/sources and cw_source_delay_seconds miss them): %s")
+    void sourceActivityNotRecorded(int events, String failure);
 }

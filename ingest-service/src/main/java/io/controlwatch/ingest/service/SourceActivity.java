@@ -1,6 +1,7 @@
 package io.controlwatch.ingest.service;
 
 import io.controlwatch.ingest.config.SourcesConfig;
+import io.controlwatch.ingest.logging.IngestLogging;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -68,6 +69,15 @@ public class SourceActivity {
 
     /** Events Kafka has just acknowledged; {@code registeredId} names the registered source that delivered them, else null. */
     public void accepted(List<AcceptedEvent> events, String registeredId) {
+        try {
+            record(events, registeredId);
+        } catch (RuntimeException e) {
+            // the events are durable and answered 202 whatever happens to the figures about them
+            IngestLogging.LOG.sourceActivityNotRecorded(events.size(), e.toString());
+        }
+    }
+
+    private void record(List<AcceptedEvent> events, String registeredId) {
         Instant now = clock.instant();
         Tracker byId = registeredId == null ? null : registered.computeIfAbsent(registeredId, id -> new Tracker());
         for (AcceptedEvent event : events) {
