@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Posts a small, realistic stream of CloudEvents to the local ingest service: one batch of 3-8
-# events about every 2 s. Mostly logins (some without MFA, some failed), plus event types no
-# control covers yet (backups, uptime checks, merged pull requests).
+# events about every 2 s. Mostly logins (some without MFA, some failed), plus backups, uptime checks
+# and merged pull requests. A share of the batches (CW_DEMO_VENDOR_SHARE, 20 %) is followed by
+# GitHub-shaped webhook deliveries (a review, then the merge; now and then a branch protection rule
+# deleted) to a registered github source, signed as GitHub signs (X-Hub-Signature-256): they go
+# through the source adapter like a real organisation's would. The source is registered once with the
+# admin token and its id and secret kept in .run/demo-github.env (0600); the secret is briefly on
+# openssl's command line when signing, fine for this local demo source only.
 #
 # Usage: deploy/local/demo-feed.sh [--count N]   (default: until stopped; up.sh --demo runs it)
 set -euo pipefail
@@ -33,6 +38,63 @@ IPS=(203.0.113.7 203.0.113.24 198.51.100.12 198.51.100.77 192.0.2.45)
 SYSTEMS=(postgres-prod s3-audit-logs gitlab-data hr-fileshare)
 TARGETS=(https://app.example.com/health https://api.example.com/health https://status.example.com)
 REPOS=(example-org/api example-org/web example-org/infra)
+LOGINS=(alice bob carol dave erin frank)
+
+# --- GitHub-shaped deliveries through a registered source ---
+ADMIN_HEADER="$CW_RUN/auth/admin.header"
+SOURCES_URL="http://127.0.0.1:${CW_INGEST_PORT:-8081}/api/v1/sources"
+GITHUB_STATE="$CW_RUN/demo-github.env"
+VENDOR_SHARE=${CW_DEMO_VENDOR_SHARE:-20}
+GITHUB_ID="" GITHUB_SECRET=""
+
+# The demo's github source: the one registered before if it still exists, else a new one.
+github_source() {
+  if [[ -r $GITHUB_STATE ]]; then
+    # shellcheck disable=SC1090
+    source "$GITHUB_STATE"
+    if curl -fsS --max-time 10 -o /dev/null -H "@$ADMIN_HEADER" "$SOURCES_URL/$GITHUB_ID"; then
+      return 0
+    fi
+  fi
+  local users="" login resp
+  for login in "${LOGINS[@]}"; do users+="${users:+,}\"$login\":\"$login@example.com\""; done
+  resp=$(curl -fsS --max-time 10 -X POST "$SOURCES_URL" -H "@$ADMIN_HEADER" -H 'Content-Type: application/json' \
+    --data-binary "{\"kind\":\"github\",\"name\":\"demo-github (deploy/local/demo-feed.sh)\",\"options\":{\"users\":{$users},\"protectedBranches\":[\"main\"]}}") ||
+    return 1
+  GITHUB_ID=$(sed -n 's/.*"id":"\([^"]*\)".*/\1/p' <<<"$resp")
+  GITHUB_SECRET=$(sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' <<<"$resp")
+  [[ -n $GITHUB_ID && -n $GITHUB_SECRET ]] || return 1
+  (umask 077 && printf 'GITHUB_ID=%q\nGITHUB_SECRET=%q\n' "$GITHUB_ID" "$GITHUB_SECRET" >"$GITHUB_STATE")
+}
+
+# One webhook delivery as GitHub makes it: event name, body. Prints the HTTP status.
+github_deliver() {
+  local sig
+  sig=$(printf '%s' "$2" | openssl dgst -sha256 -hmac "$GITHUB_SECRET" -r | cut -d' ' -f1)
+  curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$SOURCES_URL/$GITHUB_ID/events" \
+    -H 'Content-Type: application/json' -H "X-GitHub-Event: $1" -H "X-GitHub-Delivery: $(uuid)" \
+    -H "X-Hub-Signature-256: sha256=$sig" --data-binary "$2" 2>/dev/null || echo 000
+}
+
+# A pull request reviewed (approved, or not) and then merged; now and then a protection rule deleted.
+github_activity() {
+  local repo number author reviewer merger state=approved now sha repo_json s1 s2
+  repo=$(pick "${REPOS[@]}") number=$((1000 + RANDOM % 9000))
+  author=$(pick "${LOGINS[@]}") reviewer=$(pick "${LOGINS[@]}") merger=$(pick "${LOGINS[@]}")
+  pct 20 && state=changes_requested
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ) sha=$(openssl rand -hex 20)
+  repo_json=$(printf '"repository":{"full_name":"%s","owner":{"login":"example-org"}},"organization":{"login":"example-org"}' "$repo")
+  if pct 10; then
+    s1=$(github_deliver branch_protection_rule "$(printf '{"action":"deleted","rule":{"name":"main","updated_at":"%s"},%s,"sender":{"login":"%s"}}' "$now" "$repo_json" "$merger")")
+    echo "github: branch protection of $repo main deleted -> HTTP $s1"
+    return
+  fi
+  s1=$(github_deliver pull_request_review "$(printf '{"action":"submitted","review":{"state":"%s","user":{"login":"%s"},"submitted_at":"%s"},"pull_request":{"number":%d,"user":{"login":"%s"}},%s,"sender":{"login":"%s"}}' \
+    "$state" "$reviewer" "$now" "$number" "$author" "$repo_json" "$reviewer")")
+  s2=$(github_deliver pull_request "$(printf '{"action":"closed","number":%d,"pull_request":{"number":%d,"merged":true,"merged_at":"%s","user":{"login":"%s"},"merged_by":{"login":"%s"},"merge_commit_sha":"%s","base":{"ref":"main"}},%s,"sender":{"login":"%s"}}' \
+    "$number" "$number" "$now" "$author" "$merger" "$sha" "$repo_json" "$merger")")
+  echo "github: $repo#$number reviewed ($state by $reviewer) -> HTTP $s1, merged by $merger -> HTTP $s2"
+}
 
 pick() { shift $((RANDOM % $#)); echo "$1"; } # one of its arguments, at random
 pct() { ((RANDOM % 100 < $1)); } # true with probability $1 %
@@ -79,6 +141,16 @@ other_event() {
 # Exit at once on TERM/INT (down.sh), also while sleeping (see the sleep below).
 trap 'exit 0' TERM INT
 
+VENDOR=0
+if ((VENDOR_SHARE > 0)) && [[ -r $ADMIN_HEADER ]]; then
+  if github_source; then
+    VENDOR=1
+    echo "github-shaped deliveries ($VENDOR_SHARE % of batches) go to source $GITHUB_ID"
+  else
+    echo "could not register the demo's github source; sending CloudEvents only"
+  fi
+fi
+
 batch=0
 while ((COUNT == 0 || batch < COUNT)); do
   batch=$((batch + 1))
@@ -106,6 +178,9 @@ while ((COUNT == 0 || batch < COUNT)); do
     line=${line:0:300}
   fi
   echo "$line"
+  if ((VENDOR)) && pct "$VENDOR_SHARE"; then
+    github_activity
+  fi
   ((COUNT != 0 && batch >= COUNT)) && break
   # In the background and waited for, so the TERM trap runs without waiting for sleep to end.
   sleep 2 &

@@ -37,6 +37,12 @@ public final class Topics {
      * secrets encrypted (AES-GCM), a tombstone once deleted. Every ingest instance reads it whole and follows it.
      */
     public static final String SOURCES = "cw.sources.v1";
+    /**
+     * The state source adapters keep across deliveries (compacted): key the state key (it starts with the source id),
+     * value {@code {"value": …, "expiresAt": …}}, a tombstone once deleted. Every ingest instance reads it whole and
+     * follows it, so GitHub reviews seen by one instance count at a merge another one maps, and survive restarts.
+     */
+    public static final String ADAPTER_STATE = "cw.adapter-state.v1";
 
     /** How a topic is provisioned. */
     public record TopicSpec(String name, String cleanupPolicy) {
@@ -51,7 +57,8 @@ public final class Topics {
             new TopicSpec(CONTROLS_DEAD_LETTER, "delete"),
             new TopicSpec(PACKS, "compact"),
             new TopicSpec(RAW, "delete"),
-            new TopicSpec(SOURCES, "compact"));
+            new TopicSpec(SOURCES, "compact"),
+            new TopicSpec(ADAPTER_STATE, "compact"));
 
     private Topics() {
     }

@@ -1,5 +1,7 @@
 package io.controlwatch.ingest.api;
 
+import io.controlwatch.ingest.service.SourceActivity;
+import io.controlwatch.ingest.service.SourceRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,8 +20,10 @@ public class EventMeters {
     static final List<String> REJECTION_REASONS = List.of("malformed-json", "invalid-event", "invalid-batch",
             "batch-too-large", "forbidden-event", "payload-too-large", "unreadable-body", "event-store-unavailable");
 
-    void onStart(@Observes StartupEvent startup, MeterRegistry registry) {
+    void onStart(@Observes StartupEvent startup, MeterRegistry registry, SourceRegistry sources, SourceActivity activity) {
         registry.counter("cw.events.accepted");
+        // per registered source (bounded by the registry): those registered later start at their registration
+        sources.all().forEach(source -> activity.known(source.id()));
         REJECTION_REASONS.forEach(reason -> registry.counter("cw.events.rejected", "reason", reason));
     }
 }

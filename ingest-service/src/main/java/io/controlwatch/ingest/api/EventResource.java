@@ -12,6 +12,7 @@ import io.controlwatch.ingest.config.IngestConfig;
 import io.controlwatch.ingest.messaging.EventPublisher;
 import io.controlwatch.ingest.service.AcceptedEvent;
 import io.controlwatch.ingest.service.EventIntake;
+import io.controlwatch.ingest.service.SourceActivity;
 import io.controlwatch.ingest.service.Submitter;
 import io.controlwatch.model.CloudEvent;
 import io.micrometer.core.instrument.Counter;
@@ -52,10 +53,12 @@ public class EventResource {
     private final MeterRegistry registry;
     private final JsonWebToken token;
     private final Counter accepted;
+    private final SourceActivity activity;
 
     public EventResource(EventIntake intake, EventPublisher publisher, IngestConfig config, MeterRegistry registry,
-                         JsonWebToken token) {
+                         JsonWebToken token, SourceActivity activity) {
         this.intake = intake;
+        this.activity = activity;
         this.publisher = publisher;
         this.config = config;
         this.registry = registry;
@@ -123,6 +126,7 @@ public class EventResource {
                 .ifNoItem().after(config.publishTimeout()).fail()
                 .onItem().transform(ignored -> {
                     accepted.increment(events.size());
+                    activity.accepted(events, null);
                     List<String> ids = events.stream().map(AcceptedEvent::id).toList();
                     return Response.accepted(new Accepted(ids.size(), ids)).build();
                 })

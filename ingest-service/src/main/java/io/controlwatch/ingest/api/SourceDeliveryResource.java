@@ -8,7 +8,9 @@ import io.controlwatch.ingest.logging.IngestLogging;
 import io.controlwatch.ingest.messaging.EventPublisher;
 import io.controlwatch.ingest.service.AcceptedEvent;
 import io.controlwatch.ingest.service.RegisteredSource;
+import io.controlwatch.ingest.service.SourceActivity;
 import io.controlwatch.ingest.service.SourceDeliveries;
+import io.controlwatch.ingest.service.SourceRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -54,10 +56,15 @@ public class SourceDeliveryResource {
     private final IngestConfig config;
     private final SourcesConfig sources;
     private final MeterRegistry registry;
+    private final SourceActivity activity;
+    private final SourceRegistry sourceRegistry;
 
     public SourceDeliveryResource(SourceDeliveries deliveries, EventPublisher publisher, IngestConfig config,
-                                  SourcesConfig sources, MeterRegistry registry) {
+                                  SourcesConfig sources, MeterRegistry registry, SourceActivity activity,
+                                  SourceRegistry sourceRegistry) {
         this.deliveries = deliveries;
+        this.activity = activity;
+        this.sourceRegistry = sourceRegistry;
         this.publisher = publisher;
         this.config = config;
         this.sources = sources;
@@ -74,7 +81,8 @@ public class SourceDeliveryResource {
     @APIResponse(responseCode = "202", description = "Stored: the events' ids, the raw reference; also for a vendor event type no mapping handles (unsupportedType)")
     @APIResponse(responseCode = "400", description = "Not a payload of the source's kind, or the events made of it are invalid (the raw payload is kept)")
     @APIResponse(responseCode = "401", description = "Not authenticated for this source: one answer whatever the reason (unknown or deleted source included)")
-    @APIResponse(responseCode = "403", description = "The payload holds ControlWatch's own types, sources or cw* attributes")
+    @APIResponse(responseCode = "403", description = "The payload holds ControlWatch's own types, sources or cw* attributes, "
+            + "or the source is disabled (source-disabled, answered only once the delivery authenticated)")
     @APIResponse(responseCode = "413", description = "The body, or its decompressed payload, is too large")
     @APIResponse(responseCode = "415", description = "A Content-Encoding other than gzip or identity")
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; the vendor retries (ids make a retry safe)")
@@ -82,6 +90,34 @@ public class SourceDeliveryResource {
     @Blocking
     public Response deliver(@Parameter(description = "The source's id, as registration answered it") @PathParam("id") String id,
                                  @Context HttpHeaders httpHeaders, InputStream stream) {
+        try {
+            return deliverAuthenticated(id, httpHeaders, stream);
+        } catch (ProblemException refused) {
+            // counted per registered source only: the registry bounds the ids, a prober's made-up ones are not kept
+            sourceRegistry.get(id).ifPresent(source -> activity.delivery(source.id(), outcome(refused), 0,
+                    describe(refused.problem())));
+            throw refused;
+        }
+    }
+
+    private static String outcome(ProblemException refused) {
+        int status = refused.problem().status();
+        if (status == 401) {
+            return "unauthenticated";
+        }
+        if (refused.problem().type().endsWith("source-disabled")) {
+            return "disabled";
+        }
+        return status == 503 ? "failed" : "rejected";
+    }
+
+    /** The problem's title and detail, bounded: what GET /api/v1/sources/{id} shows as the last error. */
+    private static String describe(Problem problem) {
+        String text = problem.status() + " " + problem.title() + (problem.detail() == null ? "" : ": " + problem.detail());
+        return text.length() > 500 ? text.substring(0, 500) + "…" : text;
+    }
+
+    private Response deliverAuthenticated(String id, HttpHeaders httpHeaders, InputStream stream) {
         byte[] sent = readAtMost(stream, config.maxBodyBytes(), config.maxBodyBytes());
         String encoding = contentEncoding(httpHeaders);
         byte[] payload = encoding == null ? sent : gunzip(sent);
@@ -92,7 +128,10 @@ public class SourceDeliveryResource {
         // vendor gets a 503 and retries: the raw record is keyed by its content hash and events keep their
         // vendor-derived ids, so what got in before the failure is stored again under the same ids and kept once
         // downstream (idempotency by event id).
+        // The adapters' state written by this delivery (a GitHub review, say) is awaited too: a 2xx never leaves the
+        // vendor's next delivery depending on state Kafka does not hold.
         Uni<Void> written = publisher.publishRaw(prepared.rawReference(), sent, prepared.rawHeaders())
+                .chain(prepared::stateWritten)
                 .chain(() -> prepared.refusal() == null ? publisher.publishAll(prepared.events()) : Uni.createFrom().voidItem());
         return written
                 .ifNoItem().after(config.publishTimeout()).fail()
@@ -113,6 +152,9 @@ public class SourceDeliveryResource {
                     }
                     registry.counter("cw.sources.deliveries", "kind", source.kind(), "outcome", "accepted").increment();
                     registry.counter("cw.events.accepted").increment(prepared.events().size());
+                    activity.accepted(prepared.events(), source.id());
+                    activity.delivery(source.id(), prepared.unsupportedType() != null ? "unsupported" : "accepted",
+                            prepared.events().size(), null);
                     List<String> ids = prepared.events().stream().map(AcceptedEvent::id).toList();
                     return Response.accepted(new DeliveryAccepted(ids.size(), ids, prepared.rawReference(), prepared.skipped(),
                             prepared.unsupportedType())).build();

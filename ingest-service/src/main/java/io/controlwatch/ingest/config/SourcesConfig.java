@@ -36,4 +36,28 @@ public interface SourcesConfig {
     /** How long an instance reads the registry topic at start-up before it serves with what it has read. */
     @WithDefault("30s")
     Duration startupRead();
+
+    /** Per-source activity and delay: GET /api/v1/sources and the cw_source_delay_seconds histogram. */
+    Activity activity();
+
+    interface Activity {
+        /**
+         * How many distinct CloudEvents sources get a label of their own on cw_source_delay_seconds (the first seen by
+         * this instance); every later one is counted under source="other", so a client inventing sources cannot make
+         * the metric unbounded.
+         */
+        @WithDefault("100")
+        int maxLabelledSources();
+
+        /**
+         * How many CloudEvents sources this instance keeps activity for (last times, counts, last hour's delays; a
+         * few KiB each at most); beyond it the source silent the longest is forgotten.
+         */
+        @WithDefault("1000")
+        int maxTrackedSources();
+
+        /** A source with no event for longer than this is shown idle. */
+        @WithDefault("15m")
+        Duration idleAfter();
+    }
 }

@@ -60,4 +60,28 @@ public interface IngestLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 1011, value = "Delivery to source %s: Kafka did not acknowledge its raw payload or %d events; answered 503 (the vendor retries): %s")
     void deliveryNotStored(String sourceId, int events, String failure);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1012, value = "Source %s disabled by %s; its deliveries are refused (403) until it is enabled")
+    void sourceDisabled(String sourceId, String by);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1013, value = "Source %s enabled by %s")
+    void sourceEnabled(String sourceId, String by);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 1014, value = "Backfill of source %s %s by %s: %s")
+    void sourceBackfill(String source, String startedOrEnded, String by, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1015, value = "Delivery to disabled source %s (%s) refused (403)")
+    void deliveryToDisabledSource(String sourceId, String kind);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1016, value = "Adapter state %s was not written to Kafka (this instance keeps it in memory): %s")
+    void adapterStateNotWritten(String key, String failure);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 1017, value = "Activity of %d accepted events not recorded (they are stored; GET /api/v1/sources and cw_source_delay_seconds miss them): %s")
+    void sourceActivityNotRecorded(int events, String failure);
 }

@@ -12,6 +12,12 @@ public final class Channels {
     public static final String SOURCES_IN = "sources-in";
     /** Name of the rebalance listener bean that positions the registry follower. */
     public static final String SOURCES_FOLLOWER = "source-registry-follower";
+    /** The adapters' state ({@code cw.adapter-state.v1}): written through by every instance. */
+    public static final String ADAPTER_STATE_OUT = "adapter-state-out";
+    /** The adapters' state, followed by every instance after its start-up read. */
+    public static final String ADAPTER_STATE_IN = "adapter-state-in";
+    /** Name of the rebalance listener bean that positions the adapter state follower. */
+    public static final String ADAPTER_STATE_FOLLOWER = "adapter-state-follower";
 
     private Channels() {
     }

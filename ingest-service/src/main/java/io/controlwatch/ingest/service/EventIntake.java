@@ -45,11 +45,13 @@ public class EventIntake {
     private final CloudEventValidator.Bounds bounds;
     private final ObjectMapper json;
     private final Clock clock;
+    private final BackfillMarks backfills;
 
-    public EventIntake(IngestConfig config, EventDataSchemas schemas, Clock clock) {
+    public EventIntake(IngestConfig config, EventDataSchemas schemas, Clock clock, BackfillMarks backfills) {
         this.config = config;
         this.schemas = schemas;
         this.clock = clock;
+        this.backfills = backfills;
         IngestConfig.Bounds b = config.bounds();
         this.bounds = new CloudEventValidator.Bounds(b.maxIdLength(), b.maxSourceLength(), b.maxTypeLength(),
                 b.maxSubjectLength(), b.maxAttributeLength(), b.maxExtensions(), Instant.EPOCH, b.maxFutureSkew());
@@ -263,14 +265,24 @@ public class EventIntake {
         return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
-    /** The event as stored: the client's JSON with {@code cwsubmitter} added. */
-    private static AcceptedEvent accepted(JsonNode event, Submitter submitter) {
+    /**
+     * The event as stored: the client's JSON with {@code cwsubmitter} added, and {@code cwbackfill: true} while its
+     * source is marked backfilling (a client can never set either itself: check() refuses cw* attributes).
+     */
+    private AcceptedEvent accepted(JsonNode event, Submitter submitter) {
         ObjectNode stored = (ObjectNode) event;
         stored.put(CloudEvent.SUBMITTER, submitter.name());
         String subject = event.path("subject").isTextual() ? event.get("subject").asText() : null;
         String source = event.get("source").asText();
+        boolean backfilled = backfills.backfilling(source);
+        if (backfilled) {
+            stored.put(CloudEvent.BACKFILL, true);
+        }
         String key = subject != null && !subject.isBlank() ? subject : source;
-        return new AcceptedEvent(event.get("id").asText(), key, stored.toString(), submitter.name());
+        JsonNode time = event.get("time");
+        // check() has validated it: an RFC 3339 timestamp when present
+        Instant at = time == null || time.isNull() ? null : java.time.OffsetDateTime.parse(time.asText()).toInstant();
+        return new AcceptedEvent(event.get("id").asText(), key, stored.toString(), submitter.name(), source, at, backfilled);
     }
 
     /** Field errors, listing at most a configured number (a hostile batch could otherwise make a huge answer). */

@@ -14,14 +14,19 @@ import java.time.Instant;
  * @param revision                  grows by one with every change; an instance applies a record only if it is newer
  *                                  than what it holds (its own writes are applied before the follower sees them)
  * @param previousSecretValidUntil  end of the rotation overlap; the previous secret is refused from then on
+ * @param disabledAt                when an admin disabled it (its deliveries are refused with 403), null while enabled
  */
 public record RegisteredSource(String id, String kind, String name, JsonNode options, String secret,
                                String previousSecret, Instant previousSecretValidUntil, long revision,
                                Instant createdAt, String createdBy, Instant updatedAt, String updatedBy,
-                               Instant deletedAt) {
+                               Instant deletedAt, Instant disabledAt, String disabledBy) {
 
     public boolean deleted() {
         return deletedAt != null;
+    }
+
+    public boolean disabled() {
+        return disabledAt != null;
     }
 
     public SourceKind sourceKind() {

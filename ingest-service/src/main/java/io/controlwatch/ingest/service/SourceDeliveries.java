@@ -7,7 +7,7 @@ import io.controlwatch.sources.AdapterLimits;
 import io.controlwatch.sources.AdapterOutcome;
 import io.controlwatch.sources.Delivery;
 import io.controlwatch.sources.DeliveryHeaders;
-import io.controlwatch.sources.InMemoryAdapterStateStore;
+import io.smallrye.mutiny.Uni;
 import io.controlwatch.sources.SourceAdapters;
 import io.controlwatch.sources.SourceKind;
 import io.controlwatch.sources.auth.DeliveryAuthenticator;
@@ -39,18 +39,21 @@ public class SourceDeliveries {
 
     /** A delivery understood: its raw record and the events to write (none when the vendor type is unmapped). */
     public record Prepared(RegisteredSource source, String rawReference, Map<String, String> rawHeaders,
-                           List<AcceptedEvent> events, int skipped, String unsupportedType, ProblemException refusal) {
+                           List<AcceptedEvent> events, int skipped, String unsupportedType, ProblemException refusal,
+                           Uni<Void> stateWritten) {
     }
 
     private final SourceRegistry registry;
     private final EventIntake intake;
     private final Clock clock;
     private final DeliveryAuthenticator authenticator;
-    // The adapters' state (GitHub reviews and branch rules, Okta second factors) is in memory for now: per instance
-    // and lost at restart; docs/sources/README.md says what that costs until it gets durable storage.
-    private final SourceAdapters adapters = new SourceAdapters(AdapterLimits.DEFAULT, new InMemoryAdapterStateStore());
+    // The adapters' state (GitHub reviews and branch rules, Okta second factors) is durable on cw.adapter-state.v1
+    private final DurableAdapterStateStore state;
+    private final SourceAdapters adapters;
 
-    public SourceDeliveries(SourceRegistry registry, EventIntake intake, Clock clock) {
+    public SourceDeliveries(SourceRegistry registry, EventIntake intake, Clock clock, DurableAdapterStateStore state) {
+        this.state = state;
+        this.adapters = new SourceAdapters(AdapterLimits.DEFAULT, state);
         this.registry = registry;
         this.intake = intake;
         this.clock = clock;
@@ -69,7 +72,18 @@ public class SourceDeliveries {
             IngestLogging.LOG.deliveryNotAuthenticated(source.id(), source.kind());
             throw notAuthenticated();
         }
+        if (source.disabled()) {
+            // only once authenticated: a prober still learns nothing, the vendor's own secret learns why
+            IngestLogging.LOG.deliveryToDisabledSource(source.id(), source.kind());
+            throw disabled();
+        }
         return source;
+    }
+
+    public static ProblemException disabled() {
+        return new ProblemException(Problem.of(Response.Status.FORBIDDEN, "source-disabled", "Source disabled",
+                "This source is disabled; an admin can enable it again (POST /api/v1/sources/{id}/enable). "
+                        + "Nothing of this delivery was kept."));
     }
 
     /** Okta's one-time verification: the challenge echoed, once the request carries the hook's Authorization value. */
@@ -105,26 +119,33 @@ public class SourceDeliveries {
             // the record keeps the body as sent
             rawHeaders.put("content-encoding", contentEncoding);
         }
-        AdapterOutcome outcome = adapters.map(new Delivery(source.asAdapterSource(), headers, body, clock.instant()));
+        AdapterOutcome outcome;
+        Uni<Void> stateWritten;
+        state.begin();
+        try {
+            outcome = adapters.map(new Delivery(source.asAdapterSource(), headers, body, clock.instant()));
+        } finally {
+            stateWritten = state.written();
+        }
         if (outcome instanceof AdapterOutcome.Mapped mapped) {
             try {
                 List<AcceptedEvent> events = intake.mapped(mapped.events(), new Submitter("source:" + source.id(), null),
                         source.asAdapterSource().fallbackEventSource(), reference);
-                return new Prepared(source, reference, rawHeaders, events, mapped.skipped(), null, null);
+                return new Prepared(source, reference, rawHeaders, events, mapped.skipped(), null, null, stateWritten);
             } catch (ProblemException refused) {
                 IngestLogging.LOG.deliveryMalformed(source.id(), source.kind(), reference, refused.problem().detail());
-                return new Prepared(source, reference, rawHeaders, List.of(), 0, null, refused);
+                return new Prepared(source, reference, rawHeaders, List.of(), 0, null, refused, stateWritten);
             }
         }
         if (outcome instanceof AdapterOutcome.Unsupported unsupported) {
-            return new Prepared(source, reference, rawHeaders, List.of(), 0, unsupported.vendorEventType(), null);
+            return new Prepared(source, reference, rawHeaders, List.of(), 0, unsupported.vendorEventType(), null, stateWritten);
         }
         String reason = ((AdapterOutcome.Malformed) outcome).reason();
         IngestLogging.LOG.deliveryMalformed(source.id(), source.kind(), reference, reason);
         return new Prepared(source, reference, rawHeaders, List.of(), 0, null,
                 ProblemException.badRequest("unmappable-delivery", "Delivery not mapped",
                         "The payload is not one a " + source.kind() + " source sends: " + reason
-                                + ". The payload was kept as received (" + reference + ")."));
+                                + ". The payload was kept as received (" + reference + ")."), stateWritten);
     }
 
     public static ProblemException notAuthenticated() {

@@ -47,18 +47,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * Secrets are generated here, shown once (the {@link Registration} of a register or rotate call) and stored sealed
  * with {@link SecretCipher}; they are never logged nor written to an audit event.
  */
-public final class SourceRegistry {
+public final class SourceRegistry implements BackfillMarks {
 
     public static final String AUDIT_SOURCE = "urn:controlwatch:ingest";
     public static final String REGISTERED = "controlwatch.source.registered";
     public static final String ROTATED = "controlwatch.source.secret-rotated";
     public static final String DELETED = "controlwatch.source.deleted";
+    public static final String DISABLED = "controlwatch.source.disabled";
+    public static final String ENABLED = "controlwatch.source.enabled";
+    public static final String BACKFILL_STARTED = "controlwatch.source.backfill-started";
+    public static final String BACKFILL_ENDED = "controlwatch.source.backfill-ended";
+    /** Longest subject of an audit event (the envelope bound); a longer source URI is named by its hash there. */
+    private static final int MAX_AUDIT_SUBJECT = 256;
 
     /** A registered or rotated source with its new secret in clear: shown to the admin once, never again. */
     public record Registration(RegisteredSource source, String secret) {
     }
 
     private final Map<String, RegisteredSource> sources = new ConcurrentHashMap<>();
+    private final Map<String, BackfillMark> backfills = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> followFrom;
     private final SecretCipher cipher;
     private final SourcesConfig config;
@@ -66,9 +73,11 @@ public final class SourceRegistry {
     private final SecureRandom random;
     private final KafkaTransactions<String> transactions;
 
-    private SourceRegistry(Map<String, RegisteredSource> read, Map<TopicPartition, Long> followFrom, SecretCipher cipher,
+    private SourceRegistry(Map<String, RegisteredSource> read, Map<String, BackfillMark> marks,
+                           Map<TopicPartition, Long> followFrom, SecretCipher cipher,
                            SourcesConfig config, Clock clock, SecureRandom random, KafkaTransactions<String> transactions) {
         this.sources.putAll(read);
+        this.backfills.putAll(marks);
         this.followFrom = Map.copyOf(followFrom);
         this.cipher = cipher;
         this.config = config;
@@ -85,9 +94,10 @@ public final class SourceRegistry {
             IngestLogging.LOG.sourcesWithoutSecretKey();
         }
         Map<String, RegisteredSource> read = new HashMap<>();
+        Map<String, BackfillMark> marks = new HashMap<>();
         Map<TopicPartition, Long> end = new HashMap<>();
-        readToEnd(kafka, config.startupRead(), read, end);
-        return new SourceRegistry(read, end, cipher, config, clock, random, transactions);
+        readToEnd(kafka, config.startupRead(), read, marks, end);
+        return new SourceRegistry(read, marks, end, cipher, config, clock, random, transactions);
     }
 
     public Map<TopicPartition, Long> followFrom() {
@@ -132,6 +142,23 @@ public final class SourceRegistry {
         return Optional.of(new SourceSecrets(current, previous));
     }
 
+    /** Whether an admin marked this CloudEvents source as backfilling (its accepted events get cwbackfill: true). */
+    @Override
+    public boolean backfilling(String source) {
+        BackfillMark mark = source == null ? null : backfills.get(source);
+        return mark != null && mark.backfilling();
+    }
+
+    /** The source's backfill mark, if it ever had one (ended ones included). */
+    public Optional<BackfillMark> backfill(String source) {
+        return Optional.ofNullable(source == null ? null : backfills.get(source));
+    }
+
+    /** Every CloudEvents source with a backfill mark, ended ones included. */
+    public java.util.Set<String> markedSources() {
+        return java.util.Set.copyOf(backfills.keySet());
+    }
+
     public boolean canSeal() {
         return cipher != null;
     }
@@ -141,7 +168,7 @@ public final class SourceRegistry {
         String secret = SourceSecrets.generate(kind, random);
         Instant now = clock.instant();
         RegisteredSource source = new RegisteredSource(id, kind.wireName(), name, options, cipher().encrypt(secret, id),
-                null, null, 1, now, by, now, by, null);
+                null, null, 1, now, by, now, by, null, null, null);
         write(source, REGISTERED, by);
         IngestLogging.LOG.sourceRegistered(id, kind.wireName(), by);
         return new Registration(source, secret);
@@ -157,7 +184,8 @@ public final class SourceRegistry {
         String secret = SourceSecrets.generate(s.sourceKind(), random);
         Instant now = clock.instant();
         RegisteredSource rotated = new RegisteredSource(s.id(), s.kind(), s.name(), s.options(), cipher().encrypt(secret, id),
-                s.secret(), now.plus(config.rotationOverlap()), s.revision() + 1, s.createdAt(), s.createdBy(), now, by, null);
+                s.secret(), now.plus(config.rotationOverlap()), s.revision() + 1, s.createdAt(), s.createdBy(), now, by, null,
+                s.disabledAt(), s.disabledBy());
         write(rotated, ROTATED, by);
         IngestLogging.LOG.sourceSecretRotated(id, String.valueOf(rotated.previousSecretValidUntil()), by);
         return Optional.of(new Registration(rotated, secret));
@@ -172,10 +200,83 @@ public final class SourceRegistry {
         RegisteredSource s = existing.get();
         Instant now = clock.instant();
         RegisteredSource deleted = new RegisteredSource(s.id(), s.kind(), s.name(), s.options(), null, null, null,
-                s.revision() + 1, s.createdAt(), s.createdBy(), now, by, now);
+                s.revision() + 1, s.createdAt(), s.createdBy(), now, by, now, s.disabledAt(), s.disabledBy());
         write(deleted, DELETED, by);
         IngestLogging.LOG.sourceDeleted(id, by);
         return true;
+    }
+
+    /**
+     * Disables or enables a source: a disabled source's deliveries are refused (403 once authenticated) on every
+     * instance. Empty if unknown; a source already in that state is answered as it is, with no new revision.
+     */
+    public synchronized Optional<RegisteredSource> setDisabled(String id, boolean disabled, String by) {
+        Optional<RegisteredSource> existing = get(id);
+        if (existing.isEmpty() || existing.get().disabled() == disabled) {
+            return existing;
+        }
+        RegisteredSource s = existing.get();
+        Instant now = clock.instant();
+        RegisteredSource changed = new RegisteredSource(s.id(), s.kind(), s.name(), s.options(), s.secret(),
+                s.previousSecret(), s.previousSecretValidUntil(), s.revision() + 1, s.createdAt(), s.createdBy(), now, by,
+                null, disabled ? now : null, disabled ? by : null);
+        write(changed, disabled ? DISABLED : ENABLED, by);
+        if (disabled) {
+            IngestLogging.LOG.sourceDisabled(id, by);
+        } else {
+            IngestLogging.LOG.sourceEnabled(id, by);
+        }
+        return Optional.of(changed);
+    }
+
+    /**
+     * Marks a CloudEvents source as backfilling or ends the mark, on every instance; with its audit event in one
+     * transaction. Setting the state it already has changes nothing (no new revision, no audit event).
+     */
+    public synchronized BackfillMark setBackfilling(String source, boolean backfilling, String reason, String by) {
+        BackfillMark held = backfills.get(source);
+        if (held != null && held.backfilling() == backfilling) {
+            return held;
+        }
+        if (held == null && !backfilling) {
+            return new BackfillMark(source, false, null, 0, null, null);
+        }
+        BackfillMark mark = new BackfillMark(source, backfilling, reason, held == null ? 1 : held.revision() + 1,
+                clock.instant(), by);
+        String json;
+        Message<String> audit;
+        try {
+            json = ModelJson.mapper().writeValueAsString(mark);
+            ObjectNode data = ModelJson.mapper().createObjectNode();
+            data.put("source", source);
+            data.put("backfilling", backfilling);
+            if (reason != null) {
+                data.put("reason", reason);
+            }
+            data.put("by", by);
+            String subject = source.length() <= MAX_AUDIT_SUBJECT ? source : "sha256:" + sha256(source);
+            audit = auditEvent(mark.key() + "#" + mark.revision(), backfilling ? BACKFILL_STARTED : BACKFILL_ENDED,
+                    subject, mark.updatedAt(), data, by, subject);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        transactions.withTransaction(emitter -> {
+            emitter.send(record(Topics.SOURCES, mark.key(), json, new RecordHeaders()));
+            emitter.send(audit);
+            return Uni.createFrom().voidItem();
+        }).await().atMost(config.writeTimeout());
+        applyMark(mark);
+        IngestLogging.LOG.sourceBackfill(source, backfilling ? "started" : "ended", by, reason == null ? "" : reason);
+        return mark;
+    }
+
+    private static String sha256(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private SecretCipher cipher() {
@@ -225,24 +326,36 @@ public final class SourceRegistry {
         if (source.previousSecretValidUntil() != null) {
             data.put("previousSecretValidUntil", source.previousSecretValidUntil().toString());
         }
+        return auditEvent(source.id() + "#" + source.revision(), type, source.id(), source.updatedAt(), data, by, source.id());
+    }
+
+    private Message<String> auditEvent(String revisionKey, String type, String subject, Instant time, ObjectNode data,
+                                       String by, String partitionKey) throws JsonProcessingException {
         ObjectNode event = ModelJson.mapper().createObjectNode();
         event.put("specversion", CloudEvent.SPEC_VERSION);
         // one event per revision: a retried write is stored once downstream
-        event.put("id", UUID.nameUUIDFromBytes((source.id() + "#" + source.revision()).getBytes(StandardCharsets.UTF_8)).toString());
+        event.put("id", UUID.nameUUIDFromBytes(revisionKey.getBytes(StandardCharsets.UTF_8)).toString());
         event.put("source", AUDIT_SOURCE);
         event.put("type", type);
-        event.put("subject", source.id());
-        event.put("time", source.updatedAt().toString());
+        event.put("subject", subject);
+        event.put("time", time.toString());
         event.put("datacontenttype", "application/json");
         event.set("data", data);
         event.put(CloudEvent.SUBMITTER, by);
         RecordHeaders headers = new RecordHeaders();
         headers.add("content-type", CloudEvent.MEDIA_TYPE.getBytes(StandardCharsets.UTF_8));
-        return record(Topics.EVENTS, source.id(), ModelJson.mapper().writeValueAsString(event), headers);
+        return record(Topics.EVENTS, partitionKey, ModelJson.mapper().writeValueAsString(event), headers);
     }
 
     /** A record of the registry topic that arrived after start-up (through the follower channel). */
     public void follow(ConsumerRecord<String, String> record) {
+        if (isMark(record)) {
+            BackfillMark mark = readMark(record);
+            if (mark != null) {
+                applyMark(mark);
+            }
+            return;
+        }
         RegisteredSource source = read(record);
         if (source != null) {
             apply(source);
@@ -251,6 +364,31 @@ public final class SourceRegistry {
 
     private void apply(RegisteredSource source) {
         sources.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+    }
+
+    private void applyMark(BackfillMark mark) {
+        backfills.merge(mark.source(), mark, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+    }
+
+    private static boolean isMark(ConsumerRecord<String, String> record) {
+        return record.key() != null && record.key().startsWith(BackfillMark.KEY_PREFIX);
+    }
+
+    private static BackfillMark readMark(ConsumerRecord<String, String> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            BackfillMark mark = ModelJson.mapper().readValue(record.value(), BackfillMark.class);
+            if (mark.source() == null || !mark.key().equals(record.key())) {
+                IngestLogging.LOG.sourceRecordUnreadable(record.key(), "source");
+                return null;
+            }
+            return mark;
+        } catch (JsonProcessingException e) {
+            IngestLogging.LOG.sourceRecordUnreadable(record.key(), e.getOriginalMessage());
+            return null;
+        }
     }
 
     private static RegisteredSource read(ConsumerRecord<String, String> record) {
@@ -271,7 +409,7 @@ public final class SourceRegistry {
     }
 
     private static void readToEnd(Map<String, Object> kafka, Duration bound, Map<String, RegisteredSource> into,
-                                  Map<TopicPartition, Long> endOffsets) {
+                                  Map<String, BackfillMark> marks, Map<TopicPartition, Long> endOffsets) {
         Map<String, Object> settings = new HashMap<>(kafka);
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -286,6 +424,13 @@ public final class SourceRegistry {
             long deadline = System.nanoTime() + bound.toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (isMark(record)) {
+                        BackfillMark mark = readMark(record);
+                        if (mark != null) {
+                            marks.merge(mark.source(), mark, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+                        }
+                        continue;
+                    }
                     RegisteredSource source = read(record);
                     if (source != null) {
                         into.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);

@@ -37,7 +37,7 @@ class EventIntakeFuzzTest {
     static final Pattern LEAKS = Pattern.compile("(?i)(exception|java\\.|com\\.fasterxml|jackson|\\$)");
     static final AtomicLong INPUTS = new AtomicLong();
 
-    static final EventIntake INTAKE = new EventIntake(config(), new EventDataSchemas(), Clock.systemUTC());
+    static final EventIntake INTAKE = new EventIntake(config(), new EventDataSchemas(), Clock.systemUTC(), BackfillMarks.NONE);
     static final Submitter SUBMITTER = new Submitter("fuzzer", List.of("https://", "urn:"));
 
     static IngestConfig config() {
