@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -100,7 +101,9 @@ class ConsoleBrowserIT {
     void onCallSeesANewFailureWithoutReloadingAndAcknowledgesIt() {
         WebDriver browser = signIn("oncall-user");
         browser.get(consoleUrl + "/findings");
+        // htmx replaces the table while the test looks at it: an element found a moment ago may be gone
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(90));
+        wait.ignoring(StaleElementReferenceException.class);
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("findings")));
         // a marker on the window: a reload would lose it
         ((JavascriptExecutor) browser).executeScript("window.cwNotReloaded = true;");
@@ -117,15 +120,17 @@ class ConsoleBrowserIT {
                 .post(stack.ingest.url("/api/v1/events")).then().statusCode(202);
 
         By row = By.cssSelector("tr.finding[data-subject='" + SUBJECT + "']");
-        WebElement finding = wait.until(ExpectedConditions.presenceOfElementLocated(row));
+        String findingId = wait.until(d -> d.findElement(row).getAttribute("data-finding"));
         assertThat(((JavascriptExecutor) browser).executeScript("return window.cwNotReloaded === true;"))
                 .as("the finding arrived without a reload").isEqualTo(true);
-        assertThat(finding.getAttribute("data-control")).isEqualTo("cc6.1-console-login-mfa");
-        assertThat(finding.getAttribute("data-status")).isEqualTo("OPEN");
-        String findingId = finding.getAttribute("data-finding");
+        assertThat(wait.until(d -> d.findElement(row).getAttribute("data-control"))).isEqualTo("cc6.1-console-login-mfa");
+        assertThat(wait.until(d -> d.findElement(row).getAttribute("data-status"))).isEqualTo("OPEN");
         screenshot(browser, "findings-oncall");
 
-        finding.findElement(By.cssSelector("button.ack")).click();
+        wait.until(d -> {
+            d.findElement(row).findElement(By.cssSelector("button.ack")).click();
+            return true;
+        });
         wait.until(d -> "ACKNOWLEDGED".equals(d.findElement(row).getAttribute("data-status")));
         screenshot(browser, "findings-acknowledged");
 

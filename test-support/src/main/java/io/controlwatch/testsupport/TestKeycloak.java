@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  *   realm's admin is {@code CW_TEST_KEYCLOAK_ADMIN} / {@code CW_TEST_KEYCLOAK_ADMIN_PASSWORD} (admin / admin);</li>
  *   <li>otherwise the Keycloak distribution from Maven Central ({@code org.keycloak:keycloak-quarkus-dist}, unpacked by
  *   the build into the directory the system property {@code cw.keycloak.home} names), started as a process in dev
- *   mode on a free port (its own H2 database, wiped first), on {@code CW_KEYCLOAK_JAVA_HOME} or this JVM's Java.</li>
+ *   mode on a free port (its own H2 database, wiped first), on {@code CW_KEYCLOAK_JAVA_HOME}, else the newest JDK
+ *   installed of 25 and 21, else this JVM's Java.</li>
  * </ol>
  * Each test gets a realm of its own, rendered from the stack's realm template (deploy/local/keycloak), that signs
  * with {@link TestTokens}' key: the services verify its tokens with the key they already trust.
@@ -172,7 +173,7 @@ public final class TestKeycloak {
         int port = freePort();
         String password = UUID.randomUUID().toString();
         Path log = dir.resolve("keycloak-test.log");
-        String javaHome = env("CW_KEYCLOAK_JAVA_HOME", System.getProperty("java.home"));
+        String javaHome = env("CW_KEYCLOAK_JAVA_HOME", newestJava());
         ProcessBuilder builder = new ProcessBuilder(dir.resolve("bin/kc.sh").toString(), "start-dev",
                 "--http-host=127.0.0.1", "--http-port=" + port, "--http-management-port=" + freePort(),
                 "--cache=local", "--log-level=WARN,org.keycloak.services:INFO,io.quarkus:INFO")
@@ -213,6 +214,17 @@ public final class TestKeycloak {
         LOG.info(() -> "Keycloak " + dir.getFileName() + " ready on " + keycloak.url + " after "
                 + Duration.between(started, Instant.now()).toSeconds() + " s (log " + log + ")");
         return keycloak;
+    }
+
+    /** Keycloak runs on Java 17, 21 and 25 and starts markedly faster on the newest: a Temurin 25 JDK if installed. */
+    private static String newestJava() {
+        for (String jdk : List.of("/usr/lib/jvm/temurin-25-jdk-amd64", "/usr/lib/jvm/java-25-openjdk-amd64",
+                "/usr/lib/jvm/java-21-openjdk-amd64")) {
+            if (Files.isExecutable(Path.of(jdk, "bin", "java"))) {
+                return jdk;
+            }
+        }
+        return System.getProperty("java.home");
     }
 
     private static void stop(Process process) {
