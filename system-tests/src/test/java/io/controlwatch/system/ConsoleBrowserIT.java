@@ -123,8 +123,10 @@ class ConsoleBrowserIT {
         String findingId = wait.until(d -> d.findElement(row).getAttribute("data-finding"));
         assertThat(((JavascriptExecutor) browser).executeScript("return window.cwNotReloaded === true;"))
                 .as("the finding arrived without a reload").isEqualTo(true);
-        assertThat(wait.until(d -> d.findElement(row).getAttribute("data-control"))).isEqualTo("cc6.1-console-login-mfa");
-        assertThat(wait.until(d -> d.findElement(row).getAttribute("data-status"))).isEqualTo("OPEN");
+        String control = wait.until(d -> d.findElement(row).getAttribute("data-control"));
+        String status = wait.until(d -> d.findElement(row).getAttribute("data-status"));
+        assertThat(control).isEqualTo("cc6.1-console-login-mfa");
+        assertThat(status).isEqualTo("OPEN");
         screenshot(browser, "findings-oncall");
 
         wait.until(d -> {
