@@ -453,7 +453,7 @@ public class ConsoleResource {
     }
 
     /** RFC 4180 quoting; a leading = + - @ is neutralised so a spreadsheet never runs a cell as a formula. */
-    static String cell(String value) {
+    public static String cell(String value) {
         String v = value == null ? "" : value;
         if (!v.isEmpty() && "=+-@\t\r".indexOf(v.charAt(0)) >= 0) {
             v = "'" + v;

@@ -50,7 +50,7 @@ public class ControlPack {
 
     private volatile Loaded loaded;
 
-    private record Loaded(Map<String, PackControl> controls, List<Manual> manual, Path dir) {
+    record Loaded(Map<String, PackControl> controls, List<Manual> manual, Path dir) {
     }
 
     public Optional<PackControl> control(String id) {
