@@ -3,10 +3,11 @@
 # deploy/kafka-broker collects), PostgreSQL, the topics, dev JWT keys and tokens, and the three
 # services. Idempotent: whatever already runs (per pid file) is reused. Stop with down.sh.
 #
-# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only]
+# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only] [--no-console]
 #   --rebuild     run the Maven build even if the jars exist
 #   --demo        also start demo-feed.sh in the background, a mail catcher (GreenMail) and a webhook receiver, and
 #                 route the demo failures to both (deploy/local/.run/notifications.yaml)
+#   --no-console  neither Keycloak nor the web console (saves ~450 MB and a minute; e.g. for benchmarks)
 #   --infra-only  broker, database, topics and tokens only (to run services from an IDE or
 #                 quarkus:dev); the services' environment is written to .run/services.env
 #
@@ -22,12 +23,13 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REBUILD=0 DEMO=0 INFRA_ONLY=0
+REBUILD=0 DEMO=0 INFRA_ONLY=0 CONSOLE=1
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --demo) DEMO=1 ;;
     --infra-only) INFRA_ONLY=1 ;;
+    --no-console) CONSOLE=0 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg (see --help)" ;;
   esac
@@ -406,7 +408,7 @@ await_keycloak() {
   info "keycloak ready: realm controlwatch at $CW_ISSUER"
 }
 
-if ((!INFRA_ONLY)); then
+if ((!INFRA_ONLY && CONSOLE)); then
   keycloak_t0=$SECONDS
   start_keycloak
 fi
@@ -531,7 +533,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 6b. The console (after Keycloak answers: it signs users in there).
 # ---------------------------------------------------------------------------------------------
-if ((!INFRA_ONLY)); then
+if ((!INFRA_ONLY && CONSOLE)); then
   await_keycloak
   keycloak_secs=$((SECONDS - keycloak_t0))
   if pid=$(live_pid console); then
@@ -612,11 +614,15 @@ if ((!INFRA_ONLY)); then
   Ingest     POST $ingest/api/v1/events
   Alerting   GET  $alerting/api/v1/failures   GET $alerting/api/v1/controls
   Evaluation      $evaluation
-  Console    http://127.0.0.1:$(service_port console)/   sign in as oncall-user, analyst-user, auditor-user, admin-user
-             (passwords: $rel_run/console-users.txt, "username role password" per line; Keycloak at $CW_ISSUER)
   Metrics    /q/metrics on each service, e.g. $ingest/q/metrics
   Health     /q/health, /q/health/ready on each service
 EOF
+  if ((CONSOLE)); then
+    cat <<EOF
+  Console    http://127.0.0.1:$(service_port console)/   sign in as oncall-user, analyst-user, auditor-user, admin-user
+             (passwords: $rel_run/console-users.txt, "username role password" per line; Keycloak at $CW_ISSUER)
+EOF
+  fi
   if ((DEMO)); then
     cat <<EOF
   Findings   GET  $alerting/api/v1/findings   (each demo failure is mailed and posted within a minute:)
