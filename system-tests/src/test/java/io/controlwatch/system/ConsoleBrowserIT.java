@@ -98,7 +98,7 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(1)
-    void onCallSeesANewFailureWithoutReloadingAndAcknowledgesIt() {
+    void onCallSeesANewFailureWithoutReloadingAndAcknowledgesIt() throws Exception {
         WebDriver browser = signIn("oncall-user");
         browser.get(consoleUrl + "/findings");
         // htmx replaces the table while the test looks at it: an element found a moment ago may be gone
@@ -135,6 +135,7 @@ class ConsoleBrowserIT {
         });
         wait.until(d -> "ACKNOWLEDGED".equals(d.findElement(row).getAttribute("data-status")));
         screenshot(browser, "findings-acknowledged");
+        accessible(browser, "findings");
 
         // the change went through the API as the signed-in user: the finding's history names them
         JsonPath stored = given().auth().oauth2(token("auditor")).get(alerting.url("/api/v1/findings/" + findingId))
@@ -162,12 +163,13 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(3)
-    void thePostureGridAddsUpToTheApisReport() {
+    void thePostureGridAddsUpToTheApisReport() throws Exception {
         WebDriver browser = signIn("auditor-user");
         browser.get(consoleUrl + "/posture?days=7");
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("posture")));
         screenshot(browser, "posture");
+        accessible(browser, "posture");
 
         // the period the page shows, asked of the API: every control counted once per criterion it supports
         String from = browser.findElement(By.id("posture")).getAttribute("data-from");
@@ -211,17 +213,56 @@ class ConsoleBrowserIT {
 
     @Test
     @Order(4)
-    void theControlMatrixDownloadsAsCsv() {
+    void theControlMatrixDownloadsAsCsv() throws Exception {
         WebDriver browser = signIn("analyst-user");
         browser.get(consoleUrl + "/matrix");
         new WebDriverWait(browser, Duration.ofSeconds(30))
                 .until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#matrix tr[data-control='cc6.1-console-login-mfa']")));
         screenshot(browser, "matrix");
+        accessible(browser, "matrix");
         // the CSV through the same browser session (fetch carries its cookie)
         String csv = (String) ((JavascriptExecutor) browser).executeAsyncScript(
                 "const done = arguments[0]; fetch('/matrix.csv').then(r => r.text()).then(done);");
         assertThat(csv).startsWith("control,title,criteria,kind,event_types,sources_seen,owner,frequency,last_execution,state,status");
         assertThat(csv).contains("\"cc6.1-console-login-mfa\"").contains("\"MANUAL\"");
+    }
+
+    static final String AXE_VERSION = "4.14.1";
+    static String axeSource;
+
+    /** axe-core from the npm registry (npm pack, once into target/axe), injected into the page under test. */
+    static synchronized String axe() throws IOException, InterruptedException {
+        if (axeSource == null) {
+            Path dir = Path.of("target", "axe").toAbsolutePath();
+            Path script = dir.resolve("package/axe.min.js");
+            if (!Files.exists(script)) {
+                Files.createDirectories(dir);
+                for (List<String> command : List.of(
+                        List.of("npm", "pack", "axe-core@" + AXE_VERSION, "--pack-destination", dir.toString()),
+                        List.of("tar", "xzf", dir.resolve("axe-core-" + AXE_VERSION + ".tgz").toString(), "-C", dir.toString()))) {
+                    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+                    String out = new String(p.getInputStream().readAllBytes());
+                    assertThat(p.waitFor()).as("%s: %s", command, out).isZero();
+                }
+            }
+            axeSource = Files.readString(script);
+        }
+        return axeSource;
+    }
+
+    /** Runs axe-core on the page; fails on serious or critical violations, keeps the whole result beside the screenshots. */
+    static void accessible(WebDriver browser, String page) throws IOException, InterruptedException {
+        JavascriptExecutor js = (JavascriptExecutor) browser;
+        js.executeScript(axe());
+        String result = (String) js.executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                        + "axe.run(document, {resultTypes: ['violations']}).then(r => done(JSON.stringify(r.violations)));");
+        Files.writeString(SHOTS.resolve("axe-" + page + ".json"), result);
+        List<Map<String, Object>> violations = JsonPath.from(result).getList("$");
+        List<String> bad = violations.stream()
+                .filter(v -> "serious".equals(v.get("impact")) || "critical".equals(v.get("impact")))
+                .map(v -> v.get("impact") + " " + v.get("id") + ": " + v.get("help")).toList();
+        assertThat(bad).as("axe-core %s on %s", AXE_VERSION, page).isEmpty();
     }
 
     /** A token of the test realm's issuer, signed with the key the realm signs with (as Keycloak's would be). */
