@@ -225,6 +225,22 @@ class ConsoleBrowserIT {
                 "const done = arguments[0]; fetch('/matrix.csv').then(r => r.text()).then(done);");
         assertThat(csv).startsWith("control,title,criteria,kind,event_types,sources_seen,owner,frequency,last_execution,state,status");
         assertThat(csv).contains("\"cc6.1-console-login-mfa\"").contains("\"MANUAL\"");
+
+        // the control page: figures, trend chart, executions with their evidence events, fixtures
+        browser.get(consoleUrl + "/controls/cc6.1-console-login-mfa");
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("counts")));
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#trend canvas")));
+        assertThat(browser.findElement(By.tagName("body")).getText()).contains("Recent executions").contains("Fixtures");
+        screenshot(browser, "control");
+        accessible(browser, "control");
+
+        // the sources page: the login source of the first test, live
+        browser.get(consoleUrl + "/sources");
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.id("sources")));
+        assertThat(browser.findElement(By.id("sources")).getText()).contains("https://login.example-idp.com").contains("live");
+        screenshot(browser, "sources");
+        accessible(browser, "sources");
     }
 
     static final String AXE_VERSION = "4.14.1";
