@@ -423,7 +423,7 @@ ensure_jar
 if ! stack_alive; then
   live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
   info "starting the local stack (deploy/local/up.sh) ..."
-  "$CW_LOCAL_DIR/up.sh" >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
+  "$CW_LOCAL_DIR/up.sh" --no-console >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
 fi
 load_stack_env
 live_pid demo-feed >/dev/null && warn "the demo feed is running; it does not disturb the checks (runs are told apart by source)"

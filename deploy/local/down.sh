@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stops what deploy/local/up.sh started, consumers before the broker: demo feed, alerting,
-# evaluation, ingest, the demo's webhook receiver and mail catcher, Kafka, and the private PostgreSQL if up.sh started one (never a system
+# Stops what deploy/local/up.sh started, consumers before the broker: demo feed, the console, alerting,
+# evaluation, ingest, Keycloak, the demo's webhook receiver and mail catcher, Kafka, and the private PostgreSQL if up.sh started one (never a system
 # cluster). Only processes named by up.sh's pid files are touched. Safe to run when nothing is up.
 #
 # Usage: deploy/local/down.sh [--purge]
@@ -39,10 +39,12 @@ SQL
 }
 
 stop_named demo-feed
+stop_named console
 for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do stop_named "${CW_SERVICES[i]}"; done
 # the notifications demo's receivers (up.sh --demo), after alerting so that nothing is sent to them meanwhile
 stop_named webhook-receiver
 stop_named mail-catcher
+stop_named keycloak
 stop_named kafka
 
 if [[ -f $CW_PG_MARKER ]]; then
@@ -60,7 +62,7 @@ fi
 # them away (see pid_marker); the system tests' own service processes do not match.
 regex_escape() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }
 patterns=("$CW_RUN/pg/data")
-for name in demo-feed "${CW_SERVICES[@]}" kafka; do patterns+=("$(pid_marker "$name")"); done
+for name in demo-feed console "${CW_SERVICES[@]}" keycloak kafka; do patterns+=("$(pid_marker "$name")"); done
 for name in webhook-receiver mail-catcher; do patterns+=("$(pid_marker "$name")"); done
 left=""
 for p in "${patterns[@]}"; do

@@ -16,6 +16,17 @@ CW_SERVICES=(ingest evaluation alerting)
 CW_ROLES=(ingest analyst oncall auditor admin)
 CW_KEYS="$CW_RUN/keys"
 
+# --- Sign-in: Keycloak (from Maven Central) holds the realm "controlwatch"; its tokens and the dev tokens share the
+# issuer and the signing key (deploy/local/keycloak/realm.template.json imports .run/keys/private.pem), so the services
+# verify both unchanged. CW_KEYCLOAK_PORT (8180), CW_KEYCLOAK_JAVA_HOME (else a Temurin 25 JDK if installed, else java).
+CW_KEYCLOAK_VERSION=26.5.6
+CW_KEYCLOAK_PORT=${CW_KEYCLOAK_PORT:-8180}
+CW_KEYCLOAK_HOME="$CW_RUN/keycloak/keycloak-$CW_KEYCLOAK_VERSION"
+CW_ISSUER="http://127.0.0.1:$CW_KEYCLOAK_PORT/realms/controlwatch"
+# the console's sign-in users ("username role password" per line, 0600) and secrets, generated once
+CW_CONSOLE_USERS="$CW_RUN/console-users.txt"
+CW_CONSOLE_ENV="$CW_RUN/console.env"
+
 info() { printf '[cw] %s\n' "$*"; }
 warn() { printf '[cw] WARN: %s\n' "$*" >&2; }
 die() { printf '[cw] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -25,6 +36,7 @@ service_port() {
     ingest) echo "${CW_INGEST_PORT:-8081}" ;;
     evaluation) echo "${CW_EVALUATION_PORT:-8082}" ;;
     alerting) echo "${CW_ALERTING_PORT:-8083}" ;;
+    console) echo "${CW_CONSOLE_PORT:-8084}" ;;
     *) die "unknown service $1" ;;
   esac
 }
@@ -42,6 +54,7 @@ pid_marker() {
     kafka) echo "$CW_KAFKA_PROPS" ;;
     demo-feed) echo "$CW_LOCAL_DIR/demo-feed.sh" ;;
     mail-catcher) echo "$CW_GREENMAIL_JAR" ;;
+    keycloak) echo "$CW_KEYCLOAK_HOME/bin/" ;;
     webhook-receiver | bench-webhook) echo "$CW_WEBHOOK_SRC --port" ;;
     *) echo "$(service_tag) -jar $(service_jar "$1")" ;;
   esac
@@ -144,8 +157,8 @@ mint_jwt() {
   src_json=""
   [[ -z $sources ]] || src_json=",\"sources\":$(json_array "$sources")"
   header='{"alg":"RS256","typ":"JWT","kid":"cw-dev"}'
-  claims=$(printf '{"iss":"controlwatch","sub":"%s","upn":"%s@controlwatch.local","groups":["%s"],"aud":%s,"iat":%d,"exp":%d,"jti":"%s"%s}' \
-    "$subject" "$subject" "$role" "$aud_json" "$now" $((now + ttl)) "$(openssl rand -hex 16)" "$src_json")
+  claims=$(printf '{"iss":"%s","sub":"%s","upn":"%s@controlwatch.local","groups":["%s"],"aud":%s,"iat":%d,"exp":%d,"jti":"%s"%s}' \
+    "$CW_ISSUER" "$subject" "$subject" "$role" "$aud_json" "$now" $((now + ttl)) "$(openssl rand -hex 16)" "$src_json")
   input="$(printf '%s' "$header" | b64url).$(printf '%s' "$claims" | b64url)"
   sig=$(printf '%s' "$input" | openssl dgst -sha256 -sign "$CW_KEYS/private.pem" -binary | b64url)
   printf '%s.%s' "$input" "$sig"

@@ -3,10 +3,11 @@
 # deploy/kafka-broker collects), PostgreSQL, the topics, dev JWT keys and tokens, and the three
 # services. Idempotent: whatever already runs (per pid file) is reused. Stop with down.sh.
 #
-# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only]
+# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only] [--no-console]
 #   --rebuild     run the Maven build even if the jars exist
 #   --demo        also start demo-feed.sh in the background, a mail catcher (GreenMail) and a webhook receiver, and
 #                 route the demo failures to both (deploy/local/.run/notifications.yaml)
+#   --no-console  neither Keycloak nor the web console (saves ~450 MB and a minute; e.g. for benchmarks)
 #   --infra-only  broker, database, topics and tokens only (to run services from an IDE or
 #                 quarkus:dev); the services' environment is written to .run/services.env
 #
@@ -22,12 +23,13 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REBUILD=0 DEMO=0 INFRA_ONLY=0
+REBUILD=0 DEMO=0 INFRA_ONLY=0 CONSOLE=1
 for arg in "$@"; do
   case $arg in
     --rebuild) REBUILD=1 ;;
     --demo) DEMO=1 ;;
     --infra-only) INFRA_ONLY=1 ;;
+    --no-console) CONSOLE=0 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $arg (see --help)" ;;
   esac
@@ -45,7 +47,7 @@ SHARED_JAR="$CW_ROOT/shared-model/target/shared-model-0.1.0-SNAPSHOT.jar"
 # ---------------------------------------------------------------------------------------------
 required=("$SHARED_JAR" "$KAFKA_LIB")
 if ((!INFRA_ONLY)); then
-  for s in "${CW_SERVICES[@]}"; do required+=("$(service_jar "$s")"); done
+  for s in "${CW_SERVICES[@]}" console; do required+=("$(service_jar "$s")"); done
 fi
 missing=0
 for f in "${required[@]}"; do [[ -e $f ]] || missing=1; done
@@ -308,13 +310,15 @@ fi
 # One token per role, valid 12 h (the services refuse tokens older than 24 h); renewed after 6 h so a running setup
 # never holds one about to expire. A new key also invalidates the old tokens. Each also as a header file for
 # `curl -H @file`: a token on a command line is visible to every user of the machine.
-if [[ ! -s $TOKENS || $CW_KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -mmin +360) ]]; then
+if [[ ! -s $TOKENS || $CW_KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -mmin +360) ]] ||
+  ! grep -qxF "# issuer $CW_ISSUER" "$TOKENS"; then
   info "writing dev tokens to $TOKENS and $AUTH/<role>.header (valid 12 h)"
   (
     umask 077
     {
       echo "# Dev JWTs for the local ControlWatch, one per role, valid 12 h. Renewed by up.sh after 6 h."
       echo "# More: deploy/local/token.sh ROLE [--ttl 1h] [--sources PREFIX,...]"
+      echo "# issuer $CW_ISSUER"
       for role in "${CW_ROLES[@]}"; do
         token=$(mint_jwt "$role" $((12 * 3600)))
         echo "CW_TOKEN_${role^^}=$token"
@@ -326,7 +330,88 @@ if [[ ! -s $TOKENS || $CW_KEYS/private.pem -nt $TOKENS || -n $(find "$TOKENS" -m
   mv "$TOKENS.tmp" "$TOKENS"
   chmod 600 "$TOKENS"
 fi
-export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSUER=controlwatch
+export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$CW_KEYS/public.pem" MP_JWT_VERIFY_ISSUER="$CW_ISSUER"
+
+# ---------------------------------------------------------------------------------------------
+# 5a. Sign-in: Keycloak from Maven Central with the realm "controlwatch" (roles, demo users, the console client),
+#     signing with the key above. Started now, waited for before the console starts (it takes ~60 s on 2 cores).
+# ---------------------------------------------------------------------------------------------
+keycloak_java() {
+  local jdk
+  if [[ -n ${CW_KEYCLOAK_JAVA_HOME:-} ]]; then
+    echo "$CW_KEYCLOAK_JAVA_HOME"
+    return
+  fi
+  # Keycloak 26.5 runs on Java 17, 21 and 25; the newest installed starts fastest
+  for jdk in /usr/lib/jvm/temurin-25-jdk* /usr/lib/jvm/java-25-* /usr/lib/jvm/java-21-*; do
+    [[ -x $jdk/bin/java ]] && { echo "$jdk"; return; }
+  done
+  dirname "$(dirname "$(readlink -f "$(command -v java)")")"
+}
+
+start_keycloak() {
+  local pid zip secret ingest_secret admin_password
+  if pid=$(live_pid keycloak); then
+    info "keycloak already running (pid $pid)"
+    return
+  fi
+  port_open 127.0.0.1 "$CW_KEYCLOAK_PORT" && die "port $CW_KEYCLOAK_PORT for Keycloak is taken (set CW_KEYCLOAK_PORT)"
+  if [[ ! -x $CW_KEYCLOAK_HOME/bin/kc.sh ]]; then
+    zip="$HOME/.m2/repository/org/keycloak/keycloak-quarkus-dist/$CW_KEYCLOAK_VERSION/keycloak-quarkus-dist-$CW_KEYCLOAK_VERSION.zip"
+    if [[ ! -s $zip ]]; then
+      info "fetching Keycloak $CW_KEYCLOAK_VERSION (org.keycloak:keycloak-quarkus-dist, Maven Central, 160 MB)"
+      (cd "$CW_ROOT" && ./mvnw -B -q dependency:get -Dartifact="org.keycloak:keycloak-quarkus-dist:$CW_KEYCLOAK_VERSION:zip" \
+        -Dtransitive=false) || die "could not fetch Keycloak"
+    fi
+    mkdir -p "$CW_RUN/keycloak"
+    (cd "$CW_RUN/keycloak" && unzip -q -o "$zip") || die "could not unpack $zip"
+  fi
+  # Users and secrets once; the realm is imported on the first start only (IGNORE_EXISTING keeps later changes).
+  if [[ ! -s $CW_CONSOLE_USERS ]]; then
+    (
+      umask 077
+      for role in "${CW_ROLES[@]}"; do
+        printf '%s %s %s\n' "$role-user" "$role" "$(openssl rand -hex 8)"
+      done >"$CW_CONSOLE_USERS"
+    )
+  fi
+  if [[ ! -s $CW_CONSOLE_ENV ]]; then
+    (umask 077 && printf 'QUARKUS_OIDC_CREDENTIALS_SECRET=%s\nCW_CONSOLE_SESSION_KEY=%s\nCW_INGEST_CLIENT_SECRET=%s\nCW_KEYCLOAK_ADMIN_PASSWORD=%s\n' \
+      "$(openssl rand -hex 24)" "$(openssl rand -hex 24)" "$(openssl rand -hex 24)" "$(openssl rand -hex 12)" >"$CW_CONSOLE_ENV")
+  fi
+  secret=$(sed -n 's/^QUARKUS_OIDC_CREDENTIALS_SECRET=//p' "$CW_CONSOLE_ENV")
+  ingest_secret=$(sed -n 's/^CW_INGEST_CLIENT_SECRET=//p' "$CW_CONSOLE_ENV")
+  admin_password=$(sed -n 's/^CW_KEYCLOAK_ADMIN_PASSWORD=//p' "$CW_CONSOLE_ENV")
+  mkdir -p "$CW_KEYCLOAK_HOME/data/import"
+  (umask 077 && "$CW_LOCAL_DIR/keycloak/render-realm.sh" "$CW_KEYS/private.pem" "http://127.0.0.1:$(service_port console)" \
+    "$secret" "$ingest_secret" "$CW_CONSOLE_USERS" >"$CW_KEYCLOAK_HOME/data/import/controlwatch-realm.json") ||
+    die "could not render the Keycloak realm"
+  info "starting keycloak $CW_KEYCLOAK_VERSION on 127.0.0.1:$CW_KEYCLOAK_PORT (Java: $(keycloak_java))"
+  # (the bootstrap admin's password is in the environment, not on the command line)
+  JAVA_HOME=$(keycloak_java) KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD=$admin_password \
+    JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m" setsid nohup "$CW_KEYCLOAK_HOME/bin/kc.sh" start-dev --http-host=127.0.0.1 \
+    --http-port="$CW_KEYCLOAK_PORT" --http-management-port=$((CW_KEYCLOAK_PORT + 1)) --cache=local --import-realm \
+    >"$CW_LOGS/keycloak.log" 2>&1 </dev/null &
+  echo $! >"$CW_PIDS/keycloak.pid"
+}
+
+await_keycloak() {
+  local deadline=$((SECONDS + 240))
+  until curl -fsS -o /dev/null --max-time 2 "$CW_ISSUER/.well-known/openid-configuration" 2>/dev/null; do
+    if ! live_pid keycloak >/dev/null && ! alive "$(cat "$CW_PIDS/keycloak.pid" 2>/dev/null || echo 0)"; then
+      tail -n 40 "$CW_LOGS/keycloak.log" >&2
+      die "keycloak exited during start-up (log: $CW_LOGS/keycloak.log)"
+    fi
+    ((SECONDS < deadline)) || die "keycloak not ready after 240 s (log: $CW_LOGS/keycloak.log)"
+    sleep 1
+  done
+  info "keycloak ready: realm controlwatch at $CW_ISSUER"
+}
+
+if ((!INFRA_ONLY && CONSOLE)); then
+  keycloak_t0=$SECONDS
+  start_keycloak
+fi
 
 # The AES key that seals source secrets on ingest's registry topic: given, or generated once into .run (0600).
 # Losing it makes every registered source's secret unreadable: their deliveries are refused until rotated.
@@ -446,6 +531,37 @@ if ((!INFRA_ONLY)); then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# 6b. The console (after Keycloak answers: it signs users in there).
+# ---------------------------------------------------------------------------------------------
+if ((!INFRA_ONLY && CONSOLE)); then
+  await_keycloak
+  keycloak_secs=$((SECONDS - keycloak_t0))
+  if pid=$(live_pid console); then
+    info "console already running (pid $pid)"
+  else
+    port=$(service_port console)
+    port_open 127.0.0.1 "$port" && die "port $port for the console is taken (set CW_CONSOLE_PORT)"
+    info "starting console on port $port"
+    # shellcheck disable=SC2046 # the console's secrets, one word each
+    env $(cat "$CW_CONSOLE_ENV") QUARKUS_HTTP_PORT="$port" CW_CONSOLE_OIDC_URL="$CW_ISSUER" \
+      CW_CONSOLE_ALERTING_URL="http://127.0.0.1:$(service_port alerting)" \
+      CW_CONSOLE_PACK_FILE="$CW_ROOT/control-packs/soc2/controls.yaml" \
+      setsid nohup java -Xmx256m "$(service_tag)" -jar "$(service_jar console)" >"$CW_LOGS/console.log" 2>&1 </dev/null &
+    echo $! >"$CW_PIDS/console.pid"
+    deadline=$((SECONDS + 120))
+    until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/q/health/ready" 2>/dev/null; do
+      if ! alive "$(cat "$CW_PIDS/console.pid")"; then
+        tail -n 40 "$CW_LOGS/console.log" >&2
+        die "console exited during start-up (log: $CW_LOGS/console.log)"
+      fi
+      ((SECONDS < deadline)) || die "console not ready after 120 s (log: $CW_LOGS/console.log)"
+      sleep 1
+    done
+    info "console ready"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 7. Demo feed.
 # ---------------------------------------------------------------------------------------------
 # The demo's routing must be the config in force. One an admin set through the API (bench/faults.sh sets one, and
@@ -490,7 +606,7 @@ ingest=http://127.0.0.1:$(service_port ingest)
 evaluation=http://127.0.0.1:$(service_port evaluation)
 alerting=http://127.0.0.1:$(service_port alerting)
 echo
-echo "ControlWatch is up ($SECONDS s: kafka ${kafka_secs} s, topics ${topics_secs} s${services_secs:+, services ${services_secs} s})."
+echo "ControlWatch is up ($SECONDS s: kafka ${kafka_secs} s, topics ${topics_secs} s${services_secs:+, services ${services_secs} s}${keycloak_secs:+, keycloak ${keycloak_secs} s})."
 echo "  Kafka      $KAFKA_BOOTSTRAP_SERVERS"
 echo "  PostgreSQL $CW_DB_URL (user $CW_DB_USER)"
 if ((!INFRA_ONLY)); then
@@ -501,6 +617,12 @@ if ((!INFRA_ONLY)); then
   Metrics    /q/metrics on each service, e.g. $ingest/q/metrics
   Health     /q/health, /q/health/ready on each service
 EOF
+  if ((CONSOLE)); then
+    cat <<EOF
+  Console    http://127.0.0.1:$(service_port console)/   sign in as oncall-user, analyst-user, auditor-user, admin-user
+             (passwords: $rel_run/console-users.txt, "username role password" per line; Keycloak at $CW_ISSUER)
+EOF
+  fi
   if ((DEMO)); then
     cat <<EOF
   Findings   GET  $alerting/api/v1/findings   (each demo failure is mailed and posted within a minute:)

@@ -35,7 +35,11 @@ final class ServiceProcess {
 
     /** Starts {@code <module>/target/quarkus-app/quarkus-run.jar} with the given environment. */
     static ServiceProcess start(String module, Map<String, String> env) {
-        int port = freePort();
+        return start(module, env, freePort());
+    }
+
+    /** As {@link #start(String, Map)}, on a port chosen before (a redirect URI must name it before the start). */
+    static ServiceProcess start(String module, Map<String, String> env, int port) {
         Path log = Path.of("target", "services", module + ".log").toAbsolutePath();
         Map<String, String> environment = new HashMap<>(env);
         environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
@@ -153,7 +157,7 @@ final class ServiceProcess {
         return root != null ? Path.of(root) : Path.of("..").toAbsolutePath().normalize();
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

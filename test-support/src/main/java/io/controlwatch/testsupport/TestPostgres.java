@@ -45,7 +45,24 @@ public final class TestPostgres {
         return database;
     }
 
-    private static Database server() {
+    /**
+     * Another fresh database on the same server, dropped at exit: for a second instance of a service that must not
+     * share the first one's store (the console's browser test runs an alerting service of its own).
+     */
+    public static synchronized Database another() {
+        return createFreshDatabase(server());
+    }
+
+    private static Database serverChosen;
+
+    private static synchronized Database server() {
+        if (serverChosen == null) {
+            serverChosen = chooseServer();
+        }
+        return serverChosen;
+    }
+
+    private static Database chooseServer() {
         String host = System.getenv("CW_TEST_DB_HOST");
         if (host != null && !host.isBlank()) {
             return new Database(host, Integer.parseInt(env("CW_TEST_DB_PORT", "5432")), "postgres",

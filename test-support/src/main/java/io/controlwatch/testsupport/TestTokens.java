@@ -107,6 +107,14 @@ public final class TestTokens {
         return tokens;
     }
 
+    /**
+     * The private key (PKCS#8, base64 without PEM lines), for an identity provider that must sign tokens the services
+     * verify with {@link #publicKeyFile()} (TestKeycloak imports it into its realm).
+     */
+    public static String privateKeyBase64() {
+        return Base64.getEncoder().encodeToString(keys().getPrivate().getEncoded());
+    }
+
     /** PEM file of the public key, for {@code mp.jwt.verify.publickey.location}. */
     public static synchronized Path publicKeyFile() {
         if (publicKeyFile == null) {
