@@ -63,4 +63,20 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3204, value = "Evidence verification from %s to %s by %s: %d discrepancies, the first: %s")
     void verificationFailed(String from, String to, String caller, long discrepancies, String first);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3210, value = "Export %s for %s of %s to %s is done: %d executions in the bundle")
+    void exportDone(String exportId, String requestedBy, String from, String to, long executions);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3211, value = "Export %s failed: %s")
+    void exportFailed(String exportId, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3212, value = "Export %s was marked failed: the instance running it stopped before it finished")
+    void exportAbandoned(String exportId);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3213, value = "Sweeping unfinished exports failed, retrying at the next tick: %s")
+    void exportSweepFailed(String error);
 }

@@ -166,7 +166,7 @@ public final class JdbcEvidenceSource implements EvidenceSource, AutoCloseable {
         }
     }
 
-    interface RowReader<T> {
+    public interface RowReader<T> {
         T read(ResultSet r) throws SQLException;
     }
 
