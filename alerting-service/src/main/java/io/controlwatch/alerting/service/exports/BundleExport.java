@@ -253,8 +253,8 @@ public class BundleExport {
                 + "where h.exemption_id = e.exemption_id), '[]')))::text from exemption e "
                 + "where e.requested_at < ? and coalesce(e.ended_at, e.expires_at) >= ?"
                 + scopeFilter(request, "e.control_id") + " order by e.requested_at, e.exemption_id", request, false);
-        jsonLines(source, bundle, "controls.jsonl", "select row_to_json(c)::text from control c where ? is not null "
-                + "and ? is not null" + scopeFilter(request, "c.control_id") + " order by c.control_id", request, false);
+        jsonLines(source, bundle, "controls.jsonl", "select row_to_json(c)::text from control c where cast(? as timestamptz) is not null "
+                + "and cast(? as timestamptz) is not null" + scopeFilter(request, "c.control_id") + " order by c.control_id", request, false);
         try (BundleWriter.BundleFile file = bundle.file("operating-effectiveness.json")) {
             file.write(NativeSql.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
             file.records(report.controls().size());
