@@ -34,8 +34,8 @@ public final class StoreFailures {
             if (t instanceof EvidenceChainer.ChainConflict) {
                 return Kind.TRANSIENT; // a race with another writer of the chain: the retry sees its rows
             }
-            if (t instanceof EvidenceChainer.OutOfOrder) {
-                return Kind.DATA; // a position the chain has passed: this record can never be chained
+            if (t instanceof EvidenceChainer.OutOfOrder || t instanceof EvidenceChainer.Unrepresentable) {
+                return Kind.DATA; // a position the chain has passed, or content it cannot encode: never storable
             }
             String state = state(t);
             if (state != null) {
@@ -65,6 +65,9 @@ public final class StoreFailures {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof EvidenceChainer.OutOfOrder) {
                 return "chain-order";
+            }
+            if (t instanceof EvidenceChainer.Unrepresentable u) {
+                return u.sqlState();
             }
             String state = state(t);
             if (state != null) {

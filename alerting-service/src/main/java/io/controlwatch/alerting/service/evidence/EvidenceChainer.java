@@ -41,6 +41,23 @@ public final class EvidenceChainer {
         }
     }
 
+    /**
+     * A row that has no canonical encoding; a data error like those PostgreSQL reports, with the SQLSTATE it would
+     * give, so the record is dead-lettered with that reason while the rest of its batch is stored.
+     */
+    public static final class Unrepresentable extends RuntimeException {
+        private final String sqlState;
+
+        public Unrepresentable(String sqlState, String message) {
+            super(message);
+            this.sqlState = sqlState;
+        }
+
+        public String sqlState() {
+            return sqlState;
+        }
+    }
+
     /** The chain heads or the rows changed under the transaction (another writer): retry the transaction. */
     public static final class ChainConflict extends RuntimeException {
         public ChainConflict(String message) {
@@ -69,7 +86,18 @@ public final class EvidenceChainer {
             }
             long before = changes.containsKey(p.partition()) ? changes.get(p.partition()).previousCount()
                     : head.count();
-            ChainHead.Appended appended = head.appendStored(p.offset(), p.row(), null);
+            ChainHead.Appended appended;
+            try {
+                appended = head.appendStored(p.offset(), p.row(), null);
+            } catch (ArithmeticException e) {
+                // a time whose microseconds overflow 64 bits: PostgreSQL could not store it either
+                throw new Unrepresentable("22008", "execution " + p.row().executionId()
+                        + " has a time the evidence chain cannot encode (datetime field overflow)");
+            } catch (IllegalArgumentException e) {
+                // text without a UTF-8 form (an unpaired surrogate): no canonical encoding exists
+                throw new Unrepresentable("22021", "execution " + p.row().executionId()
+                        + " cannot be encoded for the evidence chain: " + e.getMessage());
+            }
             current.put(p.partition(), appended.head());
             changes.put(p.partition(), new HeadChange(appended.head(), before));
             stored.add(appended.stored());
