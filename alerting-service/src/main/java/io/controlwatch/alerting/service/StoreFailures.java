@@ -83,6 +83,9 @@ public final class StoreFailures {
      */
     public static String describe(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EvidenceChainer.Unrepresentable u) {
+                return "Refused as evidence before PostgreSQL: " + u.getMessage() + " (SQLSTATE " + u.sqlState() + ")";
+            }
             if (t instanceof PgException pg) {
                 return "PostgreSQL refused it: " + pg.getErrorMessage() + " (SQLSTATE " + pg.getSqlState() + ")";
             }
