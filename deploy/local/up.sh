@@ -413,6 +413,19 @@ if ((!INFRA_ONLY && CONSOLE)); then
   start_keycloak
 fi
 
+# The Ed25519 key the alerting service signs evidence checkpoints and export manifests with (docs/auditors.md):
+# given (CW_EVIDENCE_SIGNING_KEY + CW_EVIDENCE_PUBLIC_KEY), or a dev key generated once into the key directory.
+if [[ -z ${CW_EVIDENCE_SIGNING_KEY:-} ]]; then
+  if [[ ! -s $CW_KEYS/evidence-private.pem || ! -s $CW_KEYS/evidence-public.pem ]]; then
+    info "generating the dev Ed25519 evidence signing key in $CW_KEYS"
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$CW_KEYS/evidence-private.pem" 2>/dev/null)
+    openssl pkey -in "$CW_KEYS/evidence-private.pem" -pubout -out "$CW_KEYS/evidence-public.pem"
+  fi
+  CW_EVIDENCE_SIGNING_KEY="$CW_KEYS/evidence-private.pem" CW_EVIDENCE_PUBLIC_KEY="$CW_KEYS/evidence-public.pem"
+fi
+CW_EVIDENCE_PUBLIC_KEY=${CW_EVIDENCE_PUBLIC_KEY:-}
+export CW_EVIDENCE_SIGNING_KEY CW_EVIDENCE_PUBLIC_KEY
+
 # The AES key that seals source secrets on ingest's registry topic: given, or generated once into .run (0600).
 # Losing it makes every registered source's secret unreadable: their deliveries are refused until rotated.
 SOURCES_ENV="$CW_RUN/sources.env"
@@ -428,7 +441,7 @@ export CW_SOURCES_SECRET_KEY
 (
   umask 077
   for v in KAFKA_BOOTSTRAP_SERVERS CW_DB_URL CW_DB_USER CW_DB_PASSWORD MP_JWT_VERIFY_PUBLICKEY_LOCATION MP_JWT_VERIFY_ISSUER \
-    CW_SOURCES_SECRET_KEY; do
+    CW_SOURCES_SECRET_KEY CW_EVIDENCE_SIGNING_KEY CW_EVIDENCE_PUBLIC_KEY; do
     printf '%s=%q\n' "$v" "${!v}"
   done >"$CW_RUN/services.env"
 )

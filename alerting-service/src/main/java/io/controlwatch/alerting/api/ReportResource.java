@@ -112,7 +112,7 @@ public class ReportResource {
             "exemptions", "days_with_executions", "days_without_executions", "period_from", "period_to");
 
     /** One row per control, RFC 4180; lists are joined with ';', a version as version@first/last. */
-    static String csv(OperatingEffectiveness report) {
+    public static String csv(OperatingEffectiveness report) {
         StringBuilder out = new StringBuilder(String.join(",", CSV_COLUMNS)).append("\r\n");
         for (ControlReport c : report.controls()) {
             List<Object> cells = List.of(c.controlId(), text(c.title()), text(c.description()),
@@ -139,7 +139,7 @@ public class ReportResource {
      * Quotes a cell when RFC 4180 needs it, and defuses text a spreadsheet would run as a formula (a control's title
      * or description is pack text an auditor opens in Excel).
      */
-    static String cell(String value) {
+    public static String cell(String value) {
         String v = !value.isEmpty() && "=+-@\t\r".indexOf(value.charAt(0)) >= 0 ? "'" + value : value;
         return v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r")
                 ? "\"" + v.replace("\"", "\"\"") + "\"" : v;

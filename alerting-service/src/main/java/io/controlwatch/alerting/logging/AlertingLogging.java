@@ -43,4 +43,40 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3104, value = "Sweeping findings and exemptions failed, retrying at the next tick: %s")
     void sweepFailed(String error);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3200, value = "Evidence checkpoints and export manifests are signed with Ed25519 key %s (%d retired key(s) kept for verification)")
+    void evidenceKey(String keyId, int retired);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3201, value = "No evidence signing key is configured (CW_EVIDENCE_SIGNING_KEY, CW_EVIDENCE_PUBLIC_KEY): executions are chained but no checkpoint is signed, so a rewrite of PostgreSQL cannot be detected and exports are refused")
+    void evidenceUnsigned();
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3202, value = "Evidence checkpoint #%d signed by key %s: %d partition(s), %d chained executions")
+    void checkpointSigned(long sequence, String keyId, int partitions, long rows);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3203, value = "Signing an evidence checkpoint failed, retrying at the next tick: %s")
+    void checkpointFailed(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3204, value = "Evidence verification from %s to %s by %s: %d discrepancies, the first: %s")
+    void verificationFailed(String from, String to, String caller, long discrepancies, String first);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3210, value = "Export %s for %s of %s to %s is done: %d executions in the bundle")
+    void exportDone(String exportId, String requestedBy, String from, String to, long executions);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3211, value = "Export %s failed: %s")
+    void exportFailed(String exportId, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3212, value = "Export %s was marked failed: the instance running it stopped before it finished")
+    void exportAbandoned(String exportId);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3213, value = "Sweeping unfinished exports failed, retrying at the next tick: %s")
+    void exportSweepFailed(String error);
 }

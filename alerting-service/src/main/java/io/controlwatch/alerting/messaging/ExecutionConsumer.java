@@ -51,7 +51,7 @@ public class ExecutionConsumer {
         for (ConsumerRecord<String, String> record : records) {
             ExecutionReader.Result result = ExecutionReader.read(record.value());
             if (result.execution() != null) {
-                executions.add(new Item<>(record, result.execution()));
+                executions.add(new Item<>(record, result.execution(), record.partition(), record.offset()));
             } else {
                 rejected.add(new Rejected(record, result.reasonCode(), result.reason()));
             }

@@ -10,10 +10,21 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.controlwatch.alerting.service.evidence.EvidenceChainer;
+import io.controlwatch.evidence.ChainHead;
+import io.controlwatch.evidence.EvidenceRow;
+import io.controlwatch.evidence.Sha256;
+import io.controlwatch.evidence.StoredExecution;
+
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -40,19 +51,46 @@ public class EvidenceRepository {
                     severity text, result text, reason text, subject text, event_id text, event_source text,
                     event_type text, event_time timestamptz, ingest_time timestamptz, evaluated_at timestamptz,
                     pack text, pack_version text, evidence_event_ids text, late boolean, submitter text,
-                    backfilled boolean, message text, exemption_id uuid)
+                    backfilled boolean, message text, exemption_id uuid, chain_partition integer,
+                    chain_offset bigint, row_digest text, chain_head text)
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
                                                subject, event_id, event_source, event_type, event_time, ingest_time,
                                                evaluated_at, pack, pack_version, evidence_event_ids, late,
-                                               submitter, backfilled, message, exemption_id)
+                                               submitter, backfilled, message, exemption_id, severity,
+                                               chain_partition, chain_offset, row_digest, chain_head)
                 select execution_id, control_id, control_version, criteria, result, reason, subject, event_id,
                        event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
-                       evidence_event_ids, late, submitter, backfilled, message, exemption_id
+                       evidence_event_ids, late, submitter, backfilled, message, exemption_id, severity,
+                       chain_partition, chain_offset, decode(row_digest, 'hex'), decode(chain_head, 'hex')
                 from incoming
+                -- the recorder sends only executions it found not stored, under the lock of their chain heads; a
+                -- conflict here (the same execution stored meanwhile from another partition) shows in the count
+                -- the recorder checks, and the transaction is retried
                 on conflict (execution_id) do nothing
                 returning execution_id, control_id, result
+            ),
+            -- each partition's head moves only from the row count the recorder read under lock: anything else
+            -- (a head moved by another instance) leaves the head unwritten, which the recorder sees and rolls back
+            head_rows as (
+                select * from jsonb_to_recordset(cast(cast(?2 as text) as jsonb)) as h(
+                    chain_partition integer, previous_count bigint, chain_offset bigint, row_count bigint, head text,
+                    max_event_time timestamptz)
+            ),
+            heads_moved as (
+                update evidence_chain_head e set chain_offset = h.chain_offset, row_count = h.row_count,
+                    head = decode(h.head, 'hex'), max_event_time = h.max_event_time, updated_at = now()
+                from head_rows h
+                where e.chain_partition = h.chain_partition and e.row_count = h.previous_count
+                returning e.chain_partition
+            ),
+            heads_started as (
+                insert into evidence_chain_head (chain_partition, chain_offset, row_count, head, max_event_time)
+                select chain_partition, chain_offset, row_count, decode(head, 'hex'), max_event_time
+                from head_rows where previous_count = 0
+                on conflict (chain_partition) do nothing
+                returning chain_partition
             ),
             new_failures as (
                 insert into control_failure (execution_id, control_id, control_version, control_title, criteria,
@@ -83,9 +121,26 @@ public class EvidenceRepository {
                     last_executed_at = greatest(control.last_executed_at, excluded.last_executed_at)
             )
             -- the new executions, in no particular order: the recorder derives findings from them
-            select coalesce(jsonb_agg(jsonb_build_object('execution_id', execution_id, 'control_id', control_id,
-                                                         'result', result)), '[]')::text
-            from inserted
+            select jsonb_build_object(
+                'stored', coalesce((select jsonb_agg(jsonb_build_object('execution_id', execution_id,
+                    'control_id', control_id, 'result', result)) from inserted), '[]'),
+                'heads', (select count(*) from heads_moved) + (select count(*) from heads_started))::text
+            """;
+
+    // Locked in partition order (no deadlock between instances), held to the end of the storing transaction.
+    private static final String LOCK_HEADS = """
+            select coalesce(jsonb_agg(jsonb_build_object('partition', chain_partition, 'offset', chain_offset,
+                       'count', row_count, 'head', encode(head, 'hex'), 'maxEventTime', max_event_time)), '[]')::text
+            from (select * from evidence_chain_head
+                  where chain_partition in (select cast(jsonb_array_elements_text(cast(cast(?1 as text) as jsonb))
+                                                        as integer))
+                  order by chain_partition for update) h
+            """;
+
+    // A statement of its own, after the lock: it sees what a transaction that held the lock before committed.
+    private static final String EXISTING = """
+            select coalesce(jsonb_agg(execution_id), '[]')::text from control_execution
+            where execution_id in (select cast(jsonb_array_elements_text(cast(cast(?1 as text) as jsonb)) as uuid))
             """;
 
     private static final String UPSERT_CONTROL = """
@@ -109,19 +164,51 @@ public class EvidenceRepository {
             where excluded.activated_at >= active_pack.activated_at
             """;
 
-    /**
-     * Stores executions (distinct ids; see {@code EvidenceRecorder}), each failure marked with the exemption that
-     * covers it (by execution id), and returns those that were new.
-     */
-    public Uni<List<Stored>> store(List<ControlExecution> executions, Map<String, String> exemptions) {
-        if (executions.isEmpty()) {
-            return Uni.createFrom().item(List.of());
+    /** A row to store: the execution (for what the chain does not cover, e.g. its title) and its chained form. */
+    public record ChainedExecution(ControlExecution execution, StoredExecution stored) {
+    }
+
+    /** Locks the chain heads of these partitions for the transaction and answers them (absent: not started). */
+    public Uni<Map<Integer, ChainHead>> lockHeads(Collection<Integer> partitions) {
+        return NativeSql.query(LOCK_HEADS, NativeSql.write(partitions)).map(json -> {
+            Map<Integer, ChainHead> heads = new HashMap<>();
+            json.forEach(h -> heads.put(h.path("partition").asInt(), new ChainHead(h.path("partition").asInt(),
+                    h.path("offset").asLong(), h.path("count").asLong(), Sha256.fromHex(h.path("head").asText()),
+                    OffsetDateTime.parse(h.path("maxEventTime").asText()).toInstant())));
+            return heads;
+        });
+    }
+
+    /** The ids of these executions that are stored already. */
+    public Uni<Set<String>> existing(Collection<String> executionIds) {
+        if (executionIds.isEmpty()) {
+            return Uni.createFrom().item(Set.of());
         }
-        return NativeSql.query(STORE, rows(executions, exemptions)).map(json -> {
-            List<Stored> stored = new ArrayList<>(json.size());
-            json.forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
+        return NativeSql.query(EXISTING, NativeSql.write(executionIds)).map(json -> {
+            Set<String> ids = new HashSet<>();
+            json.forEach(id -> ids.add(id.asText()));
+            return ids;
+        });
+    }
+
+    /** What one store statement did. */
+    public record StoreResult(List<Stored> stored, long headsWritten) {
+    }
+
+    /**
+     * Stores executions not stored before (see {@code EvidenceRecorder}), each with its chain position, digest and
+     * head, and moves the chain heads; returns those stored and the number of heads written, which the caller holds
+     * against what it expected.
+     */
+    public Uni<StoreResult> store(List<ChainedExecution> executions, Map<Integer, EvidenceChainer.HeadChange> heads) {
+        if (executions.isEmpty()) {
+            return Uni.createFrom().item(new StoreResult(List.of(), 0));
+        }
+        return NativeSql.query(STORE, rows(executions), headRows(heads)).map(json -> {
+            List<Stored> stored = new ArrayList<>(json.path("stored").size());
+            json.path("stored").forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
                     row.path("control_id").asText(), row.path("result").asText())));
-            return stored;
+            return new StoreResult(stored, json.path("heads").asLong());
         });
     }
 
@@ -150,36 +237,68 @@ public class EvidenceRepository {
                 .executeUpdate());
     }
 
-    /** The executions as the JSON array {@code jsonb_to_recordset} reads; absent optional text becomes SQL NULL. */
-    private static String rows(List<ControlExecution> executions, Map<String, String> exemptions) {
+    /**
+     * The executions as the JSON array {@code jsonb_to_recordset} reads: the chained row's values (times to the
+     * microsecond, empty text as NULL), so that what PostgreSQL keeps is exactly what was hashed.
+     */
+    private static String rows(List<ChainedExecution> executions) {
         ArrayNode rows = ModelJson.mapper().createArrayNode();
-        for (ControlExecution e : executions) {
+        for (ChainedExecution c : executions) {
+            EvidenceRow r = c.stored().row();
             ObjectNode row = rows.addObject();
-            row.put("execution_id", UUID.fromString(e.executionId()).toString());
-            row.put("control_id", e.controlId());
-            row.put("control_version", e.controlVersion());
-            row.put("control_title", e.controlTitle());
-            e.criteria().forEach(row.putArray("criteria")::add);
-            row.put("severity", e.severity().json());
-            row.put("result", e.result().name());
-            row.put("reason", storable(emptyToNull(e.reason())));
-            row.put("subject", storable(emptyToNull(e.subject())));
-            row.put("event_id", e.eventId());
-            row.put("event_source", e.eventSource());
-            row.put("event_type", e.eventType());
-            row.put("event_time", e.eventTime().toString());
-            row.put("ingest_time", e.ingestTime().toString());
-            row.put("evaluated_at", e.evaluatedAt().toString());
-            row.put("pack", emptyToNull(e.pack()));
-            row.put("pack_version", emptyToNull(e.packVersion()));
-            row.put("evidence_event_ids", json(e.evidenceEventIds()));
-            row.put("late", e.late());
-            row.put("submitter", emptyToNull(e.submitter()));
-            row.put("backfilled", e.backfilled());
-            row.put("message", storable(emptyToNull(e.message())));
-            row.put("exemption_id", exemptions.get(e.executionId()));
+            row.put("execution_id", r.executionId());
+            row.put("control_id", r.controlId());
+            row.put("control_version", r.controlVersion());
+            row.put("control_title", c.execution().controlTitle());
+            r.criteria().forEach(row.putArray("criteria")::add);
+            row.put("severity", r.severity());
+            row.put("result", r.result());
+            row.put("reason", r.reason());
+            row.put("subject", r.subject());
+            row.put("event_id", r.eventId());
+            row.put("event_source", r.eventSource());
+            row.put("event_type", r.eventType());
+            row.put("event_time", r.eventTime().toString());
+            row.put("ingest_time", r.ingestTime().toString());
+            row.put("evaluated_at", r.evaluatedAt().toString());
+            row.put("pack", r.pack());
+            row.put("pack_version", r.packVersion());
+            row.put("evidence_event_ids", json(r.evidenceEventIds()));
+            row.put("late", r.late());
+            row.put("submitter", r.submitter());
+            row.put("backfilled", r.backfilled());
+            row.put("message", r.message());
+            row.put("exemption_id", r.exemptionId());
+            row.put("chain_partition", c.stored().partition());
+            row.put("chain_offset", c.stored().offset());
+            row.put("row_digest", c.stored().recordedDigest().hex());
+            row.put("chain_head", c.stored().recordedHead().hex());
         }
         return rows.toString();
+    }
+
+    private static String headRows(Map<Integer, EvidenceChainer.HeadChange> heads) {
+        ArrayNode rows = ModelJson.mapper().createArrayNode();
+        heads.forEach((partition, change) -> {
+            ObjectNode row = rows.addObject();
+            row.put("chain_partition", partition);
+            row.put("previous_count", change.previousCount());
+            row.put("chain_offset", change.head().offset());
+            row.put("row_count", change.head().count());
+            row.put("head", change.head().head().hex());
+            row.put("max_event_time", change.head().maxEventTime().toString());
+        });
+        return rows.toString();
+    }
+
+    /** The evidence row the store keeps for an execution: what the chain covers, as PostgreSQL will hold it. */
+    public static EvidenceRow evidenceRow(ControlExecution e, String exemptionId) {
+        return new EvidenceRow(UUID.fromString(e.executionId()).toString(), e.controlId(), e.controlVersion(),
+                e.criteria(), e.severity().json(), e.result().name(), storable(emptyToNull(e.reason())),
+                storable(emptyToNull(e.message())), storable(emptyToNull(e.subject())), e.eventId(), e.eventSource(),
+                e.eventType(), e.eventTime(), e.ingestTime(), e.evaluatedAt(), emptyToNull(e.pack()),
+                emptyToNull(e.packVersion()), e.evidenceEventIds() == null ? List.of() : e.evidenceEventIds(),
+                e.late(), e.backfilled(), emptyToNull(e.submitter()), emptyToNull(exemptionId));
     }
 
     private static String json(List<String> values) {

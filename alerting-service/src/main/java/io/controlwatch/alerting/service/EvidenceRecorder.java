@@ -6,7 +6,9 @@ import io.controlwatch.alerting.persistence.EvidenceRepository;
 import io.controlwatch.alerting.persistence.EvidenceRepository.Stored;
 import io.controlwatch.alerting.persistence.FindingRepository;
 import io.controlwatch.alerting.persistence.OutboxRepository;
+import io.controlwatch.alerting.service.evidence.EvidenceChainer;
 import io.controlwatch.alerting.service.exemptions.Exemption;
+import io.controlwatch.evidence.EvidenceRow;
 import io.controlwatch.alerting.service.findings.ExecutionFact;
 import io.controlwatch.alerting.service.findings.Finding;
 import io.controlwatch.alerting.service.findings.FindingLifecycle;
@@ -31,6 +33,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static io.controlwatch.alerting.persistence.EvidenceRepository.storable;
@@ -67,36 +71,43 @@ public class EvidenceRecorder {
         this.clock = clock;
     }
 
+    /** An execution as delivered: its executions-topic partition and offset fix its place in the evidence chain. */
+    public record Delivered(ControlExecution execution, int partition, long offset) {
+    }
+
     /**
-     * Stores a batch of executions atomically, with the findings they form and the notifications those cause.
-     * Executions already stored are skipped, and only new ones change findings, so calling this again with the same
-     * batch (after a crash or a redelivery) stores nothing twice and changes no finding twice.
+     * Stores a batch of executions atomically, each with its link in its partition's evidence chain, with the
+     * findings they form and the notifications those cause. Executions already stored are skipped (no second link),
+     * and only new ones change findings, so calling this again with the same batch (after a crash or a redelivery)
+     * stores nothing twice and changes no finding twice.
      */
     @WithTransaction
-    public Uni<Void> record(List<ControlExecution> executions) {
-        // one id appears once per statement: a batch may hold the same execution twice (redelivery, replays)
-        Map<String, ControlExecution> distinct = new LinkedHashMap<>();
-        executions.forEach(e -> distinct.putIfAbsent(e.executionId(), e));
-        List<ControlExecution> unique = List.copyOf(distinct.values());
+    public Uni<Void> record(List<Delivered> executions) {
+        // one id appears once per statement: a batch may hold the same execution twice (redelivery, replays);
+        // the first delivery (lowest offset) is the one chained
+        Map<UUID, Delivered> distinct = new LinkedHashMap<>();
+        executions.forEach(e -> distinct.putIfAbsent(UUID.fromString(e.execution().executionId()), e));
+        List<Delivered> unique = List.copyOf(distinct.values());
 
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (int from = 0; from < unique.size(); from += STATEMENT_BATCH) {
-            List<ControlExecution> slice = unique.subList(from, Math.min(unique.size(), from + STATEMENT_BATCH));
+            List<Delivered> slice = unique.subList(from, Math.min(unique.size(), from + STATEMENT_BATCH));
             chain = chain.chain(() -> recordSlice(slice));
         }
         return chain;
     }
 
-    private Uni<Void> recordSlice(List<ControlExecution> slice) {
+    private Uni<Void> recordSlice(List<Delivered> delivered) {
         Instant now = clock.instant();
         NotificationConfigs.Active config = configs.current();
+        List<ControlExecution> slice = delivered.stream().map(Delivered::execution).toList();
         List<Key> keys = slice.stream()
                 .filter(e -> e.result() == ExecutionResult.FAIL || e.result() == ExecutionResult.PASS)
                 .map(e -> new Key(e.controlId(), Finding.keyOf(storable(e.subject())))).toList();
         Uni<FindingRepository.Loaded> state = keys.isEmpty() ? Uni.createFrom().nullItem() : findings.load(keys);
         return state.chain(loaded -> {
             Map<String, String> exemptions = loaded == null ? Map.of() : covered(slice, loaded.exemptions(), now);
-            return repository.store(slice, exemptions).chain(stored -> {
+            return chainAndStore(delivered, exemptions).chain(stored -> {
                 count(stored);
                 if (loaded == null) {
                     return Uni.createFrom().voidItem();
@@ -114,6 +125,42 @@ public class EvidenceRecorder {
                         .chain(() -> outbox.enqueue(intents, now, config.version(), notify.dispatch().deadAfter()));
             });
         });
+    }
+
+    /**
+     * Locks the chain heads of the slice's partitions, skips the executions already stored, chains the others in
+     * offset order and stores them with their links and the new heads: two statements more per slice than storing
+     * alone, none per row.
+     */
+    private Uni<List<Stored>> chainAndStore(List<Delivered> delivered, Map<String, String> exemptions) {
+        Set<Integer> partitions = new TreeSet<>();
+        delivered.forEach(d -> partitions.add(d.partition()));
+        return repository.lockHeads(partitions).chain(heads -> repository.existing(
+                delivered.stream().map(d -> UUID.fromString(d.execution().executionId()).toString()).toList()
+        ).chain(existing -> {
+            List<EvidenceChainer.Positioned> rows = new ArrayList<>(delivered.size());
+            Map<String, ControlExecution> byId = new HashMap<>();
+            for (Delivered d : delivered) {
+                EvidenceRow row = EvidenceRepository.evidenceRow(d.execution(),
+                        exemptions.get(d.execution().executionId()));
+                if (!existing.contains(row.executionId())) {
+                    rows.add(new EvidenceChainer.Positioned(row, d.partition(), d.offset()));
+                    byId.put(row.executionId(), d.execution());
+                }
+            }
+            EvidenceChainer.Plan plan = EvidenceChainer.append(heads, rows);
+            List<EvidenceRepository.ChainedExecution> chained = plan.rows().stream()
+                    .map(s -> new EvidenceRepository.ChainedExecution(byId.get(s.row().executionId()), s)).toList();
+            return repository.store(chained, plan.heads()).map(result -> {
+                if (result.stored().size() != chained.size() || result.headsWritten() != plan.heads().size()) {
+                    // rolled back with the transaction and retried: the retry sees what the other writer stored
+                    throw new EvidenceChainer.ChainConflict(chained.size() + " executions chained, "
+                            + result.stored().size() + " stored; " + plan.heads().size() + " chain heads moved, "
+                            + result.headsWritten() + " written: another writer stored some of them meanwhile");
+                }
+                return result.stored();
+            });
+        }));
     }
 
     /** The exemption covering each failure, by execution id (the longest-standing one when several do). */

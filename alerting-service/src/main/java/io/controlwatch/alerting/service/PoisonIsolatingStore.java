@@ -26,8 +26,11 @@ import java.util.concurrent.Executor;
 @ApplicationScoped
 public class PoisonIsolatingStore {
 
-    /** An execution and what it came from (its Kafka record), so poison can be dead-lettered as it arrived. */
-    public record Item<R>(R origin, ControlExecution execution) {
+    /**
+     * An execution, what it came from (its Kafka record), so poison can be dead-lettered as it arrived, and its
+     * position on the executions topic, its place in the evidence chain.
+     */
+    public record Item<R>(R origin, ControlExecution execution, int partition, long offset) {
     }
 
     /** A record the database refuses, and why. */
@@ -99,7 +102,8 @@ public class PoisonIsolatingStore {
     }
 
     private <R> Uni<Result<R>> attempt(List<Item<R>> items, Executor onContext, int attempt) {
-        List<ControlExecution> executions = items.stream().map(Item::execution).toList();
+        List<EvidenceRecorder.Delivered> executions = items.stream()
+                .map(i -> new EvidenceRecorder.Delivered(i.execution(), i.partition(), i.offset())).toList();
         return Uni.createFrom().deferred(() -> recorder.record(executions))
                 .map(ignored -> {
                     progress.progressed();

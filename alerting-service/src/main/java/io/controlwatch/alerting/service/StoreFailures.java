@@ -1,5 +1,6 @@
 package io.controlwatch.alerting.service;
 
+import io.controlwatch.alerting.service.evidence.EvidenceChainer;
 import io.vertx.pgclient.PgException;
 import org.hibernate.JDBCException;
 
@@ -30,6 +31,12 @@ public final class StoreFailures {
 
     public static Kind classify(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EvidenceChainer.ChainConflict) {
+                return Kind.TRANSIENT; // a race with another writer of the chain: the retry sees its rows
+            }
+            if (t instanceof EvidenceChainer.OutOfOrder || t instanceof EvidenceChainer.Unrepresentable) {
+                return Kind.DATA; // a position the chain has passed, or content it cannot encode: never storable
+            }
             String state = state(t);
             if (state != null) {
                 String sqlClass = state.length() >= 2 ? state.substring(0, 2) : state;
@@ -56,6 +63,12 @@ public final class StoreFailures {
     /** SQLSTATE of the failure, if the database gave one. */
     public static String sqlState(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EvidenceChainer.OutOfOrder) {
+                return "chain-order";
+            }
+            if (t instanceof EvidenceChainer.Unrepresentable u) {
+                return u.sqlState();
+            }
             String state = state(t);
             if (state != null) {
                 return state;
@@ -70,6 +83,9 @@ public final class StoreFailures {
      */
     public static String describe(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof EvidenceChainer.Unrepresentable u) {
+                return "Refused as evidence before PostgreSQL: " + u.getMessage() + " (SQLSTATE " + u.sqlState() + ")";
+            }
             if (t instanceof PgException pg) {
                 return "PostgreSQL refused it: " + pg.getErrorMessage() + " (SQLSTATE " + pg.getSqlState() + ")";
             }
