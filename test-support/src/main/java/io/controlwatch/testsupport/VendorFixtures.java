@@ -1,4 +1,4 @@
-package io.controlwatch.ingest.api;
+package io.controlwatch.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,21 +19,22 @@ import java.util.Map;
 /**
  * The real vendor fixtures of source-adapters, read where they live (not copied): {@code <kind>/<name>.json} is the
  * payload as the vendor sends it, {@code <name>.expected.json} the delivery's headers and options and the events the
- * adapter must make of it. And signing as each vendor signs, for deliveries over HTTP.
+ * adapter must make of it. And signing as each vendor signs, for deliveries over HTTP. Shared by ingest's SourcesIT and
+ * the system tests (both run in a module directory beside source-adapters).
  */
-final class VendorFixtures {
+public final class VendorFixtures {
 
     /** Tests run in the module's directory (Maven's basedir). */
-    static final Path ROOT = Path.of("..", "source-adapters", "src", "test", "resources");
+    public static final Path ROOT = Path.of("..", "source-adapters", "src", "test", "resources");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Fixture(byte[] payload, Map<String, String> headers, JsonNode options, JsonNode expectedEvents) {
+    public record Fixture(byte[] payload, Map<String, String> headers, JsonNode options, JsonNode expectedEvents) {
     }
 
     private VendorFixtures() {
     }
 
-    static Fixture read(String kind, String name) {
+    public static Fixture read(String kind, String name) {
         try {
             byte[] payload = Files.readAllBytes(ROOT.resolve(kind).resolve(name + ".json"));
             JsonNode expected = JSON.readTree(ROOT.resolve(kind).resolve(name + ".expected.json").toFile());
@@ -47,12 +48,12 @@ final class VendorFixtures {
     }
 
     /** GitHub's {@code X-Hub-Signature-256}. */
-    static String gitHubSignature(String secret, byte[] body) {
+    public static String gitHubSignature(String secret, byte[] body) {
         return "sha256=" + HexFormat.of().formatHex(hmac(secret.getBytes(StandardCharsets.UTF_8), body));
     }
 
     /** Standard Webhooks v1: HMAC-SHA256 of {@code id.timestamp.body} under the key bytes after {@code whsec_}. */
-    static String standardWebhookSignature(String secret, String id, long timestamp, byte[] body) {
+    public static String standardWebhookSignature(String secret, String id, long timestamp, byte[] body) {
         byte[] key = Base64.getDecoder().decode(secret.substring("whsec_".length()));
         byte[] prefix = (id + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8);
         byte[] signed = new byte[prefix.length + body.length];
