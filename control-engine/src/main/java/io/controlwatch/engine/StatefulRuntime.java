@@ -294,6 +294,15 @@ public final class StatefulRuntime {
         save(store, stateKey, state, settings.sourceIdleAfter().toMillis(), now);
     }
 
+    /**
+     * The ERROR execution for an event whose processing failed outside a rule step (a defect in the bookkeeping around
+     * it): evidence that the event was not evaluated, never a log line alone. Empty when the control left the pack.
+     */
+    public List<ControlExecution> failed(RoutedEvent routed, Instant evaluatedAt, RuntimeException e) {
+        Control control = controls.get(routed.controlId());
+        return control == null ? List.of() : List.of(ruleError(control, routed.key(), routed.event(), evaluatedAt, e));
+    }
+
     private ControlExecution ruleError(Control control, String key, EventRef event, Instant evaluatedAt, RuntimeException e) {
         String what = event != null ? "event " + event.id() : "a deadline";
         String reason = "rule error: control " + control.id() + " could not evaluate " + what + " for key '" + key

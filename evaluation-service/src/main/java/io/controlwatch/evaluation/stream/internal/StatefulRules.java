@@ -66,9 +66,10 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
             emit(runtime.onEvent(record.value(), store, clock.instant()), record.timestamp());
         } catch (RuntimeException e) {
             // the runtime turns a rule's failure into an ERROR execution; this is a defect around it: the event is
-            // named in the log and the partition goes on
+            // recorded as an ERROR execution too (and named in the log), and the partition goes on
             store.forgetCachedStates();
             EvaluationLogging.LOG.ruleError(record.value().controlId(), record.value().event().id(), e);
+            emit(runtime.failed(record.value(), clock.instant(), e), record.timestamp());
         }
     }
 
