@@ -11,7 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link AdapterStateStore} in memory, with the same bounds and expiry as the durable one; for tests and tools. */
+/**
+ * {@link AdapterStateStore} in memory, with the bounds and expiry every store keeps: what tests and tools use, and what
+ * ingest's durable store holds in memory in front of its Kafka topic.
+ */
 public final class InMemoryAdapterStateStore implements AdapterStateStore {
 
     private record Entry(JsonNode value, Instant expiresAt) {
@@ -44,6 +47,11 @@ public final class InMemoryAdapterStateStore implements AdapterStateStore {
 
     @Override
     public void put(String key, JsonNode value, Duration ttl) {
+        putExpiring(key, value, ttl);
+    }
+
+    /** {@link #put}, answering when the value expires. */
+    public Instant putExpiring(String key, JsonNode value, Duration ttl) {
         checkKey(key);
         if (value == null || ttl == null || ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("a state value and a positive time to live are required");
@@ -57,13 +65,30 @@ public final class InMemoryAdapterStateStore implements AdapterStateStore {
         if (size > MAX_VALUE_BYTES) {
             throw new IllegalArgumentException("state value of " + size + " bytes exceeds " + MAX_VALUE_BYTES);
         }
-        entries.put(key, new Entry(value.deepCopy(), clock.instant().plus(ttl)));
+        Instant expiresAt = clock.instant().plus(ttl);
+        entries.put(key, new Entry(value.deepCopy(), expiresAt));
+        return expiresAt;
+    }
+
+    /** Puts a value written elsewhere (read back from durable storage) with the expiry it was written with. */
+    public void restore(String key, JsonNode value, Instant expiresAt) {
+        checkKey(key);
+        if (clock.instant().isBefore(expiresAt)) {
+            entries.put(key, new Entry(value, expiresAt));
+        } else {
+            entries.remove(key);
+        }
     }
 
     @Override
     public void delete(String key) {
+        remove(key);
+    }
+
+    /** {@link #delete}, answering whether a value was held. */
+    public boolean remove(String key) {
         checkKey(key);
-        entries.remove(key);
+        return entries.remove(key) != null;
     }
 
     /** Entries currently held (expired ones included until read); for tests. */

@@ -2,6 +2,7 @@ package io.controlwatch.evaluation.messaging;
 
 import io.controlwatch.evaluation.service.PackRegistry;
 import io.quarkus.runtime.StartupEvent;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -57,14 +58,7 @@ public class PackRegistryChannels {
 
         @Override
         public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                Long offset = registry.followFrom().get(partition);
-                if (offset != null) {
-                    consumer.seek(partition, offset);
-                } else {
-                    consumer.seekToBeginning(java.util.List.of(partition));
-                }
-            }
+            CompactedTopics.positionFollower(consumer, partitions, registry.followFrom());
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.controlwatch.evaluation.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.ControlPackLoader;
@@ -12,12 +13,9 @@ import io.controlwatch.model.Topics;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
@@ -273,32 +271,18 @@ public final class PackRegistry {
      */
     private static PackVersion readToEnd(Map<String, Object> kafka, Map<String, PackVersion> history,
                                          Map<TopicPartition, Long> endOffsets) {
-        Map<String, Object> config = new HashMap<>(kafka);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.PACKS).stream()
-                    .map(p -> new TopicPartition(Topics.PACKS, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            PackVersion active = null;
-            long deadline = System.nanoTime() + STARTUP_READ.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    PackVersion v = read(record);
-                    if (v != null) {
-                        history.put(v.version(), v);
-                        if (PackVersion.ACTIVE_KEY.equals(record.key())) {
-                            active = v;
-                        }
+        PackVersion[] active = {null};
+        try {
+            endOffsets.putAll(CompactedTopics.readToEnd(kafka, Topics.PACKS, STARTUP_READ, true, record -> {
+                PackVersion v = read(record);
+                if (v != null) {
+                    history.put(v.version(), v);
+                    if (PackVersion.ACTIVE_KEY.equals(record.key())) {
+                        active[0] = v;
                     }
                 }
-            }
-            partitions.forEach(p -> endOffsets.put(p, consumer.position(p)));
-            return active;
+            }));
+            return active[0];
         } catch (RuntimeException e) {
             EvaluationLogging.LOG.registryCannotRead(Topics.PACKS, e.toString());
             return null;

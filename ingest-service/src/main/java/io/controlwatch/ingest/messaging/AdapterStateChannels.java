@@ -2,6 +2,7 @@ package io.controlwatch.ingest.messaging;
 
 import io.controlwatch.ingest.config.SourcesConfig;
 import io.controlwatch.ingest.service.DurableAdapterStateStore;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -19,7 +20,6 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.time.Clock;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 
 /** The adapters' state on Kafka: read whole at start-up, written through, followed (like the source registry). */
@@ -61,14 +61,7 @@ public class AdapterStateChannels {
 
         @Override
         public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                Long offset = store.followFrom().get(partition);
-                if (offset != null) {
-                    consumer.seek(partition, offset);
-                } else {
-                    consumer.seekToBeginning(List.of(partition));
-                }
-            }
+            CompactedTopics.positionFollower(consumer, partitions, store.followFrom());
         }
     }
 }

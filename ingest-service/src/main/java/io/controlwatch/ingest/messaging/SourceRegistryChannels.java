@@ -2,6 +2,7 @@ package io.controlwatch.ingest.messaging;
 
 import io.controlwatch.ingest.config.SourcesConfig;
 import io.controlwatch.ingest.service.SourceRegistry;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
@@ -18,7 +19,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -60,14 +60,7 @@ public class SourceRegistryChannels {
 
         @Override
         public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-            for (TopicPartition partition : partitions) {
-                Long offset = registry.followFrom().get(partition);
-                if (offset != null) {
-                    consumer.seek(partition, offset);
-                } else {
-                    consumer.seekToBeginning(List.of(partition));
-                }
-            }
+            CompactedTopics.positionFollower(consumer, partitions, registry.followFrom());
         }
     }
 }

@@ -3,20 +3,19 @@ package io.controlwatch.ingest.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.controlwatch.ingest.logging.IngestLogging;
 import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.Topics;
 import io.controlwatch.sources.AdapterStateStore;
+import io.controlwatch.sources.InMemoryAdapterStateStore;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
@@ -24,12 +23,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -49,19 +46,16 @@ public final class DurableAdapterStateStore implements AdapterStateStore {
     /** Kafka header naming the instance that wrote a record: its own records are not applied twice by its follower. */
     public static final String INSTANCE_HEADER = "cw-instance";
 
-    private record Entry(JsonNode value, Instant expiresAt) {
-    }
-
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final InMemoryAdapterStateStore entries;
     private final Map<TopicPartition, Long> followFrom;
     private final String instance = UUID.randomUUID().toString();
     private final Clock clock;
     private final Function<Message<Record<String, String>>, Uni<Void>> sender;
     private final ThreadLocal<List<Uni<Void>>> pending = new ThreadLocal<>();
 
-    private DurableAdapterStateStore(Map<String, Entry> read, Map<TopicPartition, Long> followFrom, Clock clock,
+    private DurableAdapterStateStore(InMemoryAdapterStateStore read, Map<TopicPartition, Long> followFrom, Clock clock,
                                      Function<Message<Record<String, String>>, Uni<Void>> sender) {
-        this.entries.putAll(read);
+        this.entries = read;
         this.followFrom = Map.copyOf(followFrom);
         this.clock = clock;
         this.sender = sender;
@@ -70,10 +64,14 @@ public final class DurableAdapterStateStore implements AdapterStateStore {
     /** Reads the state topic to its end (blocking, bounded by {@code bound}); {@code sender} writes a record. */
     public static DurableAdapterStateStore startingFrom(Map<String, Object> kafka, Duration bound, Clock clock,
                                                         Function<Message<Record<String, String>>, Uni<Void>> sender) {
-        Map<String, Entry> read = new HashMap<>();
-        Map<TopicPartition, Long> end = new HashMap<>();
-        Instant now = clock.instant();
-        readToEnd(kafka, bound, record -> apply(read, record, now), end);
+        InMemoryAdapterStateStore read = new InMemoryAdapterStateStore(clock);
+        Map<TopicPartition, Long> end = Map.of();
+        try {
+            end = CompactedTopics.readToEnd(kafka, Topics.ADAPTER_STATE, bound, false, record -> apply(read, record));
+        } catch (RuntimeException e) {
+            // the follower then reads from the beginning (no end offsets)
+            IngestLogging.LOG.sourceRegistryUnreadable(Topics.ADAPTER_STATE, e.toString());
+        }
         return new DurableAdapterStateStore(read, end, clock, sender);
     }
 
@@ -96,45 +94,25 @@ public final class DurableAdapterStateStore implements AdapterStateStore {
 
     @Override
     public Optional<JsonNode> get(String key) {
-        checkKey(key);
-        Entry entry = entries.get(key);
-        if (entry == null) {
-            return Optional.empty();
-        }
-        if (!clock.instant().isBefore(entry.expiresAt())) {
-            entries.remove(key, entry);
-            return Optional.empty();
-        }
-        return Optional.of(entry.value().deepCopy());
+        return entries.get(key);
     }
 
     @Override
     public void put(String key, JsonNode value, Duration ttl) {
-        checkKey(key);
-        if (value == null || ttl == null || ttl.isNegative() || ttl.isZero()) {
-            throw new IllegalArgumentException("a state value and a positive time to live are required");
-        }
-        Instant expiresAt = clock.instant().plus(ttl);
+        Instant expiresAt = entries.putExpiring(key, value, ttl); // checks the key and the value's size
         ObjectNode stored = ModelJson.mapper().createObjectNode();
         stored.set("value", value);
         stored.put("expiresAt", expiresAt.toString());
-        String json;
         try {
-            json = ModelJson.mapper().writeValueAsString(stored);
+            send(key, ModelJson.mapper().writeValueAsString(stored));
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("state value is not serializable", e);
+            throw new IllegalStateException("a state value that serialized a moment ago does not", e);
         }
-        if (json.getBytes(StandardCharsets.UTF_8).length > MAX_VALUE_BYTES + 64) {
-            throw new IllegalArgumentException("state value exceeds " + MAX_VALUE_BYTES + " bytes");
-        }
-        entries.put(key, new Entry(value.deepCopy(), expiresAt));
-        send(key, json);
     }
 
     @Override
     public void delete(String key) {
-        checkKey(key);
-        if (entries.remove(key) != null) {
+        if (entries.remove(key)) {
             send(key, null); // a tombstone: compaction drops the key
         }
     }
@@ -145,7 +123,7 @@ public final class DurableAdapterStateStore implements AdapterStateStore {
         if (writer != null && instance.equals(new String(writer.value(), StandardCharsets.UTF_8))) {
             return; // applied when written; applying it again could undo a later local write
         }
-        apply(entries, record, clock.instant());
+        apply(entries, record);
     }
 
     /** Entries held now (expired ones included until read); for tests and the operator's curiosity. */
@@ -168,55 +146,19 @@ public final class DurableAdapterStateStore implements AdapterStateStore {
         }
     }
 
-    private static void apply(Map<String, Entry> into, ConsumerRecord<String, String> record, Instant now) {
+    private static void apply(InMemoryAdapterStateStore into, ConsumerRecord<String, String> record) {
         if (record.key() == null) {
             return;
         }
-        if (record.value() == null) {
-            into.remove(record.key());
-            return;
-        }
         try {
-            JsonNode stored = ModelJson.mapper().readTree(record.value());
-            Instant expiresAt = Instant.parse(stored.path("expiresAt").asText());
-            JsonNode value = stored.get("value");
-            if (value == null || !now.isBefore(expiresAt)) {
-                into.remove(record.key());
+            JsonNode stored = record.value() == null ? null : ModelJson.mapper().readTree(record.value());
+            if (stored == null || stored.get("value") == null) {
+                into.remove(record.key()); // a tombstone
                 return;
             }
-            into.put(record.key(), new Entry(value, expiresAt));
+            into.restore(record.key(), stored.get("value"), Instant.parse(stored.path("expiresAt").asText()));
         } catch (JsonProcessingException | RuntimeException e) {
             IngestLogging.LOG.sourceRecordUnreadable(record.key(), "adapter state: " + e.getClass().getSimpleName());
-        }
-    }
-
-    private static void checkKey(String key) {
-        if (key == null || key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
-            throw new IllegalArgumentException("state keys are 1-" + MAX_KEY_LENGTH + " characters");
-        }
-    }
-
-    private static void readToEnd(Map<String, Object> kafka, Duration bound,
-                                  java.util.function.Consumer<ConsumerRecord<String, String>> apply,
-                                  Map<TopicPartition, Long> endOffsets) {
-        Map<String, Object> settings = new HashMap<>(kafka);
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.ADAPTER_STATE).stream()
-                    .map(p -> new TopicPartition(Topics.ADAPTER_STATE, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(apply);
-            }
-            partitions.forEach(p -> endOffsets.put(p, consumer.position(p)));
-        } catch (RuntimeException e) {
-            // the follower then reads from the beginning (no end offsets)
-            IngestLogging.LOG.sourceRegistryUnreadable(Topics.ADAPTER_STATE, e.toString());
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.ingest.config.SourcesConfig;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.controlwatch.ingest.logging.IngestLogging;
 import io.controlwatch.model.CloudEvent;
 import io.controlwatch.model.ModelJson;
@@ -13,19 +14,15 @@ import io.controlwatch.sources.auth.SourceSecrets;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
@@ -95,8 +92,25 @@ public final class SourceRegistry implements BackfillMarks {
         }
         Map<String, RegisteredSource> read = new HashMap<>();
         Map<String, BackfillMark> marks = new HashMap<>();
-        Map<TopicPartition, Long> end = new HashMap<>();
-        readToEnd(kafka, config.startupRead(), read, marks, end);
+        Map<TopicPartition, Long> end = Map.of();
+        try {
+            end = CompactedTopics.readToEnd(kafka, Topics.SOURCES, config.startupRead(), true, record -> {
+                if (isMark(record)) {
+                    BackfillMark mark = readMark(record);
+                    if (mark != null) {
+                        marks.merge(mark.source(), mark, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+                    }
+                    return;
+                }
+                RegisteredSource source = read(record);
+                if (source != null) {
+                    read.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
+                }
+            });
+        } catch (RuntimeException e) {
+            // the follower then reads from the beginning (no end offsets): deliveries to sources not read yet get 401
+            IngestLogging.LOG.sourceRegistryUnreadable(Topics.SOURCES, e.toString());
+        }
         return new SourceRegistry(read, marks, end, cipher, config, clock, random, transactions);
     }
 
@@ -405,42 +419,6 @@ public final class SourceRegistry implements BackfillMarks {
         } catch (JsonProcessingException e) {
             IngestLogging.LOG.sourceRecordUnreadable(record.key(), e.getOriginalMessage());
             return null;
-        }
-    }
-
-    private static void readToEnd(Map<String, Object> kafka, Duration bound, Map<String, RegisteredSource> into,
-                                  Map<String, BackfillMark> marks, Map<TopicPartition, Long> endOffsets) {
-        Map<String, Object> settings = new HashMap<>(kafka);
-        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.SOURCES).stream()
-                    .map(p -> new TopicPartition(Topics.SOURCES, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (isMark(record)) {
-                        BackfillMark mark = readMark(record);
-                        if (mark != null) {
-                            marks.merge(mark.source(), mark, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
-                        }
-                        continue;
-                    }
-                    RegisteredSource source = read(record);
-                    if (source != null) {
-                        into.merge(source.id(), source, (held, arrived) -> arrived.revision() > held.revision() ? arrived : held);
-                    }
-                }
-            }
-            partitions.forEach(p -> endOffsets.put(p, consumer.position(p)));
-        } catch (RuntimeException e) {
-            // the follower then reads from the beginning (no end offsets): deliveries to sources not read yet get 401
-            IngestLogging.LOG.sourceRegistryUnreadable(Topics.SOURCES, e.toString());
         }
     }
 }

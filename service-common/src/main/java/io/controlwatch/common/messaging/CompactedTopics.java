@@ -1,0 +1,77 @@
+package io.controlwatch.common.messaging;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pattern every registry kept on a compacted topic follows (control packs, sources, adapter state): read the
+ * topic whole at start-up with a short-lived consumer, then let a follower channel (a consumer group of the instance's
+ * own) continue from exactly where that read stopped, so a change made through another instance applies here too.
+ */
+public final class CompactedTopics {
+
+    private CompactedTopics() {
+    }
+
+    /**
+     * Reads {@code topic} from its beginning to its end as of now (blocking, bounded by {@code bound}), handing every
+     * record to {@code apply} in offset order per partition.
+     *
+     * @param kafka         the service's Kafka client settings (bootstrap servers and security); the group id is not used
+     * @param committedOnly read only committed records (for topics written in transactions)
+     * @return the offset per partition the read stopped at: where the follower continues
+     * @throws RuntimeException when the topic cannot be read; the caller decides (its follower then starts from the
+     *                          beginning, see {@link #positionFollower})
+     */
+    public static Map<TopicPartition, Long> readToEnd(Map<String, Object> kafka, String topic, Duration bound,
+                                                      boolean committedOnly,
+                                                      java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
+        Map<String, Object> settings = new HashMap<>(kafka);
+        settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        if (committedOnly) {
+            settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        }
+        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(apply);
+            }
+            Map<TopicPartition, Long> stoppedAt = new HashMap<>();
+            partitions.forEach(p -> stoppedAt.put(p, consumer.position(p)));
+            return stoppedAt;
+        }
+    }
+
+    /**
+     * Positions a follower's newly assigned partitions where the start-up read stopped, or at the beginning for a
+     * partition that read did not reach (it failed): records are then applied twice at worst, never skipped.
+     */
+    public static void positionFollower(Consumer<?, ?> consumer, Collection<TopicPartition> partitions,
+                                        Map<TopicPartition, Long> followFrom) {
+        for (TopicPartition partition : partitions) {
+            Long offset = followFrom.get(partition);
+            if (offset != null) {
+                consumer.seek(partition, offset);
+            } else {
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
+    }
+}
