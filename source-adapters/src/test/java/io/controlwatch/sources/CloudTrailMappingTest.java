@@ -110,6 +110,25 @@ class CloudTrailMappingTest {
     }
 
     @Test
+    void inlinePoliciesThatAllowNothingAreNotGrants() {
+        // A Deny-only document (AWS's quarantine policy, fixture PutUserPolicy.quarantine.json) restricts the user.
+        String denyOnly = "[{\\\"Effect\\\":\\\"Deny\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"}]";
+        String withAllow = "[{\\\"Effect\\\":\\\"Deny\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"},"
+                + "{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"*\\\"}]";
+        AdapterOutcome restricted = map(record("iam.amazonaws.com", "PutUserPolicy",
+                "{\"userName\":\"bob\",\"policyName\":\"quarantine\",\"policyDocument\":\"{\\\"Statement\\\":" + denyOnly + "}\"}"));
+        assertThat(restricted).isInstanceOf(AdapterOutcome.Mapped.class);
+        assertThat(((AdapterOutcome.Mapped) restricted).events()).isEmpty();
+        // One Allow among Denies is a grant; a document that cannot be read is not known to grant nothing.
+        assertThat(single(map(record("iam.amazonaws.com", "PutRolePolicy",
+                "{\"roleName\":\"deployer\",\"policyName\":\"read\",\"policyDocument\":\"{\\\"Statement\\\":" + withAllow + "}\"}")))
+                .path("data").path("role").asText()).isEqualTo("read");
+        assertThat(single(map(record("iam.amazonaws.com", "PutGroupPolicy",
+                "{\"groupName\":\"ops\",\"policyName\":\"opaque\",\"policyDocument\":\"not json\"}")))
+                .path("data").path("inline").asBoolean()).isTrue();
+    }
+
+    @Test
     void identityChanges() {
         ObjectNode inline = single(map(record("iam.amazonaws.com", "PutUserPolicy", "{\"userName\":\"bob\",\"policyName\":\"everything\","
                 + "\"policyDocument\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"}]}\"}")));
