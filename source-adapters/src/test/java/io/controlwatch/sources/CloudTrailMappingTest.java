@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.controlwatch.sources.Deliveries.delivery;
@@ -110,6 +111,25 @@ class CloudTrailMappingTest {
     }
 
     @Test
+    void inlinePoliciesThatAllowNothingAreNotGrants() {
+        // A Deny-only document (AWS's quarantine policy, fixture PutUserPolicy.quarantine.json) restricts the user.
+        String denyOnly = "[{\\\"Effect\\\":\\\"Deny\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"}]";
+        String withAllow = "[{\\\"Effect\\\":\\\"Deny\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"},"
+                + "{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"s3:GetObject\\\",\\\"Resource\\\":\\\"*\\\"}]";
+        AdapterOutcome restricted = map(record("iam.amazonaws.com", "PutUserPolicy",
+                "{\"userName\":\"bob\",\"policyName\":\"quarantine\",\"policyDocument\":\"{\\\"Statement\\\":" + denyOnly + "}\"}"));
+        assertThat(restricted).isInstanceOf(AdapterOutcome.Mapped.class);
+        assertThat(((AdapterOutcome.Mapped) restricted).events()).isEmpty();
+        // One Allow among Denies is a grant; a document that cannot be read is not known to grant nothing.
+        assertThat(single(map(record("iam.amazonaws.com", "PutRolePolicy",
+                "{\"roleName\":\"deployer\",\"policyName\":\"read\",\"policyDocument\":\"{\\\"Statement\\\":" + withAllow + "}\"}")))
+                .path("data").path("role").asText()).isEqualTo("read");
+        assertThat(single(map(record("iam.amazonaws.com", "PutGroupPolicy",
+                "{\"groupName\":\"ops\",\"policyName\":\"opaque\",\"policyDocument\":\"not json\"}")))
+                .path("data").path("inline").asBoolean()).isTrue();
+    }
+
+    @Test
     void identityChanges() {
         ObjectNode inline = single(map(record("iam.amazonaws.com", "PutUserPolicy", "{\"userName\":\"bob\",\"policyName\":\"everything\","
                 + "\"policyDocument\":\"{\\\"Version\\\":\\\"2012-10-17\\\",\\\"Statement\\\":[{\\\"Effect\\\":\\\"Allow\\\",\\\"Action\\\":\\\"*\\\",\\\"Resource\\\":\\\"*\\\"}]}\"}")));
@@ -136,6 +156,21 @@ class CloudTrailMappingTest {
         ObjectNode off = single(map(record("wafv2.amazonaws.com", "DisassociateWebACL", "{\"resourceArn\":\"arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/public/1\"}")));
         assertThat(off.path("type").asText()).isEqualTo("network.waf.changed");
         assertThat(off.path("data").path("enabled").asBoolean()).isFalse();
+        // No public record of these three was found (docs/sources/aws-cloudtrail.md, Limits): built after the API references.
+        ObjectNode on = single(map(record("wafv2.amazonaws.com", "AssociateWebACL", "{\"webACLArn\":\"arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/a1\","
+                + "\"resourceArn\":\"arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/public/1\"}")));
+        assertThat(on.path("data").path("enabled").asBoolean()).isTrue();
+        assertThat(on.path("data").path("webAcl").asText()).isEqualTo("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/edge/a1");
+        ObjectNode cluster = single(map(record("rds.amazonaws.com", "CreateDBCluster", "{\"dBClusterIdentifier\":\"orders\",\"engine\":\"aurora-postgresql\"}",
+                "{\"dBClusterArn\":\"arn:aws:rds:eu-west-1:111122223333:cluster:orders\",\"storageEncrypted\":true,\"kmsKeyId\":\"arn:aws:kms:eu-west-1:111122223333:key/k1\"}")));
+        assertThat(cluster.path("subject").asText()).isEqualTo("arn:aws:rds:eu-west-1:111122223333:cluster:orders");
+        assertThat(cluster.path("data").toString()).contains("\"enabled\":true", "\"algorithm\":\"aws:kms\"");
+        ObjectNode noPassword = single(map(record("iam.amazonaws.com", "DeleteLoginProfile", "{\"userName\":\"bob\"}")));
+        assertThat(noPassword.path("type").asText()).isEqualTo("iam.account.disabled");
+        assertThat(noPassword.path("data").path("reason").asText()).isEqualTo("console password removed");
+        for (ObjectNode event : List.of(on, cluster, noPassword)) {
+            assertThat(TaxonomySchemas.problems(event)).as(event.path("type").asText()).isEmpty();
+        }
     }
 
     @Test

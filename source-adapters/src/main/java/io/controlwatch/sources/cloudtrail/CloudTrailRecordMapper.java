@@ -154,7 +154,12 @@ final class CloudTrailRecordMapper {
         if (policyName.isEmpty() || principal.isEmpty()) {
             return List.of();
         }
-        boolean privileged = r.param("policyDocument").map(CloudTrailRecordMapper::grantsEverything).orElse(false);
+        Optional<String> document = r.param("policyDocument");
+        if (document.map(CloudTrailRecordMapper::allowsNothing).orElse(false)) {
+            // Only Deny statements (AWS's own AWSCompromisedKeyQuarantine is one): a restriction, not a grant.
+            return List.of();
+        }
+        boolean privileged = document.map(CloudTrailRecordMapper::grantsEverything).orElse(false);
         return List.of(r.event("iam.role.granted", principal.get(), data -> data.put("principal", principal.get())
                 .put("role", policyName.get()).put("system", system(r)).put("privileged", privileged)
                 .put("actor", r.actor()).put("inline", true)));
@@ -184,8 +189,28 @@ final class CloudTrailRecordMapper {
 
     /** Whether an inline policy document (JSON in a string) allows every action on every resource. */
     static boolean grantsEverything(String document) {
+        for (JsonNode statement : statements(document).orElse(List.of())) {
+            if ("Allow".equals(statement.path("Effect").asText()) && containsStar(statement.path("Action"))
+                    && containsStar(statement.path("Resource"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether an inline policy document has no Allow statement at all, so that attaching it grants nothing. A document
+     * that cannot be read is not known to allow nothing.
+     */
+    static boolean allowsNothing(String document) {
+        return statements(document)
+                .map(list -> list.stream().noneMatch(statement -> "Allow".equals(statement.path("Effect").asText())))
+                .orElse(false);
+    }
+
+    private static Optional<List<JsonNode>> statements(String document) {
         if (document.length() > 100_000) {
-            return false;
+            return Optional.empty();
         }
         try {
             JsonNode policy = io.controlwatch.model.ModelJson.mapper().readTree(document);
@@ -195,16 +220,12 @@ final class CloudTrailRecordMapper {
                 statements.forEach(list::add);
             } else if (statements.isObject()) {
                 list.add(statements);
+            } else {
+                return Optional.empty();
             }
-            for (JsonNode statement : list) {
-                if ("Allow".equals(statement.path("Effect").asText()) && containsStar(statement.path("Action"))
-                        && containsStar(statement.path("Resource"))) {
-                    return true;
-                }
-            }
-            return false;
+            return Optional.of(list);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
