@@ -6,6 +6,7 @@ import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -225,6 +226,7 @@ class EventTimeTest {
      * every 10 minutes between events) and once as a backfill a month later (as fast as it can be sent): the same executions.
      */
     @Test
+    @Tag("slow")
     void aThirtyDayBackfillDecidesExactlyWhatTheLiveRunDecided() {
         List<CloudEvent> live = history(false);
         List<CloudEvent> backfill = history(true);
