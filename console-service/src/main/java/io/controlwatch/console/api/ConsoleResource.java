@@ -127,14 +127,15 @@ public class ConsoleResource {
     @Path("posture")
     public TemplateInstance posture(@QueryParam("days") String days) {
         Period period = period(days);
-        TemplateInstance page = posture.data("viewer", viewer).data("page", "posture").data("period", period);
+        TemplateInstance page = posture.data("viewer", viewer).data("page", "posture").data("period", period)
+                .data("continuousInterval", Views.human(config.continuousInterval()));
         if (!viewer.canReadReports()) {
             return page.data("rows", List.of()).data("notice", "The posture is built from the operating-effectiveness "
                     + "report, which the roles analyst, auditor and admin read. The findings page shows what fails now.");
         }
         try {
             List<Views.ControlPeriod> controls = report(period, null);
-            return page.data("rows", Posture.grid(controls, pack.manual())).data("notice", null)
+            return page.data("rows", Posture.grid(controls, c -> state(c, period), pack.manual())).data("notice", null)
                     .data("controls", controls.size());
         } catch (ApiCall.Refused e) {
             return page.data("rows", List.of()).data("notice", e.getMessage());
@@ -308,7 +309,8 @@ public class ConsoleResource {
         } catch (Exception e) {
             trendJson = "[]";
         }
-        return page.data("summary", summary).data("trend", trendJson).data("executions", executions)
+        return page.data("summary", summary).data("state", summary == null ? null : state(summary, period))
+                .data("trend", trendJson).data("executions", executions)
                 .data("open", open).data("notices", notices);
     }
 
@@ -447,7 +449,7 @@ public class ConsoleResource {
                     pc == null ? List.of() : pc.eventTypes(), seen.getOrDefault(id, Set.of()),
                     c.path("owner").asText(""), pc == null ? "" : pc.frequency(),
                     c.path("lastExecutedAt").isNull() ? "" : c.path("lastExecutedAt").asText(""),
-                    p == null ? Posture.State.NOT_EXECUTED.name() : p.state().name(), c.path("status").asText("")));
+                    p == null ? Posture.State.NOT_EXECUTED.name() : state(p, period).name(), c.path("status").asText("")));
         }
         return rows;
     }
@@ -470,6 +472,10 @@ public class ConsoleResource {
         List<Views.ControlPeriod> out = new ArrayList<>();
         r.path("controls").forEach(c -> out.add(Views.ControlPeriod.of(c)));
         return out;
+    }
+
+    private Posture.State state(Views.ControlPeriod c, Period period) {
+        return Posture.state(c, pack.expectedInterval(c.controlId()), period.from(), period.to());
     }
 
     private Period period(String days) {

@@ -30,6 +30,13 @@ public interface ConsoleConfig {
     @WithDefault("1000")
     int executionSample();
 
+    /**
+     * The interval in which the posture expects a {@code continuous} (event-driven) control to execute at least once;
+     * the other frequencies imply their own (docs/console.md, "Posture").
+     */
+    @WithDefault("1d")
+    Duration continuousInterval();
+
     /** A source whose last event is older than this is shown as silent. */
     @WithDefault("30m")
     Duration sourceSilentAfter();

@@ -137,15 +137,15 @@ public final class Views {
                     strings(c.path("exemptions")), versions, text(c.get("exceptionRate")));
         }
 
-        /** The posture of the control at the end of the period (docs/console.md). */
-        public Posture.State state() {
-            if (population == 0) {
-                return Posture.State.NOT_EXECUTED;
+        /** The event time of the control's last execution in the period (the latest of its versions'), or null. */
+        public Instant lastExecutionAt() {
+            Instant last = null;
+            for (Version v : versions) {
+                if (v.last() != null && (last == null || v.last().isAfter(last))) {
+                    last = v.last();
+                }
             }
-            if (findingsOpenAtEnd > 0) {
-                return exemptions.isEmpty() ? Posture.State.FAILING : Posture.State.EXEMPTED;
-            }
-            return Posture.State.PASSING;
+            return last;
         }
     }
 }
