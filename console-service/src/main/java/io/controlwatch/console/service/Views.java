@@ -95,6 +95,74 @@ public final class Views {
         }
     }
 
+    /**
+     * One item of ingest's {@code GET /api/v1/sources} (docs/api.md, "Sources"): a registered source (id, kind, name)
+     * or a CloudEvents source (its URI), with its {@code activity} as that ingest instance saw it since it started.
+     */
+    @TemplateData
+    public record Source(String id, String kind, String name, String source, boolean disabled, Instant lastEventTime,
+                         Instant lastIngestTime, long events, Double delayP50Seconds, Double delayP99Seconds,
+                         boolean idle, boolean backfilling, String lastDelivery, String lastError, Instant now) {
+
+        /** Sources that need a look first (disabled, idle), then by name. */
+        public static final java.util.Comparator<Source> ORDER = java.util.Comparator
+                .comparing((Source s) -> !(s.disabled || s.idle)).thenComparing(Source::label);
+
+        public static Source of(JsonNode s) {
+            JsonNode a = s.path("activity");
+            JsonNode delivery = s.path("lastDelivery");
+            JsonNode error = s.path("lastError");
+            return new Source(text(s.get("id")), text(s.get("kind")), text(s.get("name")), text(s.get("source")),
+                    s.path("disabled").asBoolean(), instant(a.get("lastEventTime")), instant(a.get("lastIngestTime")),
+                    a.path("events").asLong(), number(a.get("delayP50Seconds")), number(a.get("delayP99Seconds")),
+                    a.path("idle").asBoolean(), a.path("backfilling").asBoolean(),
+                    delivery.isObject() ? text(delivery.get("outcome")) + " " + text(delivery.get("time")) : "",
+                    error.isObject() ? text(error.get("reason")) : "", Instant.now());
+        }
+
+        private static Double number(JsonNode n) {
+            return n == null || n.isNull() ? null : n.asDouble();
+        }
+
+        /** The registered source's name, or the CloudEvents source's URI. */
+        public String label() {
+            return name.isEmpty() ? source : name;
+        }
+
+        public String state() {
+            if (disabled) {
+                return "disabled";
+            }
+            if (lastEventTime == null && lastIngestTime == null) {
+                return "no events yet";
+            }
+            return idle ? "idle" : backfilling ? "backfilling" : "live";
+        }
+
+        public String age() {
+            return lastIngestTime == null ? "" : human(Duration.between(lastIngestTime, now));
+        }
+
+        public String p50() {
+            return seconds(delayP50Seconds);
+        }
+
+        public String p99() {
+            return seconds(delayP99Seconds);
+        }
+
+        /** "2.4s" under ten seconds, "4m" above; "–" when the last hour held no event with a time. */
+        static String seconds(Double s) {
+            if (s == null) {
+                return "–";
+            }
+            if (s < 10) {
+                return String.format(java.util.Locale.ROOT, "%.1fs", s);
+            }
+            return human(Duration.ofMillis(Math.round(s * 1000)));
+        }
+    }
+
     @TemplateData
     public record HistoryEntry(Instant at, String actor, String action, String comment) {
     }
