@@ -79,7 +79,7 @@ phase1() {
   # A source's events must come in time order, and an old event is evaluated only as the first of its source for
   # a (control, key): after it, the control has decided up to the source's watermark (wall clock minus at most
   # 15 min), so anything older would be late (docs/controls.md). Hence one source per old event, and bursts
-  # within the last 15 minutes.
+  # within the last 15 minutes. Events of one thread share their subject, ingest's partition key: they stay in order.
   local d u i
   d=$((NOW / DAY * DAY)) # today 00:00 UTC: the 2-day windows of a1.2-backup-failed-twice are whole days
   u=$(((NOW - 75 * 60) / 900 * 900 + 60)) # in a 1-hour window of a1.1 that has closed by now
@@ -94,9 +94,9 @@ phase1() {
   archive siem "$NOW" security.alert.triaged ALRT-DEMO-1 '{"alertId":"ALRT-DEMO-1","assignee":"soc-analyst-1@example.com","disposition":"benign"}'
   archive metrics "$u" capacity.utilization db-1/cpu '{"resource":"db-1","metric":"cpu","percent":93.5}'
   for i in $(seq 0 9); do
-    archive vpn-spray $((NOW - 14 * 60 + i * 5)) auth.login "user$i@example.com" "$(printf '{"user":"user%d@example.com","mfa":true,"outcome":"failure","ip":"198.51.100.66","app":"okta"}' "$i")"
+    archive vpn-spray $((NOW - 14 * 60 + i * 5)) auth.login 198.51.100.66 "$(printf '{"user":"user%d@example.com","mfa":true,"outcome":"failure","ip":"198.51.100.66","app":"okta"}' "$i")"
   done
-  archive vpn-spray "$NOW" auth.login user10@example.com '{"user":"user10@example.com","mfa":true,"outcome":"failure","ip":"198.51.100.66","app":"okta"}'
+  archive vpn-spray "$NOW" auth.login 198.51.100.66 '{"user":"user10@example.com","mfa":true,"outcome":"failure","ip":"198.51.100.66","app":"okta"}'
   for i in $(seq 0 10); do
     archive vpn-burst $((NOW - 9 * 60 + i * 5)) auth.login mallory@example.com '{"user":"mallory@example.com","mfa":false,"outcome":"failure","ip":"203.0.113.99","app":"aws-console"}'
   done
