@@ -26,8 +26,10 @@
 # to a registered github source, signed as GitHub signs (X-Hub-Signature-256): they go through the source adapter
 # like a real organisation's would. The source is registered once with the admin token and its id and secret kept
 # in .run/demo-github.env (0600); the secret is briefly on openssl's command line when signing, fine for this local
-# demo source only. The stream alone exercises about 10 controls (cc2.1, cc6.1 MFA, cc7.2 burst and spray, a1.2
-# backup absence, backup and uptime thresholds, cc8.1 merges without approval and by their author, cc5.2).
+# demo source only. The stream alone, read against the pack, exercises 8 controls in 5 minutes: cc6.1 login MFA,
+# cc7.2 failed-login burst and password spray (windows close each minute), a1.2 backup absence (passes on arrival)
+# and uptime threshold, cc8.1 merges without approval and merged by their author, cc5.2 (a deleted protection rule,
+# about once in 50 batches); no correlation decides (nothing sends their second half) and no absence can fire.
 #
 # Usage: deploy/local/demo-feed.sh [--count N] [--no-story]   (default: until stopped; up.sh --demo runs it)
 set -euo pipefail

@@ -132,7 +132,7 @@ public class ConsoleResource {
     public TemplateInstance posture(@QueryParam("days") String days) {
         Period period = period(days);
         TemplateInstance page = posture.data("viewer", viewer).data("page", "posture").data("period", period)
-                .data("continuousInterval", Views.human(config.continuousInterval()));
+                .data("continuousInterval", Views.every(config.continuousInterval()));
         if (!viewer.canReadReports()) {
             return page.data("rows", List.of()).data("notice", "The posture is built from the operating-effectiveness "
                     + "report, which the roles analyst, oncall, auditor and admin read.");

@@ -45,6 +45,18 @@ public final class Views {
         return sign + s + "s";
     }
 
+    /** "day", "2 days", "6 hours", "30 minutes": an interval in a sentence ("at least once every day"). */
+    public static String every(Duration d) {
+        long s = d.getSeconds();
+        if (s > 0 && s % 86400 == 0) {
+            return s == 86400 ? "day" : s / 86400 + " days";
+        }
+        if (s > 0 && s % 3600 == 0) {
+            return s == 3600 ? "hour" : s / 3600 + " hours";
+        }
+        return human(d);
+    }
+
     static int severityRank(String severity) {
         return switch (severity) {
             case "critical" -> 0;
@@ -141,6 +153,11 @@ public final class Views {
 
         public String age() {
             return lastIngestTime == null ? "" : human(Duration.between(lastIngestTime, now));
+        }
+
+        /** Whole seconds: ingest's clock has nanoseconds nobody reads. */
+        public Instant lastStored() {
+            return lastIngestTime == null ? null : lastIngestTime.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         }
 
         public String p50() {

@@ -101,7 +101,8 @@ class ConsolePagesTest {
     void everyPersonSeesThePostureTheMatrixTheSourcesAndTheFindings() {
         for (String role : PEOPLE) {
             String posture = page(role, "/posture?days=7");
-            assertThat(posture).as(role).contains("id=\"posture\"").doesNotContain("class=\"notice\"");
+            assertThat(posture).as(role).contains("id=\"posture\"").doesNotContain("class=\"notice\"")
+                    .contains("a continuous control at least once every\n  day");
             Map<String, List<Integer>> grid = grid(posture);
             // PASSING, FAILING, EXEMPTED, NOT_EXECUTED, NOT_DUE (the report below, the shipped pack's frequencies)
             assertThat(grid.get("CC6.1")).as(role).containsExactly(1, 1, 1, 0, 0);
@@ -117,7 +118,7 @@ class ConsolePagesTest {
             String sources = page(role, "/sources");
             assertThat(sources).as(role).contains("id=\"sources\"").doesNotContain("class=\"notice\"")
                     .contains("acme GitHub organisation").contains("https://idp.example.com")
-                    .contains("2.4s").contains("4m").contains("1412")
+                    .contains("2.4s").contains("4m").contains("1412").contains("2026-12-04T16:20:02Z")
                     .containsPattern("data-source=\"https://idp.example.com\" data-state=\"idle\"")
                     .containsPattern("data-source=\"acme GitHub organisation\" data-state=\"live\"");
             // the idle source first: it needs a look

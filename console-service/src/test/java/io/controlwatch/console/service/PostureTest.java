@@ -69,6 +69,14 @@ class PostureTest {
     }
 
     @Test
+    void intervalsReadAsWordsInTheExplanation() {
+        assertThat(Views.every(DAY)).isEqualTo("day");
+        assertThat(Views.every(Duration.ofDays(7))).isEqualTo("7 days");
+        assertThat(Views.every(Duration.ofHours(6))).isEqualTo("6 hours");
+        assertThat(Views.every(Duration.ofMinutes(90))).isEqualTo("1h 30m");
+    }
+
+    @Test
     void theLastExecutionIsTheLatestOfItsVersions() {
         Instant last = TO.minus(Duration.ofHours(3));
         assertThat(executed("x", List.of("CC6.1"), 3, 0, List.of(), last).lastExecutionAt()).isEqualTo(last);
