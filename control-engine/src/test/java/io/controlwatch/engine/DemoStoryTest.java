@@ -19,6 +19,7 @@ import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +51,7 @@ class DemoStoryTest {
     }
 
     @Test
+    @Tag("slow") // five minutes of ticks on six partitions: left out of mutation runs
     void withinFiveMinutesTheStoryExercisesTwentyFiveControlsOfEveryKind() throws Exception {
         // not on a whole minute or hour: the story must not depend on when the demo starts
         Instant start = Instant.parse("2026-12-04T14:37:23Z");
