@@ -43,6 +43,10 @@ import java.util.UUID;
 @Tag(name = "Evidence integrity", description = "The tamper-evident evidence chain, its verification and keys")
 public class ExportResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     private static final String SLUG = "invalid-export";
     private static final String TITLE = "Invalid export request";
     static final String ZIP = "application/zip";
@@ -101,6 +105,7 @@ public class ExportResource {
         List<String> controls = list("controls", body.controls(), 80);
         List<String> criteria = list("criteria", body.criteria(), 32);
         String requestedBy = token.getSubject() == null ? "unknown" : token.getSubject();
+        details.period(period.from(), period.to());
         UUID id = exports.request(period.from(), period.to(), controls, criteria, requestedBy);
         return Response.accepted(exports.status(id).orElseThrow()).location(URI.create("/api/v1/exports/" + id))
                 .build();
@@ -132,7 +137,9 @@ public class ExportResource {
     @APIResponse(responseCode = "404", description = "No such export")
     public ExportStatus status(@Parameter(description = "export id (UUID)") @PathParam("id") String id)
             throws SQLException {
-        return find(id);
+        ExportStatus status = find(id);
+        details.period(status.from(), status.to());
+        return status;
     }
 
     @GET
@@ -149,6 +156,7 @@ public class ExportResource {
     public Response bundle(@Parameter(description = "export id (UUID)") @PathParam("id") String id)
             throws SQLException {
         ExportStatus status = find(id);
+        details.period(status.from(), status.to());
         if (!"DONE".equals(status.state())) {
             throw new ProblemException(Problem.of(Response.Status.CONFLICT, "export-not-done", "Export not done",
                     "Export " + status.exportId() + " is " + status.state() + (status.error() == null ? ""
@@ -157,6 +165,7 @@ public class ExportResource {
         java.nio.file.Path file = exports.bundleFile(status).orElseThrow(() -> new ProblemException(Problem.of(
                 Response.Status.NOT_FOUND, "not-found", "Not found", "The bundle of export " + status.exportId()
                         + " is not on this instance's disk (removed, or written by another instance).")));
+        details.rows(status.rowsWritten());
         String name = "controlwatch-evidence-" + stamp(status.from()) + "-" + stamp(status.to()) + ".zip";
         return Response.ok(file.toFile(), ZIP).header("Content-Disposition", "attachment; filename=\"" + name + "\"")
                 .header("Content-Length", sizeOf(file)).build();

@@ -79,4 +79,16 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3213, value = "Sweeping unfinished exports failed, retrying at the next tick: %s")
     void exportSweepFailed(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3220, value = "Writing %d access log entries failed, %d waiting; retrying at the next tick: %s")
+    void accessLogWriteFailed(int batch, int waiting, String error);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3221, value = "The access log queue was full (%d entries): %d access(es) were not recorded")
+    void accessLogDropped(int capacity, long dropped);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3222, value = "%d access log entries were still waiting when the service stopped and were not written: %s")
+    void accessLogLostAtStop(int waiting, String error);
 }

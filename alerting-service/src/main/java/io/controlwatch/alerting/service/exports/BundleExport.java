@@ -7,6 +7,7 @@ import io.controlwatch.alerting.config.ExportsConfig;
 import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.persistence.JdbcEvidenceSource;
 import io.controlwatch.alerting.persistence.NativeSql;
+import io.controlwatch.alerting.service.access.AccessLog;
 import io.controlwatch.alerting.service.evidence.EvidenceKeys;
 import io.controlwatch.alerting.service.reports.OperatingEffectiveness;
 import io.controlwatch.alerting.service.reports.ReportService;
@@ -75,6 +76,9 @@ public class BundleExport {
             "severity", "result", "reason", "message", "subject", "event_id", "event_source", "event_type",
             "event_time", "ingest_time", "evaluated_at", "pack", "pack_version", "evidence_event_ids", "late",
             "backfilled", "submitter", "exemption_id", "chain_partition", "chain_offset", "row_digest", "recorded_at");
+
+    static final List<String> ACCESS_CSV_COLUMNS = List.of("access_id", "at", "principal", "roles", "method", "route",
+            "path", "query", "period_from", "period_to", "status", "row_count");
 
     private final AgroalDataSource dataSource;
     private final ExportsConfig config;
@@ -255,6 +259,7 @@ public class BundleExport {
                 + scopeFilter(request, "e.control_id") + " order by e.requested_at, e.exemption_id", request, false);
         jsonLines(source, bundle, "controls.jsonl", "select row_to_json(c)::text from control c where cast(? as timestamptz) is not null "
                 + "and cast(? as timestamptz) is not null" + scopeFilter(request, "c.control_id") + " order by c.control_id", request, false);
+        accessLog(source, bundle, request);
         try (BundleWriter.BundleFile file = bundle.file("operating-effectiveness.json")) {
             file.write(NativeSql.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
             file.records(report.controls().size());
@@ -316,6 +321,50 @@ public class BundleExport {
             long count = 0;
             while (lines.hasNext()) {
                 file.write((lines.next() + "\n").getBytes(StandardCharsets.UTF_8));
+                count++;
+            }
+            file.records(count);
+        }
+    }
+
+    /**
+     * Who read the evidence during the period (by access time), all of it whatever the export's scope: the access log
+     * is not per control. As JSON lines and as CSV, both oldest first.
+     */
+    private static void accessLog(JdbcEvidenceSource source, BundleWriter bundle, Request request)
+            throws IOException {
+        String sql = "select " + AccessLog.columns() + " from access_log where at >= ? and at < ? "
+                + "order by at, access_id";
+        java.util.function.Consumer<PreparedStatement> period = s -> {
+            try {
+                s.setTimestamp(1, Timestamp.from(request.from()));
+                s.setTimestamp(2, Timestamp.from(request.to()));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (BundleWriter.BundleFile file = bundle.file("access-log.jsonl")) {
+            Iterator<AccessLog.Access> rows = source.query(sql, period, AccessLog::read);
+            long count = 0;
+            while (rows.hasNext()) {
+                file.write(NativeSql.json().writeValueAsBytes(rows.next()));
+                file.write(new byte[] {'\n'});
+                count++;
+            }
+            file.records(count);
+        }
+        try (BundleWriter.BundleFile file = bundle.file("access-log.csv")) {
+            MessageDigest ignored = Sha256.newDigest();
+            file.write(line(ACCESS_CSV_COLUMNS, ignored));
+            Iterator<AccessLog.Access> rows = source.query(sql, period, AccessLog::read);
+            long count = 0;
+            while (rows.hasNext()) {
+                AccessLog.Access a = rows.next();
+                file.write(line(Arrays.asList(a.accessId().toString(), a.at().toString(), a.principal(),
+                        String.join(";", a.roles()), a.method(), a.route(), a.path(), a.query(),
+                        a.periodFrom() == null ? null : a.periodFrom().toString(),
+                        a.periodTo() == null ? null : a.periodTo().toString(), Integer.toString(a.status()),
+                        a.rows() == null ? null : a.rows().toString()), ignored));
                 count++;
             }
             file.records(count);
