@@ -6,6 +6,7 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
+import io.controlwatch.alerting.TestClock;
 import io.controlwatch.evidence.VerificationKey;
 import io.controlwatch.evidence.bundle.BundleReport;
 import io.controlwatch.evidence.bundle.BundleVerifier;
@@ -39,6 +40,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,6 +203,56 @@ class ExportIT {
         BundleReport scopedReport = BundleVerifier.verify(download(scoped, "scoped.zip"), servedKey());
         assertThat(scopedReport.verified()).as(scopedReport.discrepancies().toString()).isTrue();
         assertThat(scopedReport.summary().rows()).isEqualTo(30);
+    }
+
+    @Test
+    void anExportWaitingForItsClosingCheckpointIsWaitingAndHoldsNoExportThread() throws Exception {
+        String x = "cc6.1-wait-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant t = TestClock.now().truncatedTo(ChronoUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+            publish(execution(x, "w-" + i, ExecutionResult.PASS, "user@example.com", t.minusSeconds(300 - i)));
+        }
+        String from = t.minus(Duration.ofHours(1)).toString();
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution where "
+                + "control_id = ? and chain_partition is not null", x) == 3);
+        // signed: no row of the period is pending any more, and no evidence flows after this
+        await().atMost(Duration.ofSeconds(60)).until(() -> as("auditor").get("/api/v1/evidence/verify?from=" + from
+                + "&to=" + t.plus(Duration.ofHours(1))).then().statusCode(200).extract().jsonPath()
+                .getLong("rowsPending") == 0);
+        // evidence has stopped flowing: no checkpoint in the last 3 seconds (they are made every second while it flows)
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from evidence_checkpoint "
+                + "where recorded_at > now() - interval '3 seconds'") == 0);
+        Instant to = TestClock.now().plusSeconds(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> TestClock.now().isAfter(to));
+
+        // the period is over and no checkpoint was made after it: the export waits for one, visibly
+        String waiting = java.net.URI.create(as("auditor").contentType(ContentType.JSON)
+                .body("{\"from\":\"" + from + "\",\"to\":\"" + to + "\",\"controls\":[\"" + x + "\"]}")
+                .post("/api/v1/exports").then().statusCode(202).extract().header("Location")).getPath();
+        await().atMost(Duration.ofSeconds(10)).until(() -> "WAITING".equals(as("auditor").get(waiting).then()
+                .statusCode(200).extract().path("state")));
+        as("auditor").get(waiting).then().body("startedAt", org.hamcrest.Matchers.notNullValue())
+                .body("percent", equalTo(0));
+
+        // meanwhile the only export thread (CW_EXPORTS_CONCURRENCY=1) writes another export to its end
+        JsonPath other = exportDone("{\"from\":\"" + from + "\",\"to\":\"" + t.minusSeconds(200)
+                + "\",\"controls\":[\"" + x + "\"]}");
+        assertThat(other.getLong("rowsTotal")).isEqualTo(3);
+        as("auditor").get(waiting).then().statusCode(200).body("state", equalTo("WAITING"));
+        as("auditor").get(waiting + "/bundle").then().statusCode(409).contentType("application/problem+json");
+
+        // evidence flows again: the next checkpoint closes the period and the waiting export completes
+        publish(execution(x + "-later", "w-later", ExecutionResult.PASS, "user@example.com", TestClock.now()));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            String state = as("auditor").get(waiting).then().statusCode(200).extract().path("state");
+            assertThat(state).isNotEqualTo("FAILED");
+            return "DONE".equals(state);
+        });
+        JsonPath done = as("auditor").get(waiting).then().statusCode(200).extract().jsonPath();
+        assertThat(done.getLong("rowsTotal")).isEqualTo(3);
+        BundleReport report = BundleVerifier.verify(download(done, "waited.zip"), servedKey());
+        assertThat(report.verified()).as(report.discrepancies().toString()).isTrue();
+        assertThat(report.summary().rows()).isEqualTo(3);
     }
 
     @Test

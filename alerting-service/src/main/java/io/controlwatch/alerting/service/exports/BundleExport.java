@@ -45,6 +45,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -100,18 +101,30 @@ public class BundleExport {
     }
 
     private record Request(Instant from, Instant to, List<String> controls, List<String> criteria, List<String> scope,
-                           String requestedBy) {
+                           String requestedBy, Instant startedAt) {
     }
 
-    /** Runs the export to its end: DONE with the bundle, or FAILED with the reason. */
-    public void run(UUID id) {
+    /**
+     * One step of the export, never blocking to wait: answers when to take the next step while it waits for its
+     * closing checkpoint (state WAITING), or null once it ended, DONE with the bundle or FAILED with the reason.
+     */
+    public Duration step(UUID id) {
         Path dir = Path.of(config.directory());
         Path part = dir.resolve(id + ".zip.part");
         try {
-            Request request = start(id);
+            Request request = begin(id);
+            if (request == null) {
+                return null; // no longer ours to run (failed by the stale-export sweep)
+            }
+            Range range = range(request);
+            if (range == null) {
+                return WAIT_STEP;
+            }
+            if (!running(id)) {
+                return null;
+            }
             Files.createDirectories(dir);
             Population population = new Population(request.from(), request.to(), Set.copyOf(request.scope()));
-            Range range = awaitRange(request);
             KeyRing ring = keys.signing().orElseThrow(() -> new IllegalStateException("no signing key"));
             OperatingEffectiveness report = report(request);
             Manifest manifest;
@@ -128,6 +141,7 @@ public class BundleExport {
                     StandardCharsets.UTF_8));
             AlertingLogging.LOG.exportDone(id.toString(), request.requestedBy(), request.from().toString(),
                     request.to().toString(), manifest.counts().getOrDefault("executions.jsonl", 0L));
+            return null;
         } catch (Exception | Error e) {
             try {
                 Files.deleteIfExists(part);
@@ -141,39 +155,43 @@ public class BundleExport {
             if (e instanceof Error error) {
                 throw error;
             }
+            return null;
         }
     }
+
+    /** How long a waiting export rests between two looks for its closing checkpoint. */
+    static final Duration WAIT_STEP = Duration.ofSeconds(1);
 
     private record Range(Checkpoint anchor, Checkpoint closing) {
     }
 
     /**
-     * The checkpoints the bundle spans. Waits (a fresh read each time) for a checkpoint that covers the period's last
-     * rows, made after the period if the period is over: at most one checkpoint interval while evidence flows.
+     * The checkpoints the bundle spans, or null to look again later: the bundle needs a checkpoint that covers the
+     * period's last rows, made after the period if the period is over (at most one checkpoint interval while evidence
+     * flows). Past the wait ({@code CW_EXPORTS_CHECKPOINT_WAIT}, from the export's start) the latest covering
+     * checkpoint is taken; with none at all the export fails.
      */
-    private Range awaitRange(Request request) throws SQLException, InterruptedException {
-        Instant deadline = clock.instant().plus(config.checkpointWait());
-        while (true) {
-            try (JdbcEvidenceSource source = new JdbcEvidenceSource(dataSource, evidence.fetchSize())) {
-                ExportRange range = new ExportRange(request.from(), request.to(),
-                        source.lastOffsets(request.from(), request.to(), request.scope()));
-                long latest = source.latestCheckpoint();
-                Iterator<SignedCheckpoint> checkpoints = source.checkpoints(1, latest);
-                while (checkpoints.hasNext() && range.offer(checkpoints.next().checkpoint())) {
-                    // until the closing checkpoint
-                }
-                Checkpoint closing = range.closing();
-                boolean periodOver = !clock.instant().isBefore(request.to());
-                if (closing != null && (!periodOver || !closing.createdAt().isBefore(request.to())
-                        || clock.instant().isAfter(deadline))) {
-                    return new Range(range.anchor(), closing);
-                }
-                if (clock.instant().isAfter(deadline)) {
-                    throw new IllegalStateException("no signed checkpoint covers the period's last executions yet "
-                            + "(is a signing key configured, and is evidence flowing?)");
-                }
+    private Range range(Request request) throws SQLException {
+        Instant deadline = request.startedAt().plus(config.checkpointWait());
+        try (JdbcEvidenceSource source = new JdbcEvidenceSource(dataSource, evidence.fetchSize())) {
+            ExportRange range = new ExportRange(request.from(), request.to(),
+                    source.lastOffsets(request.from(), request.to(), request.scope()));
+            long latest = source.latestCheckpoint();
+            Iterator<SignedCheckpoint> checkpoints = source.checkpoints(1, latest);
+            while (checkpoints.hasNext() && range.offer(checkpoints.next().checkpoint())) {
+                // until the closing checkpoint
             }
-            Thread.sleep(1000);
+            Checkpoint closing = range.closing();
+            boolean periodOver = !clock.instant().isBefore(request.to());
+            if (closing != null && (!periodOver || !closing.createdAt().isBefore(request.to())
+                    || clock.instant().isAfter(deadline))) {
+                return new Range(range.anchor(), closing);
+            }
+            if (clock.instant().isAfter(deadline)) {
+                throw new IllegalStateException("no signed checkpoint covers the period's last executions yet "
+                        + "(is a signing key configured, and is evidence flowing?)");
+            }
+            return null;
         }
     }
 
@@ -435,19 +453,36 @@ public class BundleExport {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    private Request start(UUID id) throws SQLException {
+    /**
+     * Takes the export from QUEUED to WAITING (its start) or finds it WAITING, and answers its request; null when
+     * it is in neither state any more (the stale-export sweep failed it).
+     */
+    private Request begin(UUID id) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'RUNNING', "
-                     + "started_at = now(), updated_at = now() where export_id = ? and state = 'QUEUED' "
-                     + "returning period_from, period_to, controls, criteria, scope, requested_by")) {
-            s.setObject(1, id);
+             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'WAITING', "
+                     + "started_at = coalesce(started_at, ?), updated_at = now() where export_id = ? "
+                     + "and state in ('QUEUED', 'WAITING') returning period_from, period_to, controls, criteria, "
+                     + "scope, requested_by, started_at")) {
+            s.setTimestamp(1, Timestamp.from(clock.instant())); // the clock the wait's deadline is judged by
+            s.setObject(2, id);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
-                    throw new IllegalStateException("export " + id + " is no longer queued");
+                    return null;
                 }
                 return new Request(r.getTimestamp(1).toInstant(), r.getTimestamp(2).toInstant(),
-                        strings(r.getArray(3)), strings(r.getArray(4)), strings(r.getArray(5)), r.getString(6));
+                        strings(r.getArray(3)), strings(r.getArray(4)), strings(r.getArray(5)), r.getString(6),
+                        r.getTimestamp(7).toInstant());
             }
+        }
+    }
+
+    /** WAITING to RUNNING: false when the export is no longer waiting. */
+    private boolean running(UUID id) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'RUNNING', "
+                     + "updated_at = now() where export_id = ? and state = 'WAITING'")) {
+            s.setObject(1, id);
+            return s.executeUpdate() == 1;
         }
     }
 
@@ -469,7 +504,7 @@ public class BundleExport {
     private void fail(UUID id, String reason) {
         try {
             execute("update evidence_export set state = 'FAILED', finished_at = now(), updated_at = now(), error = ? "
-                    + "where export_id = ? and state in ('QUEUED', 'RUNNING')", reason, id);
+                    + "where export_id = ? and state in ('QUEUED', 'WAITING', 'RUNNING')", reason, id);
         } catch (RuntimeException e) {
             // the stale-export sweep marks it FAILED once it stops beating
         }

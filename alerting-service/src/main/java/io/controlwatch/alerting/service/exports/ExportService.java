@@ -12,6 +12,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.vertx.core.Vertx;
 import jakarta.ws.rs.core.Response;
 
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,16 +56,18 @@ public class ExportService {
     private final EvidenceKeys keys;
     private final BundleExport bundles;
     private final Clock clock;
+    private final Vertx vertx;
     private final ExecutorService workers;
     private final Set<UUID> mine = ConcurrentHashMap.newKeySet();
 
     public ExportService(AgroalDataSource dataSource, ExportsConfig config, EvidenceConfig evidence,
-                         EvidenceKeys keys, BundleExport bundles, Clock clock) {
+                         EvidenceKeys keys, BundleExport bundles, Clock clock, Vertx vertx) {
         this.dataSource = dataSource;
         this.config = config;
         this.keys = keys;
         this.bundles = bundles;
         this.clock = clock;
+        this.vertx = vertx;
         this.workers = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "cw-export");
@@ -72,7 +77,7 @@ public class ExportService {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        workers.shutdownNow(); // a running export stops beating and is marked FAILED (BundleExport deletes its part)
+        workers.shutdownNow(); // a running or waiting export stops beating and is marked FAILED (its part is deleted)
     }
 
     /** Records an export request and starts it; answers its id. */
@@ -109,14 +114,31 @@ public class ExportService {
             }
         }
         mine.add(id);
-        workers.submit(() -> {
-            try {
-                bundles.run(id);
-            } finally {
-                mine.remove(id);
-            }
-        });
+        submit(id);
         return id;
+    }
+
+    /**
+     * Runs the export's next step on an export thread. An export waiting for its closing checkpoint does not hold
+     * the thread: its next look is a Vert.x timer away, and other exports run meanwhile.
+     */
+    private void submit(UUID id) {
+        try {
+            workers.submit(() -> {
+                Duration again = null;
+                try {
+                    again = bundles.step(id);
+                } finally {
+                    if (again == null) {
+                        mine.remove(id);
+                    } else {
+                        vertx.setTimer(Math.max(1, again.toMillis()), timer -> submit(id));
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            mine.remove(id); // stopping: the stale-export sweep marks it FAILED
+        }
     }
 
     /**
@@ -178,7 +200,7 @@ public class ExportService {
         try (Connection c = dataSource.getConnection()) {
             if (!mine.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement("update evidence_export set updated_at = now() "
-                        + "where export_id = any(?) and state in ('QUEUED', 'RUNNING')")) {
+                        + "where export_id = any(?) and state in ('QUEUED', 'WAITING', 'RUNNING')")) {
                     s.setArray(1, c.createArrayOf("uuid", mine.toArray()));
                     s.executeUpdate();
                 }
@@ -186,7 +208,7 @@ public class ExportService {
             try (PreparedStatement s = c.prepareStatement("update evidence_export set state = 'FAILED', "
                     + "finished_at = now(), updated_at = now(), error = 'the instance running it stopped (restart or "
                     + "crash) before it finished; request the export again' "
-                    + "where state in ('QUEUED', 'RUNNING') and updated_at < now() - cast(? as interval) "
+                    + "where state in ('QUEUED', 'WAITING', 'RUNNING') and updated_at < now() - cast(? as interval) "
                     + "returning export_id")) {
                 s.setString(1, config.staleAfter().toSeconds() + " seconds");
                 try (ResultSet r = s.executeQuery()) {

@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * An export as {@code GET /api/v1/exports/{id}} shows it.
  *
- * @param state        {@code QUEUED}, {@code RUNNING}, {@code DONE} or {@code FAILED}
+ * @param state        {@code QUEUED}, {@code WAITING} (for the checkpoint that closes its period), {@code RUNNING},
+ *                     {@code DONE} or {@code FAILED}
  * @param rowsTotal    executions of the period in the exported chain range, once known
  * @param rowsWritten  of those, written so far to {@code executions.jsonl}
  * @param percent      0-100: the population written; 100 only when the bundle is complete and signed
