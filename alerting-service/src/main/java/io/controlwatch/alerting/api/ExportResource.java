@@ -154,10 +154,17 @@ public class ExportResource {
             content = @Content(mediaType = ZIP, schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @APIResponse(responseCode = "404", description = "No such export, or its bundle is not on this instance's disk")
     @APIResponse(responseCode = "409", description = "The export is not DONE (still running, or failed)")
+    @APIResponse(responseCode = "410", description = "The export is EXPIRED: its bundle was deleted after the "
+            + "retention period (CW_EXPORTS_RETENTION, 7 days by default)")
     public Response bundle(@Parameter(description = "export id (UUID)") @PathParam("id") String id)
             throws SQLException {
         ExportStatus status = find(id);
         details.period(status.from(), status.to());
+        if ("EXPIRED".equals(status.state())) {
+            throw new ProblemException(Problem.of(Response.Status.GONE, "export-expired", "Export expired",
+                    "The bundle of export " + status.exportId() + " was deleted at " + status.expiredAt() + ", "
+                            + "after the retention period (CW_EXPORTS_RETENTION); request the export again."));
+        }
         if (!"DONE".equals(status.state())) {
             throw new ProblemException(Problem.of(Response.Status.CONFLICT, "export-not-done", "Export not done",
                     "Export " + status.exportId() + " is " + status.state() + (status.error() == null ? ""

@@ -91,4 +91,13 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3222, value = "%d access log entries were still waiting when the service stopped and were not written: %s")
     void accessLogLostAtStop(int waiting, String error);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3214, value = "Export %s expired: its bundle, kept %s after it was done, is deleted")
+    void exportExpired(String exportId, String retention);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3215, value = "Cleaning up expired export bundles failed, retrying at the next tick: %s")
+    void exportCleanupFailed(String error);
+
 }

@@ -65,7 +65,20 @@ import static org.hamcrest.Matchers.equalTo;
 @QuarkusTestResource(value = PostgresTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = JwtTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = EvidenceKeyTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = ExportIT.CleanupEverySecond.class, restrictToAnnotatedClass = true)
 class ExportIT {
+
+    /** The bundle cleanup looks every second (1 minute by default), so that the retention test need not wait. */
+    public static class CleanupEverySecond implements io.quarkus.test.common.QuarkusTestResourceLifecycleManager {
+        @Override
+        public Map<String, String> start() {
+            return Map.of("cw.exports.cleanup-every", "1s");
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
 
     static final String FROM = "2026-05-17T00:00:00Z";
     static final String TO = "2026-05-18T00:00:00Z";
@@ -94,7 +107,8 @@ class ExportIT {
 
     JsonPath exportDone(String body) {
         String location = as("auditor").contentType(ContentType.JSON).body(body).post("/api/v1/exports")
-                .then().statusCode(202).body("state", equalTo("QUEUED")).extract().header("Location");
+                .then().statusCode(202).body("state", org.hamcrest.Matchers.oneOf("QUEUED", "WAITING", "RUNNING"))
+                .extract().header("Location");
         assertThat(location).contains("/api/v1/exports/");
         String path = java.net.URI.create(location).getPath();
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
@@ -253,6 +267,40 @@ class ExportIT {
         BundleReport report = BundleVerifier.verify(download(done, "waited.zip"), servedKey());
         assertThat(report.verified()).as(report.discrepancies().toString()).isTrue();
         assertThat(report.summary().rows()).isEqualTo(3);
+    }
+
+    @Test
+    void aBundleIsDeletedAfterTheRetentionAndItsDownloadIsThenGone() throws Exception {
+        String x = "cc6.1-retention-" + UUID.randomUUID().toString().substring(0, 8);
+        // a day of its own: the other tests count the population of FROM..TO
+        publish(execution(x, "r-0", ExecutionResult.PASS, "user@example.com", Instant.parse("2026-05-19T09:00:00Z")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution where "
+                + "control_id = ? and chain_partition is not null", x) == 1);
+        JsonPath export = exportDone("{\"from\":\"2026-05-19T00:00:00Z\",\"to\":\"2026-05-20T00:00:00Z\","
+                + "\"controls\":[\"" + x + "\"]}");
+        String id = export.getString("exportId");
+        Path file = Path.of(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                .getOptionalValue("cw.exports.directory", String.class)
+                .orElse(System.getProperty("java.io.tmpdir") + "/controlwatch-exports")).resolve(id + ".zip");
+        assertThat(file).exists();
+        download(export, "kept.zip");
+
+        // a day before the retention (7 days by default) is over, it is still there
+        TestClock.advance(Duration.ofDays(6));
+        Thread.sleep(2500); // two cleanup ticks
+        as("auditor").get("/api/v1/exports/" + id).then().statusCode(200).body("state", equalTo("DONE"));
+        assertThat(file).exists();
+
+        // past it, the file is deleted and the export EXPIRED; its download is gone (410), its record stays
+        TestClock.advance(Duration.ofDays(2));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "EXPIRED".equals(as("auditor").get("/api/v1/exports/"
+                + id).then().statusCode(200).extract().path("state")));
+        assertThat(file).doesNotExist();
+        as("auditor").get("/api/v1/exports/" + id).then().body("expiredAt", org.hamcrest.Matchers.notNullValue())
+                .body("bundle", org.hamcrest.Matchers.nullValue()).body("bundleSha256", org.hamcrest.Matchers.hasLength(64));
+        as("auditor").get("/api/v1/exports/" + id + "/bundle").then().statusCode(410)
+                .contentType("application/problem+json")
+                .body("type", org.hamcrest.Matchers.endsWith("export-expired"));
     }
 
     @Test

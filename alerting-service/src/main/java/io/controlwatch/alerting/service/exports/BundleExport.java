@@ -496,9 +496,11 @@ public class BundleExport {
     }
 
     private void finish(UUID id, Path file, String sha256, String manifest) throws IOException {
-        execute("update evidence_export set state = 'DONE', finished_at = now(), updated_at = now(), "
+        // finished_at on the service's clock: the retention (CW_EXPORTS_RETENTION) is judged by it
+        execute("update evidence_export set state = 'DONE', finished_at = ?, updated_at = now(), "
                 + "bundle_file = ?, bundle_bytes = ?, bundle_sha256 = ?, manifest = cast(? as jsonb) "
-                + "where export_id = ?", file.getFileName().toString(), Files.size(file), sha256, manifest, id);
+                + "where export_id = ?", java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC),
+                file.getFileName().toString(), Files.size(file), sha256, manifest, id);
     }
 
     private void fail(UUID id, String reason) {

@@ -49,7 +49,7 @@ public class ExportService {
 
     private static final String COLUMNS = "export_id, state, period_from, period_to, controls, criteria, scope, "
             + "requested_by, requested_at, started_at, finished_at, rows_total, rows_written, bundle_file, "
-            + "bundle_bytes, bundle_sha256, error";
+            + "bundle_bytes, bundle_sha256, error, expired_at";
 
     private final AgroalDataSource dataSource;
     private final ExportsConfig config;
@@ -222,18 +222,75 @@ public class ExportService {
         }
     }
 
+    /**
+     * Bundle retention: exports DONE longer ago than {@code CW_EXPORTS_RETENTION} become EXPIRED, and every bundle
+     * file on this instance's disk whose export is EXPIRED (marked by whichever instance looked first) is deleted.
+     */
+    @Scheduled(every = "${cw.exports.cleanup-every:1m}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void expire() {
+        Instant cutoff = clock.instant().minus(config.retention());
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement s = c.prepareStatement("update evidence_export set state = 'EXPIRED', "
+                    + "expired_at = ?, updated_at = now() where state = 'DONE' and finished_at < ? returning export_id")) {
+                s.setTimestamp(1, Timestamp.from(clock.instant()));
+                s.setTimestamp(2, Timestamp.from(cutoff));
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        AlertingLogging.LOG.exportExpired(r.getString(1), config.retention().toString());
+                    }
+                }
+            }
+            Path dir = Path.of(config.directory());
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            List<Path> bundles = new ArrayList<>();
+            try (var files = Files.newDirectoryStream(dir, "*.zip")) {
+                files.forEach(bundles::add);
+            }
+            for (Path file : bundles) {
+                UUID id;
+                try {
+                    id = UUID.fromString(file.getFileName().toString().replaceFirst("\\.zip$", ""));
+                } catch (IllegalArgumentException e) {
+                    continue; // not a bundle of ours
+                }
+                if (keep(c, id)) {
+                    continue;
+                }
+                Files.deleteIfExists(file);
+            }
+        } catch (SQLException | java.io.IOException e) {
+            AlertingLogging.LOG.exportCleanupFailed(e.getMessage());
+        }
+    }
+
+    /**
+     * A bundle file is deleted only when its export is known and EXPIRED (or FAILED): a file this database does not
+     * know may belong to another stack sharing the directory, and is left alone.
+     */
+    private static boolean keep(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("select state from evidence_export where export_id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                return !(r.next() && List.of("EXPIRED", "FAILED").contains(r.getString(1)));
+            }
+        }
+    }
+
     private static ExportStatus status(ResultSet r) throws SQLException {
         UUID id = r.getObject(1, UUID.class);
         String state = r.getString(2);
         Long total = (Long) r.getObject(12);
         long written = r.getLong(13);
-        int percent = "DONE".equals(state) ? 100
+        int percent = "DONE".equals(state) || "EXPIRED".equals(state) ? 100
                 : total == null || total == 0 ? 0 : (int) Math.min(99, written * 100 / total);
         return new ExportStatus(id, state, instant(r, 3), instant(r, 4), strings(r.getArray(5)),
                 strings(r.getArray(6)), strings(r.getArray(7)), r.getString(8), instant(r, 9), instant(r, 10),
                 instant(r, 11), total, written, percent,
                 "DONE".equals(state) ? "/api/v1/exports/" + id + "/bundle" : null, (Long) r.getObject(15),
-                r.getString(16), r.getString(17));
+                r.getString(16), r.getString(17), instant(r, 18));
     }
 
     private static List<String> strings(Array array) throws SQLException {
