@@ -130,7 +130,8 @@ public class ExportResource {
     @RolesAllowed({Roles.AUDITOR, Roles.ADMIN})
     @Operation(summary = "Watch an export",
             description = "Its state (QUEUED, WAITING for the signed checkpoint that closes its period, RUNNING, "
-                    + "DONE, FAILED), the executions of the population it has "
+                    + "DONE, FAILED, EXPIRED once its bundle is deleted after the retention), the executions of the "
+                    + "population it has "
                     + "written of the total and the percent, and once DONE the bundle's link, size and SHA-256; once "
                     + "FAILED, why. An export whose instance stopped before it finished is marked FAILED, never left "
                     + "RUNNING: request it again.")

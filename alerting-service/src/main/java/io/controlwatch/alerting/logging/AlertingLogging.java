@@ -100,4 +100,7 @@ public interface AlertingLogging extends BasicLogger {
     @Message(id = 3215, value = "Cleaning up expired export bundles failed, retrying at the next tick: %s")
     void exportCleanupFailed(String error);
 
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3230, value = "Pack registry record %s@%d (key %s) is not a pack version with its YAML, not archived: %s")
+    void packVersionUnreadable(int partition, long offset, String key, String reason);
 }

@@ -14,6 +14,7 @@ import io.controlwatch.evidence.verify.Discrepancy;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
+import io.controlwatch.model.PackVersion;
 import io.controlwatch.model.Topics;
 import io.controlwatch.testsupport.EvidenceKeyTestResource;
 import io.controlwatch.testsupport.JwtTestResource;
@@ -301,6 +302,60 @@ class ExportIT {
         as("auditor").get("/api/v1/exports/" + id + "/bundle").then().statusCode(410)
                 .contentType("application/problem+json")
                 .body("type", org.hamcrest.Matchers.endsWith("export-expired"));
+    }
+
+    @Test
+    void aBundleCarriesTheYamlOfEveryPackVersionInForceInItsPeriod() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String x = "cc6.1-packs-" + suffix;
+        String during = "sha256:during-" + suffix;
+        String after = "sha256:after-" + suffix;
+        String ranYaml = "pack: soc2-core\nversion: ran\ncontrols: []\n";
+        String duringYaml = "pack: soc2-core\nversion: during-" + suffix + "\ncontrols: []\n";
+        // the registry's version records, as the evaluation service writes them (the executions name sha256:pack)
+        for (PackVersion v : List.of(
+                new PackVersion("soc2-core", "sha256:pack", ranYaml, "api", "it-admin",
+                        Instant.parse("2026-05-01T00:00:00Z"), null),
+                new PackVersion("soc2-core", during, duringYaml, "api", "it-admin",
+                        Instant.parse("2026-05-20T12:00:00Z"), "sha256:pack"),
+                new PackVersion("soc2-core", after, "pack: soc2-core\n", "api", "it-admin",
+                        Instant.parse("2026-06-01T00:00:00Z"), during))) {
+            producer.send(new ProducerRecord<>(Topics.PACKS, PackVersion.VERSION_KEY_PREFIX + v.version(),
+                    ModelJson.mapper().writeValueAsString(v))).get();
+        }
+        publish(execution(x, "p-0", ExecutionResult.PASS, "user@example.com", Instant.parse("2026-05-20T09:00:00Z")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution where "
+                + "control_id = ? and chain_partition is not null", x) == 1
+                && count("select count(*) from pack_version where pack_version in (?, ?)", during, after) == 2);
+
+        JsonPath export = exportDone("{\"from\":\"2026-05-20T00:00:00Z\",\"to\":\"2026-05-21T00:00:00Z\","
+                + "\"controls\":[\"" + x + "\"]}");
+        Path bundle = download(export, "packs.zip");
+        BundleReport report = BundleVerifier.verify(bundle, servedKey());
+        assertThat(report.verified()).as(report.discrepancies().toString()).isTrue();
+        Map<String, byte[]> files = entries(bundle);
+        List<com.fasterxml.jackson.databind.JsonNode> listed = new String(files.get("packs.jsonl"),
+                StandardCharsets.UTF_8).lines().map(l -> {
+                    try {
+                        return ModelJson.mapper().readTree(l);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        assertThat(listed).extracting(n -> n.path("packVersion").asText()).contains("sha256:pack", during)
+                .doesNotContain(after);
+        assertThat(listed).filteredOn(n -> n.path("packVersion").asText().equals(during)).singleElement()
+                .satisfies(n -> {
+                    assertThat(n.path("file").asText()).isEqualTo("packs/sha256_during-" + suffix + ".yaml");
+                    assertThat(n.path("activations").get(0).path("activatedBy").asText()).isEqualTo("it-admin");
+                });
+        assertThat(new String(files.get("packs/sha256_during-" + suffix + ".yaml"), StandardCharsets.UTF_8))
+                .isEqualTo(duringYaml);
+        assertThat(new String(files.get("packs/sha256_pack.yaml"), StandardCharsets.UTF_8)).isEqualTo(ranYaml);
+        assertThat(files).doesNotContainKey("packs/sha256_after-" + suffix + ".yaml");
+        String manifest = new String(files.get("manifest.json"), StandardCharsets.UTF_8);
+        assertThat(ModelJson.mapper().readTree(manifest).path("files").has("packs/sha256_during-" + suffix + ".yaml"))
+                .isTrue();
     }
 
     @Test

@@ -278,6 +278,7 @@ public class BundleExport {
         jsonLines(source, bundle, "controls.jsonl", "select row_to_json(c)::text from control c where cast(? as timestamptz) is not null "
                 + "and cast(? as timestamptz) is not null" + scopeFilter(request, "c.control_id") + " order by c.control_id", request, false);
         accessLog(source, bundle, request);
+        packs(source, bundle, request);
         try (BundleWriter.BundleFile file = bundle.file("operating-effectiveness.json")) {
             file.write(NativeSql.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
             file.records(report.controls().size());
@@ -387,6 +388,83 @@ public class BundleExport {
             }
             file.records(count);
         }
+    }
+
+    /** A pack version in force in the period, as {@code packs.jsonl} lists it. */
+    record PackInForce(String packVersion, String pack, String file, com.fasterxml.jackson.databind.JsonNode activations) {
+    }
+
+    /**
+     * The control-pack versions in force in the period: those active at any time in it (by their activations) and
+     * those that produced an execution of it. {@code packs.jsonl} lists them with their activations, and
+     * {@code packs/<version>.yaml} holds each one's YAML, when the service has archived it ({@code file} null if not).
+     */
+    private static void packs(JdbcEvidenceSource source, BundleWriter bundle, Request request) throws IOException {
+        String sql = """
+                with activation as (
+                    select pack_version, activated_at,
+                           lead(activated_at) over (order by activated_at, pack_version) as replaced_at
+                    from pack_activation),
+                in_force as (
+                    select pack_version from activation
+                    where activated_at < ? and (replaced_at is null or replaced_at > ?)
+                    union
+                    select distinct pack_version from control_execution
+                    where event_time >= ? and event_time < ? and pack_version is not null)
+                select i.pack_version, v.pack, v.yaml is not null,
+                       (select coalesce(json_agg(json_build_object('activatedAt', a.activated_at,
+                                'activatedBy', a.activated_by, 'origin', a.origin) order by a.activated_at), '[]')
+                        from pack_activation a where a.pack_version = i.pack_version)::text
+                from in_force i left join pack_version v on v.pack_version = i.pack_version
+                order by i.pack_version
+                """;
+        List<PackInForce> packs = new java.util.ArrayList<>();
+        Iterator<PackInForce> rows = source.query(sql, s -> {
+            try {
+                s.setTimestamp(1, Timestamp.from(request.to()));
+                s.setTimestamp(2, Timestamp.from(request.from()));
+                s.setTimestamp(3, Timestamp.from(request.from()));
+                s.setTimestamp(4, Timestamp.from(request.to()));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> {
+            try {
+                return new PackInForce(r.getString(1), r.getString(2), r.getBoolean(3) ? packFile(r.getString(1))
+                        : null, NativeSql.json().readTree(r.getString(4)));
+            } catch (IOException e) {
+                throw new SQLException(e);
+            }
+        });
+        rows.forEachRemaining(packs::add);
+        try (BundleWriter.BundleFile file = bundle.file("packs.jsonl")) {
+            for (PackInForce p : packs) {
+                file.write(NativeSql.json().writeValueAsBytes(p));
+                file.write(new byte[] {'\n'});
+            }
+            file.records(packs.size());
+        }
+        for (PackInForce p : packs) {
+            if (p.file() == null) {
+                continue;
+            }
+            Iterator<String> yaml = source.query("select yaml from pack_version where pack_version = ?", s -> {
+                try {
+                    s.setString(1, p.packVersion());
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, r -> r.getString(1));
+            try (BundleWriter.BundleFile file = bundle.file(p.file())) {
+                file.write(yaml.next().getBytes(StandardCharsets.UTF_8));
+                file.records(1);
+            }
+        }
+    }
+
+    /** {@code packs/<version>.yaml}, the version reduced to characters safe in any file system. */
+    static String packFile(String version) {
+        return "packs/" + version.replaceAll("[^A-Za-z0-9._-]", "_") + ".yaml";
     }
 
     private static List<String> csvCells(StoredExecution s) {
