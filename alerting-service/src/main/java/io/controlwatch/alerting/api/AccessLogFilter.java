@@ -31,6 +31,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public class AccessLogFilter {
 
     private static final int MAX_TEXT = 2000;
+    /**
+     * A principal is indexed: a b-tree entry holds at most ~2,700 bytes, and one access PostgreSQL refuses would hold
+     * back every access queued after it. 256 characters are at most 1,024 bytes.
+     */
+    private static final int MAX_PRINCIPAL = 256;
 
     private final AccessLog log;
     private final AccessDetails details;
@@ -65,8 +70,9 @@ public class AccessLogFilter {
         Instant from = details.from() != null ? details.from() : instant(request.getUriInfo().getQueryParameters().getFirst("from"));
         Instant to = details.to() != null ? details.to() : instant(request.getUriInfo().getQueryParameters().getFirst("to"));
         String query = request.getUriInfo().getRequestUri().getRawQuery();
-        log.record(new AccessLog.Access(UUID.randomUUID(), clock.instant().truncatedTo(ChronoUnit.MICROS), clean(principal),
-                identity.getRoles().stream().sorted().map(AccessLogFilter::clean).toList(), method, clean(route),
+        log.record(new AccessLog.Access(UUID.randomUUID(), clock.instant().truncatedTo(ChronoUnit.MICROS),
+                clean(principal, MAX_PRINCIPAL),
+                identity.getRoles().stream().sorted().map(r -> clean(r, MAX_PRINCIPAL)).toList(), method, clean(route),
                 clean(path), clean(query), from, to, response.getStatus(), details.rows()));
     }
 
@@ -101,11 +107,15 @@ public class AccessLogFilter {
 
     /** Text as PostgreSQL stores it (no NUL) and bounded. */
     private static String clean(String s) {
+        return clean(s, MAX_TEXT);
+    }
+
+    private static String clean(String s, int max) {
         if (s == null) {
             return null;
         }
         String t = s.indexOf('\0') < 0 ? s : s.replace("\0", "");
-        return t.length() > MAX_TEXT ? t.substring(0, MAX_TEXT) : t;
+        return t.length() > max ? t.substring(0, max) : t;
     }
 
 }

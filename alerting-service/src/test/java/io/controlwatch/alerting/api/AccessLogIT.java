@@ -153,6 +153,21 @@ class AccessLogIT {
     }
 
     @Test
+    void aHugeTokenSubjectIsRecordedShortenedAndHoldsNoAccessBack() throws Exception {
+        Fixture f = stored();
+        // 3,000 two-byte characters: 6,000 bytes, more than a b-tree index entry can hold
+        String subject = "é".repeat(3000);
+        String token = io.controlwatch.testsupport.TestTokens.token().roles("auditor").subject(subject).sign();
+        io.restassured.RestAssured.given().auth().oauth2(token).get("/api/v1/executions?" + f.query()).then()
+                .statusCode(200);
+        as("auditor").get("/api/v1/failures?control=" + f.control()).then().statusCode(200);
+        // the access after it is written: the long one did not block the queue
+        await().atMost(Duration.ofSeconds(20)).until(() -> accesses(f, "test-auditor").size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> accesses(f, "é".repeat(256)).size() == 1);
+        assertThat(accesses(f, "é".repeat(256)).get(0)).containsEntry("rows", 6);
+    }
+
+    @Test
     void theAccessLogIsKeysetPagedAndChecksItsParameters() throws Exception {
         Fixture f = stored();
         for (int i = 0; i < 3; i++) {
