@@ -88,6 +88,10 @@ public interface AlertingLogging extends BasicLogger {
     @Message(id = 3221, value = "The access log queue was full (%d entries): %d access(es) were not recorded")
     void accessLogDropped(int capacity, long dropped);
 
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3223, value = "An access (%s %s by %s at %s) was refused by PostgreSQL (SQLSTATE %s) and is not recorded in the access log")
+    void accessLogRefused(String method, String path, String principal, String at, String sqlState);
+
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3222, value = "%d access log entries were still waiting when the service stopped and were not written: %s")
     void accessLogLostAtStop(int waiting, String error);

@@ -174,6 +174,32 @@ class AccessLogIT {
     }
 
     @Test
+    void anAccessPostgreSQLRefusesIsCountedAndHoldsNoOtherBack() throws Exception {
+        Fixture f = stored();
+        double before = dropped();
+        // a constraint the database enforces on one access only (a stand-in for any row it refuses for its content)
+        EvidenceChainIT.update("alter table access_log add constraint refuse_one check (query is null or query "
+                + "not like '%refuse-" + f.control() + "%')");
+        try {
+            as("auditor").get("/api/v1/executions?" + f.query() + "&subject=refuse-" + f.control()).then()
+                    .statusCode(200);
+            as("auditor").get("/api/v1/executions?" + f.query()).then().statusCode(200);
+            await().atMost(Duration.ofSeconds(20)).until(() -> accesses(f, "test-auditor").size() == 1);
+            assertThat(accesses(f, "test-auditor").get(0).get("query").toString()).doesNotContain("refuse-");
+            await().atMost(Duration.ofSeconds(10)).until(() -> dropped() >= before + 1);
+        } finally {
+            EvidenceChainIT.update("alter table access_log drop constraint refuse_one");
+        }
+    }
+
+    static double dropped() {
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract()
+                .asString();
+        return metrics.lines().filter(l -> l.startsWith("cw_access_log_dropped_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void theAccessLogIsKeysetPagedAndChecksItsParameters() throws Exception {
         Fixture f = stored();
         for (int i = 0; i < 3; i++) {

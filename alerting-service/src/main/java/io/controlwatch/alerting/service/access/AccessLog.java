@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * rows they got. A request only puts its access on a bounded in-memory queue (never a database round trip on the
  * request's path); a scheduled tick writes the queue to PostgreSQL in batches, and keeps a batch that failed to write
  * for the next tick. An access that finds the queue full is not recorded: it is counted
- * ({@code cw.access.log.dropped}) and logged (CW003221), never lost silently.
+ * ({@code cw.access.log.dropped}) and logged (CW003221), never lost silently; so is one PostgreSQL refuses for its
+ * content (CW003223).
  */
 @ApplicationScoped
 public class AccessLog {
@@ -94,9 +95,50 @@ public class AccessLog {
             if (failed.isEmpty()) {
                 return;
             }
-            insert(failed);
+            try {
+                insert(failed);
+            } catch (SQLException e) {
+                if (!refused(e)) {
+                    throw e; // PostgreSQL unavailable: the batch waits for the next tick
+                }
+                oneByOne(failed);
+            }
             failed.clear();
         }
+    }
+
+    /**
+     * A batch PostgreSQL refuses for its data: each access is written alone, and one it refuses is not recorded,
+     * counted and logged (CW003223), rather than holding back every access queued after it for ever.
+     */
+    private void oneByOne(List<Access> batch) throws SQLException {
+        for (Access a : batch) {
+            try {
+                insert(List.of(a)); // the ones already written are skipped (on conflict do nothing)
+            } catch (SQLException e) {
+                if (!refused(e)) {
+                    throw e;
+                }
+                dropped.increment();
+                AlertingLogging.LOG.accessLogRefused(a.method(), a.path(), a.principal(), a.at().toString(),
+                        sqlState(e));
+            }
+        }
+    }
+
+    /** Refused for what it holds: data exception (22), integrity constraint (23), program limit (54). */
+    private static boolean refused(SQLException e) {
+        String state = sqlState(e);
+        return state != null && (state.startsWith("22") || state.startsWith("23") || state.startsWith("54"));
+    }
+
+    private static String sqlState(SQLException e) {
+        for (SQLException x = e; x != null; x = x.getNextException()) {
+            if (x.getSQLState() != null) {
+                return x.getSQLState();
+            }
+        }
+        return null;
     }
 
     void stop(@Observes ShutdownEvent event) {
