@@ -29,6 +29,10 @@ import java.util.Set;
 @Tag(name = "Controls", description = "The controls ControlWatch knows and how often they ran")
 public class ControlResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final String ACTIVE = "active";
     static final String RETIRED = "retired";
     static final String UNKNOWN = "unknown";
@@ -82,6 +86,7 @@ public class ControlResource {
                 .chain(controls -> NativeSql.query(ACTIVE_PACK).map(active -> controls.stream()
                         .map(c -> ControlSummary.of(c, active))
                         .filter(c -> status == null || status.equals(c.status()))
-                        .toList()));
+                        .toList()))
+                .invoke(list -> details.rows(list.size()));
     }
 }

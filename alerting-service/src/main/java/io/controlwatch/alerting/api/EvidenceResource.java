@@ -39,6 +39,10 @@ import java.util.Map;
 @Tag(name = "Evidence integrity", description = "The tamper-evident evidence chain, its verification and keys")
 public class EvidenceResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     /** One discrepancy: {@code code} is stable for scripts (the offline verifier's codes). */
     public record Finding(String code, String label, Integer partition, Long offset, String executionId,
                           String message) {
@@ -119,6 +123,7 @@ public class EvidenceResource {
             AlertingLogging.LOG.verificationFailed(period.from().toString(), period.to().toString(), caller(),
                     r.discrepancyCount(), found.isEmpty() ? "" : found.get(0).message());
         }
+        details.rows(r.rowsVerified());
         return new Verification(period.from(), period.to(), r.verified() ? "ok" : "broken", r.verified(),
                 outcome.anchor(), outcome.last(), r.checkpoints(), r.partitions(), r.rowsVerified(),
                 r.rowsPending(), r.discrepancyCount(), found.isEmpty() ? null : found.get(0), found);

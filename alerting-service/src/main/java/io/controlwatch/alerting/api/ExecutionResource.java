@@ -38,6 +38,10 @@ import java.util.UUID;
 @Tag(name = "Evidence", description = "Stored control executions and their failures")
 public class ExecutionResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final int MAX_LIMIT = 1000;
     static final Set<String> RESULTS = Set.of("PASS", "FAIL", "ERROR");
 
@@ -153,6 +157,7 @@ public class ExecutionResource {
                     boolean more = rows.size() > limit;
                     List<ExecutionEntity> page = more ? rows.subList(0, limit) : rows;
                     String next = more ? new PageCursor(page.get(page.size() - 1).eventTime, page.get(page.size() - 1).executionId).encode() : null;
+                    details.rows(page.size());
                     return new ExecutionPage(page.stream().map(Execution::of).toList(), next, more);
                 });
     }
@@ -179,6 +184,7 @@ public class ExecutionResource {
             if (e == null) {
                 throw notFound("execution", "No execution " + executionId + " is stored.");
             }
+            details.rows(1);
             return Execution.of(e);
         });
     }

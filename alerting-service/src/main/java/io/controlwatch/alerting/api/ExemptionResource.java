@@ -35,6 +35,10 @@ import java.util.Set;
 @Produces(MediaType.APPLICATION_JSON)
 public class ExemptionResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     private static final String SLUG = "invalid-exemption";
     private static final String TITLE = "Invalid exemption";
     static final Set<String> STATUSES = Set.of(Exemption.PENDING, Exemption.ACTIVE, Exemption.REJECTED,
@@ -113,6 +117,7 @@ public class ExemptionResource {
         return exemptions.list(filter).map(rows -> {
             List<JsonNode> items = new ArrayList<>();
             rows.forEach(r -> items.add(withHistory(r)));
+            details.rows(items.size());
             return ApiJson.page(items, limit, e -> ApiJson.cursor(e.path("requestedAt").asText(), e.path("exemptionId").asText()));
         });
     }
@@ -131,6 +136,7 @@ public class ExemptionResource {
                 throw new io.controlwatch.common.api.ProblemException(io.controlwatch.common.api.Problem.of(
                         Response.Status.NOT_FOUND, "not-found", "Not found", "There is no exemption " + exemptionId + "."));
             }
+            details.rows(1);
             return withHistory(rows.get(0));
         });
     }

@@ -43,6 +43,10 @@ import java.util.UUID;
 @Tag(name = "Evidence integrity", description = "The tamper-evident evidence chain, its verification and keys")
 public class ExportResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     private static final String SLUG = "invalid-export";
     private static final String TITLE = "Invalid export request";
     static final String ZIP = "application/zip";
@@ -101,6 +105,7 @@ public class ExportResource {
         List<String> controls = list("controls", body.controls(), 80);
         List<String> criteria = list("criteria", body.criteria(), 32);
         String requestedBy = token.getSubject() == null ? "unknown" : token.getSubject();
+        details.period(period.from(), period.to());
         UUID id = exports.request(period.from(), period.to(), controls, criteria, requestedBy);
         return Response.accepted(exports.status(id).orElseThrow()).location(URI.create("/api/v1/exports/" + id))
                 .build();
@@ -124,7 +129,9 @@ public class ExportResource {
     @Path("/{id}")
     @RolesAllowed({Roles.AUDITOR, Roles.ADMIN})
     @Operation(summary = "Watch an export",
-            description = "Its state (QUEUED, RUNNING, DONE, FAILED), the executions of the population it has "
+            description = "Its state (QUEUED, WAITING for the signed checkpoint that closes its period, RUNNING, "
+                    + "DONE, FAILED, EXPIRED once its bundle is deleted after the retention), the executions of the "
+                    + "population it has "
                     + "written of the total and the percent, and once DONE the bundle's link, size and SHA-256; once "
                     + "FAILED, why. An export whose instance stopped before it finished is marked FAILED, never left "
                     + "RUNNING: request it again.")
@@ -132,7 +139,9 @@ public class ExportResource {
     @APIResponse(responseCode = "404", description = "No such export")
     public ExportStatus status(@Parameter(description = "export id (UUID)") @PathParam("id") String id)
             throws SQLException {
-        return find(id);
+        ExportStatus status = find(id);
+        details.period(status.from(), status.to());
+        return status;
     }
 
     @GET
@@ -146,9 +155,17 @@ public class ExportResource {
             content = @Content(mediaType = ZIP, schema = @Schema(type = SchemaType.STRING, format = "binary")))
     @APIResponse(responseCode = "404", description = "No such export, or its bundle is not on this instance's disk")
     @APIResponse(responseCode = "409", description = "The export is not DONE (still running, or failed)")
+    @APIResponse(responseCode = "410", description = "The export is EXPIRED: its bundle was deleted after the "
+            + "retention period (CW_EXPORTS_RETENTION, 7 days by default)")
     public Response bundle(@Parameter(description = "export id (UUID)") @PathParam("id") String id)
             throws SQLException {
         ExportStatus status = find(id);
+        details.period(status.from(), status.to());
+        if ("EXPIRED".equals(status.state())) {
+            throw new ProblemException(Problem.of(Response.Status.GONE, "export-expired", "Export expired",
+                    "The bundle of export " + status.exportId() + " was deleted at " + status.expiredAt() + ", "
+                            + "after the retention period (CW_EXPORTS_RETENTION); request the export again."));
+        }
         if (!"DONE".equals(status.state())) {
             throw new ProblemException(Problem.of(Response.Status.CONFLICT, "export-not-done", "Export not done",
                     "Export " + status.exportId() + " is " + status.state() + (status.error() == null ? ""
@@ -157,6 +174,7 @@ public class ExportResource {
         java.nio.file.Path file = exports.bundleFile(status).orElseThrow(() -> new ProblemException(Problem.of(
                 Response.Status.NOT_FOUND, "not-found", "Not found", "The bundle of export " + status.exportId()
                         + " is not on this instance's disk (removed, or written by another instance).")));
+        details.rows(status.rowsWritten());
         String name = "controlwatch-evidence-" + stamp(status.from()) + "-" + stamp(status.to()) + ".zip";
         return Response.ok(file.toFile(), ZIP).header("Content-Disposition", "attachment; filename=\"" + name + "\"")
                 .header("Content-Length", sizeOf(file)).build();

@@ -30,6 +30,10 @@ import java.util.UUID;
 @Tag(name = "Evidence", description = "Stored control executions and their failures")
 public class FailureResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final int MAX_LIMIT = 1000;
 
     /** A failure as the API shows it. */
@@ -119,6 +123,7 @@ public class FailureResource {
                     boolean more = rows.size() > limit;
                     List<FailureEntity> page = more ? rows.subList(0, limit) : rows;
                     String next = more ? new PageCursor(page.get(page.size() - 1).eventTime, page.get(page.size() - 1).executionId).encode() : null;
+                    details.rows(page.size());
                     return new FailurePage(page.stream().map(Failure::of).toList(), next, more);
                 });
     }

@@ -34,6 +34,10 @@ import java.util.Set;
 @Produces(MediaType.APPLICATION_JSON)
 public class FindingResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final int MAX_LIMIT = 500;
     static final Set<String> STATUSES = Set.of(Finding.OPEN, Finding.ACKNOWLEDGED, Finding.RESOLVED, Finding.EXEMPTED);
     static final Set<String> SEVERITIES = Set.of("low", "medium", "high", "critical");
@@ -105,6 +109,7 @@ public class FindingResource {
         return known.chain(() -> findings.list(filter)).map(rows -> {
             List<JsonNode> items = new ArrayList<>();
             rows.forEach(r -> items.add(view(r)));
+            details.rows(items.size());
             return ApiJson.page(items, limit, f -> ApiJson.cursor(f.path("openedAt").asText(), f.path("findingId").asText()));
         });
     }
@@ -127,6 +132,7 @@ public class FindingResource {
             out.put("evidenceCount", detail.path("evidence_count").asLong());
             out.set("evidence", ApiJson.camel(detail.path("evidence")));
             out.set("notifications", ApiJson.camel(detail.path("notifications")));
+            details.rows(1);
             return out;
         });
     }

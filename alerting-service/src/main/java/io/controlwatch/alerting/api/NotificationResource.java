@@ -40,6 +40,10 @@ import java.util.Set;
 @Produces(MediaType.APPLICATION_JSON)
 public class NotificationResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final Set<String> STATUSES = Set.of("PENDING", "SENDING", "DELIVERED", "DEAD");
 
     private final NotificationService notifications;
@@ -98,6 +102,7 @@ public class NotificationResource {
                 item.set("attempts", ApiJson.camel(row.path("attempts")));
                 items.add(item);
             }
+            details.rows(items.size());
             return ApiJson.page(items, limit, n -> ApiJson.cursor(n.path("createdAt").asText(), n.path("notificationId").asText()));
         });
     }

@@ -37,6 +37,10 @@ import java.util.stream.Collectors;
 @Tag(name = "Reports", description = "Operating effectiveness of the controls over an audit period, and samples")
 public class ReportResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     static final String TEXT_CSV = "text/csv";
 
     private final ReportService reports;
@@ -84,6 +88,7 @@ public class ReportResource {
         boolean csv = wantsCsv(headers.getAcceptableMediaTypes());
         Uni<Void> known = KnownControls.require(control);
         return known.chain(() -> reports.report(period.from(), period.to(), control, criterion))
+                .invoke(report -> details.rows(report.controls().size()))
                 .map(report -> csv
                         ? Response.ok(csv(report), TEXT_CSV + ";charset=UTF-8").build()
                         : Response.ok(report, MediaType.APPLICATION_JSON).build());

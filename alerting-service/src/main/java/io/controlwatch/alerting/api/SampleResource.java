@@ -39,6 +39,10 @@ import java.util.stream.Collectors;
 @Tag(name = "Reports", description = "Operating effectiveness of the controls over an audit period, and samples")
 public class SampleResource {
 
+    /** What the access log records of this read: the rows answered. */
+    @jakarta.inject.Inject
+    io.controlwatch.alerting.service.access.AccessDetails details;
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
@@ -105,7 +109,8 @@ public class SampleResource {
                 .chain(() -> samples.draw(control, period.from(), period.to(), seed, size))
                 .chain(sample -> items(sample).map(items -> new SampleAnswer(control, period.from(), period.to(),
                         sample.populationSize(), sample.populationHash().hex(), seed, given == null, size, sizeRule,
-                        sample.algorithm(), sample.ranks(), items)));
+                        sample.algorithm(), sample.ranks(), items)))
+                .invoke(answer -> details.rows(answer.items().size()));
     }
 
     private static byte[] randomBytes() {

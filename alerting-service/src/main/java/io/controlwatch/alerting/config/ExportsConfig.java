@@ -29,6 +29,17 @@ public interface ExportsConfig {
     @WithDefault("3m")
     Duration checkpointWait();
 
+    /**
+     * How long a bundle is kept after its export is done (CW_EXPORTS_RETENTION): then the cleanup deletes its file
+     * and marks the export EXPIRED, and its download answers 410. Auditors keep their own copy.
+     */
+    @WithDefault("7d")
+    Duration retention();
+
+    /** How often the cleanup of expired bundles runs (the {@code @Scheduled} tick reads this same property). */
+    @WithDefault("1m")
+    Duration cleanupEvery();
+
     /** Most controls or criteria one export may name. */
     @WithDefault("200")
     int maxScope();

@@ -79,4 +79,32 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3213, value = "Sweeping unfinished exports failed, retrying at the next tick: %s")
     void exportSweepFailed(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3220, value = "Writing %d access log entries failed, %d waiting; retrying at the next tick: %s")
+    void accessLogWriteFailed(int batch, int waiting, String error);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3221, value = "The access log queue was full (%d entries): %d access(es) were not recorded")
+    void accessLogDropped(int capacity, long dropped);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3223, value = "An access (%s %s by %s at %s) was refused by PostgreSQL (SQLSTATE %s) and is not recorded in the access log")
+    void accessLogRefused(String method, String path, String principal, String at, String sqlState);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3222, value = "%d access log entries were still waiting when the service stopped and were not written: %s")
+    void accessLogLostAtStop(int waiting, String error);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 3214, value = "Export %s expired: its bundle, kept %s after it was done, is deleted")
+    void exportExpired(String exportId, String retention);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3215, value = "Cleaning up expired export bundles failed, retrying at the next tick: %s")
+    void exportCleanupFailed(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3230, value = "Pack registry record %s@%d (key %s) is not a pack version with its YAML, not archived: %s")
+    void packVersionUnreadable(int partition, long offset, String key, String reason);
 }

@@ -8,6 +8,11 @@ public final class Channels {
     public static final String CONTROLS_IN = "controls-in";
     /** The pack registry's records from {@code cw.packs.v1}: which pack version the evaluation service runs. */
     public static final String PACKS_IN = "packs-in";
+    /**
+     * The same registry read from its start by a consumer group of its own: every pack version's YAML and
+     * activation, archived for export bundles (a new group, so versions recorded before it existed are read too).
+     */
+    public static final String PACK_VERSIONS_IN = "pack-versions-in";
     /** Records this service cannot read, to the dead-letter topic of their source topic. */
     public static final String DEAD_LETTERS_OUT = "dead-letters-out";
 

@@ -130,26 +130,61 @@ public final class JdbcEvidenceSource implements EvidenceSource, AutoCloseable {
     public static StoredExecution row(ResultSet r) {
         try {
             Array criteria = r.getArray(6);
-            EvidenceRow row = new EvidenceRow(r.getString(3), r.getString(4), r.getString(5),
-                    criteria == null ? List.of() : Arrays.asList((String[]) criteria.getArray()), r.getString(7),
-                    r.getString(8), r.getString(9), r.getString(10), r.getString(11), r.getString(12),
-                    r.getString(13), r.getString(14), instant(r, 15), instant(r, 16), instant(r, 17),
-                    r.getString(18), r.getString(19), ids(r.getString(20)), r.getBoolean(21), r.getBoolean(22),
-                    r.getString(23), r.getString(24));
-            String digest = r.getString(25);
-            String head = r.getString(26);
-            return new StoredExecution(r.getInt(1), r.getLong(2), row, digest == null ? null : Sha256.fromHex(digest),
-                    head == null ? null : Sha256.fromHex(head), instant(r, 27));
+            EvidenceRow row = new EvidenceRow(r.getString(3), required(r.getString(4)), required(r.getString(5)),
+                    criteria == null ? List.of() : strings((String[]) criteria.getArray()),
+                    required(r.getString(7)), required(r.getString(8)), r.getString(9), r.getString(10),
+                    r.getString(11), required(r.getString(12)), required(r.getString(13)),
+                    required(r.getString(14)), instant(r, 15), instant(r, 16), instant(r, 17), r.getString(18),
+                    r.getString(19), ids(r.getString(20)), r.getBoolean(21), r.getBoolean(22), r.getString(23),
+                    r.getString(24));
+            return new StoredExecution(r.getInt(1), r.getLong(2), row, digest(r.getString(25)),
+                    digest(r.getString(26)), instant(r, 27));
         } catch (SQLException e) {
             throw new IllegalStateException("reading a stored execution failed: " + e.getMessage(), e);
         }
     }
 
+    /*
+     * A stored row is read as it is, however it was edited: a value the chain requires that someone set to NULL, a
+     * NULL in a list, a list that is not a JSON array. Such a row can never have been stored (the writer refuses
+     * them), so it is read with MISSING (or an "unreadable" marker) in place: its digest then differs from the one
+     * recorded, and verification reports the row as changed rather than failing.
+     */
+
+    /** Stands for a required value found NULL: PostgreSQL text cannot hold NUL, so no stored value equals it. */
+    static final String MISSING = "\0missing";
+
+    private static String required(String value) {
+        return value == null ? MISSING : value;
+    }
+
+    private static List<String> strings(String[] values) {
+        List<String> out = new ArrayList<>(values.length);
+        for (String v : values) {
+            out.add(required(v));
+        }
+        return out;
+    }
+
     private static List<String> ids(String json) {
         try {
-            return json == null ? List.of() : ModelJson.mapper().readValue(json, STRINGS);
+            List<String> ids = json == null ? List.of() : ModelJson.mapper().readValue(json, STRINGS);
+            return ids == null ? List.of("(unreadable: " + json + ")")
+                    : strings(ids.toArray(String[]::new)); // still hashed: a changed list breaks the chain
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return List.of("(unreadable: " + json + ")"); // still hashed: a changed list breaks the chain
+            return List.of("(unreadable: " + json + ")");
+        }
+    }
+
+    /** A recorded digest or head; one edited into something that is no SHA-256 is as good as none recorded. */
+    private static Sha256 digest(String hex) {
+        if (hex == null) {
+            return null;
+        }
+        try {
+            return Sha256.fromHex(hex);
+        } catch (RuntimeException e) {
+            return null;
         }
     }
 

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -37,6 +38,7 @@ import static io.controlwatch.alerting.api.EvidenceApiIT.as;
 import static io.controlwatch.alerting.api.EvidenceApiIT.execution;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -150,6 +152,80 @@ class EvidenceChainIT {
             assertThat(v.getString("firstBroken.message")).contains(tampered);
         } finally {
             update("update control_execution set result = 'FAIL' where execution_id = cast(? as uuid)", tampered);
+        }
+        assertThat(verify().getString("result")).isEqualTo("ok");
+    }
+
+    @Test
+    void hostileEditsThatLeaveARowUnreadableAreReportedAsChangedRowsNeverAsErrors() throws Exception {
+        String control = "cc6.1-hostile-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant t = Instant.parse("2026-03-01T14:00:00Z");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ControlExecution e = execution(control, "hostile-" + i, ExecutionResult.PASS, "user@example.com",
+                    t.plusSeconds(i));
+            ids.add(e.executionId());
+            producer.send(new ProducerRecord<>(Topics.EXECUTIONS, e.subject(),
+                    ModelJson.mapper().writeValueAsString(e))).get();
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution "
+                + "where control_id = ? and chain_partition is not null", control) == 5);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonPath v = verify();
+            assertThat(v.getString("result")).as(v.prettify()).isEqualTo("ok");
+            assertThat(v.getLong("rowsPending")).isZero();
+        });
+
+        // result is NOT NULL (and checked): that edit is refused by PostgreSQL itself
+        assertThatThrownBy(() -> update("update control_execution set result = null where execution_id = cast(? as uuid)",
+                ids.get(0))).hasMessageContaining("null value");
+
+        // each edit below makes a row that the service could never have stored; each is named as a changed row
+        Map<String, String> edits = new LinkedHashMap<>();
+        edits.put("update control_execution set severity = null where execution_id = cast(? as uuid)",
+                "update control_execution set severity = 'high' where execution_id = cast(? as uuid)");
+        edits.put("update control_execution set criteria = array[null]::text[] where execution_id = cast(? as uuid)",
+                "update control_execution set criteria = array['CC6.1', 'CC6.2'] where execution_id = cast(? as uuid)");
+        edits.put("update control_execution set evidence_event_ids = 'null' where execution_id = cast(? as uuid)",
+                "update control_execution set evidence_event_ids = '[\"hostile-2\"]' where execution_id = cast(? as uuid)");
+        edits.put("update control_execution set evidence_event_ids = '{\"not\": \"an array\"}' "
+                        + "where execution_id = cast(? as uuid)",
+                "update control_execution set evidence_event_ids = '[\"hostile-3\"]' where execution_id = cast(? as uuid)");
+        edits.put("update control_execution set evidence_event_ids = '[null]' where execution_id = cast(? as uuid)",
+                "update control_execution set evidence_event_ids = '[\"hostile-4\"]' where execution_id = cast(? as uuid)");
+        int row = 0;
+        for (Map.Entry<String, String> edit : edits.entrySet()) {
+            String tampered = ids.get(row++);
+            assertThat(update(edit.getKey(), tampered)).isEqualTo(1);
+            try {
+                JsonPath v = verify(); // 200, never a 500
+                assertThat(v.getString("result")).as(edit.getKey() + "\n" + v.prettify()).isEqualTo("broken");
+                assertThat(v.getList("discrepancies.findAll { it.code == 'row-changed' }.executionId"))
+                        .as(edit.getKey()).contains(tampered);
+            } finally {
+                update(edit.getValue(), tampered);
+            }
+            assertThat(verify().getString("result")).as("restored after " + edit.getKey()).isEqualTo("ok");
+        }
+
+        // the digest recorded for a row overwritten with something that is no SHA-256: the content still matches
+        // the signed chain, so the evidence is intact; what matters is an answer, not a 500
+        String recorded;
+        try (Connection c = db(); PreparedStatement s = c.prepareStatement("select encode(row_digest, 'hex') from "
+                + "control_execution where execution_id = cast(? as uuid)")) {
+            s.setString(1, ids.get(0));
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                recorded = r.getString(1);
+            }
+        }
+        assertThat(update("update control_execution set row_digest = '\\x00'::bytea where execution_id = cast(? as uuid)",
+                ids.get(0))).isEqualTo(1);
+        try {
+            assertThat(verify().getString("result")).isIn("ok", "broken");
+        } finally {
+            update("update control_execution set row_digest = decode(?, 'hex') where execution_id = cast(? as uuid)",
+                    recorded, ids.get(0));
         }
         assertThat(verify().getString("result")).isEqualTo("ok");
     }

@@ -7,6 +7,7 @@ import io.controlwatch.alerting.config.ExportsConfig;
 import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.persistence.JdbcEvidenceSource;
 import io.controlwatch.alerting.persistence.NativeSql;
+import io.controlwatch.alerting.service.access.AccessLog;
 import io.controlwatch.alerting.service.evidence.EvidenceKeys;
 import io.controlwatch.alerting.service.reports.OperatingEffectiveness;
 import io.controlwatch.alerting.service.reports.ReportService;
@@ -44,6 +45,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -76,6 +78,9 @@ public class BundleExport {
             "event_time", "ingest_time", "evaluated_at", "pack", "pack_version", "evidence_event_ids", "late",
             "backfilled", "submitter", "exemption_id", "chain_partition", "chain_offset", "row_digest", "recorded_at");
 
+    static final List<String> ACCESS_CSV_COLUMNS = List.of("access_id", "at", "principal", "roles", "method", "route",
+            "path", "query", "period_from", "period_to", "status", "row_count");
+
     private final AgroalDataSource dataSource;
     private final ExportsConfig config;
     private final EvidenceConfig evidence;
@@ -96,18 +101,30 @@ public class BundleExport {
     }
 
     private record Request(Instant from, Instant to, List<String> controls, List<String> criteria, List<String> scope,
-                           String requestedBy) {
+                           String requestedBy, Instant startedAt) {
     }
 
-    /** Runs the export to its end: DONE with the bundle, or FAILED with the reason. */
-    public void run(UUID id) {
+    /**
+     * One step of the export, never blocking to wait: answers when to take the next step while it waits for its
+     * closing checkpoint (state WAITING), or null once it ended, DONE with the bundle or FAILED with the reason.
+     */
+    public Duration step(UUID id) {
         Path dir = Path.of(config.directory());
         Path part = dir.resolve(id + ".zip.part");
         try {
-            Request request = start(id);
+            Request request = begin(id);
+            if (request == null) {
+                return null; // no longer ours to run (failed by the stale-export sweep)
+            }
+            Range range = range(request);
+            if (range == null) {
+                return WAIT_STEP;
+            }
+            if (!running(id)) {
+                return null;
+            }
             Files.createDirectories(dir);
             Population population = new Population(request.from(), request.to(), Set.copyOf(request.scope()));
-            Range range = awaitRange(request);
             KeyRing ring = keys.signing().orElseThrow(() -> new IllegalStateException("no signing key"));
             OperatingEffectiveness report = report(request);
             Manifest manifest;
@@ -124,6 +141,7 @@ public class BundleExport {
                     StandardCharsets.UTF_8));
             AlertingLogging.LOG.exportDone(id.toString(), request.requestedBy(), request.from().toString(),
                     request.to().toString(), manifest.counts().getOrDefault("executions.jsonl", 0L));
+            return null;
         } catch (Exception | Error e) {
             try {
                 Files.deleteIfExists(part);
@@ -137,39 +155,43 @@ public class BundleExport {
             if (e instanceof Error error) {
                 throw error;
             }
+            return null;
         }
     }
+
+    /** How long a waiting export rests between two looks for its closing checkpoint. */
+    static final Duration WAIT_STEP = Duration.ofSeconds(1);
 
     private record Range(Checkpoint anchor, Checkpoint closing) {
     }
 
     /**
-     * The checkpoints the bundle spans. Waits (a fresh read each time) for a checkpoint that covers the period's last
-     * rows, made after the period if the period is over: at most one checkpoint interval while evidence flows.
+     * The checkpoints the bundle spans, or null to look again later: the bundle needs a checkpoint that covers the
+     * period's last rows, made after the period if the period is over (at most one checkpoint interval while evidence
+     * flows). Past the wait ({@code CW_EXPORTS_CHECKPOINT_WAIT}, from the export's start) the latest covering
+     * checkpoint is taken; with none at all the export fails.
      */
-    private Range awaitRange(Request request) throws SQLException, InterruptedException {
-        Instant deadline = clock.instant().plus(config.checkpointWait());
-        while (true) {
-            try (JdbcEvidenceSource source = new JdbcEvidenceSource(dataSource, evidence.fetchSize())) {
-                ExportRange range = new ExportRange(request.from(), request.to(),
-                        source.lastOffsets(request.from(), request.to(), request.scope()));
-                long latest = source.latestCheckpoint();
-                Iterator<SignedCheckpoint> checkpoints = source.checkpoints(1, latest);
-                while (checkpoints.hasNext() && range.offer(checkpoints.next().checkpoint())) {
-                    // until the closing checkpoint
-                }
-                Checkpoint closing = range.closing();
-                boolean periodOver = !clock.instant().isBefore(request.to());
-                if (closing != null && (!periodOver || !closing.createdAt().isBefore(request.to())
-                        || clock.instant().isAfter(deadline))) {
-                    return new Range(range.anchor(), closing);
-                }
-                if (clock.instant().isAfter(deadline)) {
-                    throw new IllegalStateException("no signed checkpoint covers the period's last executions yet "
-                            + "(is a signing key configured, and is evidence flowing?)");
-                }
+    private Range range(Request request) throws SQLException {
+        Instant deadline = request.startedAt().plus(config.checkpointWait());
+        try (JdbcEvidenceSource source = new JdbcEvidenceSource(dataSource, evidence.fetchSize())) {
+            ExportRange range = new ExportRange(request.from(), request.to(),
+                    source.lastOffsets(request.from(), request.to(), request.scope()));
+            long latest = source.latestCheckpoint();
+            Iterator<SignedCheckpoint> checkpoints = source.checkpoints(1, latest);
+            while (checkpoints.hasNext() && range.offer(checkpoints.next().checkpoint())) {
+                // until the closing checkpoint
             }
-            Thread.sleep(1000);
+            Checkpoint closing = range.closing();
+            boolean periodOver = !clock.instant().isBefore(request.to());
+            if (closing != null && (!periodOver || !closing.createdAt().isBefore(request.to())
+                    || clock.instant().isAfter(deadline))) {
+                return new Range(range.anchor(), closing);
+            }
+            if (clock.instant().isAfter(deadline)) {
+                throw new IllegalStateException("no signed checkpoint covers the period's last executions yet "
+                        + "(is a signing key configured, and is evidence flowing?)");
+            }
+            return null;
         }
     }
 
@@ -255,6 +277,8 @@ public class BundleExport {
                 + scopeFilter(request, "e.control_id") + " order by e.requested_at, e.exemption_id", request, false);
         jsonLines(source, bundle, "controls.jsonl", "select row_to_json(c)::text from control c where cast(? as timestamptz) is not null "
                 + "and cast(? as timestamptz) is not null" + scopeFilter(request, "c.control_id") + " order by c.control_id", request, false);
+        accessLog(source, bundle, request);
+        packs(source, bundle, request);
         try (BundleWriter.BundleFile file = bundle.file("operating-effectiveness.json")) {
             file.write(NativeSql.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
             file.records(report.controls().size());
@@ -322,6 +346,127 @@ public class BundleExport {
         }
     }
 
+    /**
+     * Who read the evidence during the period (by access time), all of it whatever the export's scope: the access log
+     * is not per control. As JSON lines and as CSV, both oldest first.
+     */
+    private static void accessLog(JdbcEvidenceSource source, BundleWriter bundle, Request request)
+            throws IOException {
+        String sql = "select " + AccessLog.columns() + " from access_log where at >= ? and at < ? "
+                + "order by at, access_id";
+        java.util.function.Consumer<PreparedStatement> period = s -> {
+            try {
+                s.setTimestamp(1, Timestamp.from(request.from()));
+                s.setTimestamp(2, Timestamp.from(request.to()));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        try (BundleWriter.BundleFile file = bundle.file("access-log.jsonl")) {
+            Iterator<AccessLog.Access> rows = source.query(sql, period, AccessLog::read);
+            long count = 0;
+            while (rows.hasNext()) {
+                file.write(NativeSql.json().writeValueAsBytes(rows.next()));
+                file.write(new byte[] {'\n'});
+                count++;
+            }
+            file.records(count);
+        }
+        try (BundleWriter.BundleFile file = bundle.file("access-log.csv")) {
+            MessageDigest ignored = Sha256.newDigest();
+            file.write(line(ACCESS_CSV_COLUMNS, ignored));
+            Iterator<AccessLog.Access> rows = source.query(sql, period, AccessLog::read);
+            long count = 0;
+            while (rows.hasNext()) {
+                AccessLog.Access a = rows.next();
+                file.write(line(Arrays.asList(a.accessId().toString(), a.at().toString(), a.principal(),
+                        String.join(";", a.roles()), a.method(), a.route(), a.path(), a.query(),
+                        a.periodFrom() == null ? null : a.periodFrom().toString(),
+                        a.periodTo() == null ? null : a.periodTo().toString(), Integer.toString(a.status()),
+                        a.rows() == null ? null : a.rows().toString()), ignored));
+                count++;
+            }
+            file.records(count);
+        }
+    }
+
+    /** A pack version in force in the period, as {@code packs.jsonl} lists it. */
+    record PackInForce(String packVersion, String pack, String file, com.fasterxml.jackson.databind.JsonNode activations) {
+    }
+
+    /**
+     * The control-pack versions in force in the period: those active at any time in it (by their activations) and
+     * those that produced an execution of it. {@code packs.jsonl} lists them with their activations, and
+     * {@code packs/<version>.yaml} holds each one's YAML, when the service has archived it ({@code file} null if not).
+     */
+    private static void packs(JdbcEvidenceSource source, BundleWriter bundle, Request request) throws IOException {
+        String sql = """
+                with activation as (
+                    select pack_version, activated_at,
+                           lead(activated_at) over (order by activated_at, pack_version) as replaced_at
+                    from pack_activation),
+                in_force as (
+                    select pack_version from activation
+                    where activated_at < ? and (replaced_at is null or replaced_at > ?)
+                    union
+                    select distinct pack_version from control_execution
+                    where event_time >= ? and event_time < ? and pack_version is not null)
+                select i.pack_version, v.pack, v.yaml is not null,
+                       (select coalesce(json_agg(json_build_object('activatedAt', a.activated_at,
+                                'activatedBy', a.activated_by, 'origin', a.origin) order by a.activated_at), '[]')
+                        from pack_activation a where a.pack_version = i.pack_version)::text
+                from in_force i left join pack_version v on v.pack_version = i.pack_version
+                order by i.pack_version
+                """;
+        List<PackInForce> packs = new java.util.ArrayList<>();
+        Iterator<PackInForce> rows = source.query(sql, s -> {
+            try {
+                s.setTimestamp(1, Timestamp.from(request.to()));
+                s.setTimestamp(2, Timestamp.from(request.from()));
+                s.setTimestamp(3, Timestamp.from(request.from()));
+                s.setTimestamp(4, Timestamp.from(request.to()));
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, r -> {
+            try {
+                return new PackInForce(r.getString(1), r.getString(2), r.getBoolean(3) ? packFile(r.getString(1))
+                        : null, NativeSql.json().readTree(r.getString(4)));
+            } catch (IOException e) {
+                throw new SQLException(e);
+            }
+        });
+        rows.forEachRemaining(packs::add);
+        try (BundleWriter.BundleFile file = bundle.file("packs.jsonl")) {
+            for (PackInForce p : packs) {
+                file.write(NativeSql.json().writeValueAsBytes(p));
+                file.write(new byte[] {'\n'});
+            }
+            file.records(packs.size());
+        }
+        for (PackInForce p : packs) {
+            if (p.file() == null) {
+                continue;
+            }
+            Iterator<String> yaml = source.query("select yaml from pack_version where pack_version = ?", s -> {
+                try {
+                    s.setString(1, p.packVersion());
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, r -> r.getString(1));
+            try (BundleWriter.BundleFile file = bundle.file(p.file())) {
+                file.write(yaml.next().getBytes(StandardCharsets.UTF_8));
+                file.records(1);
+            }
+        }
+    }
+
+    /** {@code packs/<version>.yaml}, the version reduced to characters safe in any file system. */
+    static String packFile(String version) {
+        return "packs/" + version.replaceAll("[^A-Za-z0-9._-]", "_") + ".yaml";
+    }
+
     private static List<String> csvCells(StoredExecution s) {
         EvidenceRow r = s.row();
         return Arrays.asList(r.executionId(), r.controlId(), r.controlVersion(), String.join(";", r.criteria()),
@@ -386,19 +531,36 @@ public class BundleExport {
         return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 
-    private Request start(UUID id) throws SQLException {
+    /**
+     * Takes the export from QUEUED to WAITING (its start) or finds it WAITING, and answers its request; null when
+     * it is in neither state any more (the stale-export sweep failed it).
+     */
+    private Request begin(UUID id) throws SQLException {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'RUNNING', "
-                     + "started_at = now(), updated_at = now() where export_id = ? and state = 'QUEUED' "
-                     + "returning period_from, period_to, controls, criteria, scope, requested_by")) {
-            s.setObject(1, id);
+             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'WAITING', "
+                     + "started_at = coalesce(started_at, ?), updated_at = now() where export_id = ? "
+                     + "and state in ('QUEUED', 'WAITING') returning period_from, period_to, controls, criteria, "
+                     + "scope, requested_by, started_at")) {
+            s.setTimestamp(1, Timestamp.from(clock.instant())); // the clock the wait's deadline is judged by
+            s.setObject(2, id);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) {
-                    throw new IllegalStateException("export " + id + " is no longer queued");
+                    return null;
                 }
                 return new Request(r.getTimestamp(1).toInstant(), r.getTimestamp(2).toInstant(),
-                        strings(r.getArray(3)), strings(r.getArray(4)), strings(r.getArray(5)), r.getString(6));
+                        strings(r.getArray(3)), strings(r.getArray(4)), strings(r.getArray(5)), r.getString(6),
+                        r.getTimestamp(7).toInstant());
             }
+        }
+    }
+
+    /** WAITING to RUNNING: false when the export is no longer waiting. */
+    private boolean running(UUID id) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("update evidence_export set state = 'RUNNING', "
+                     + "updated_at = now() where export_id = ? and state = 'WAITING'")) {
+            s.setObject(1, id);
+            return s.executeUpdate() == 1;
         }
     }
 
@@ -412,15 +574,17 @@ public class BundleExport {
     }
 
     private void finish(UUID id, Path file, String sha256, String manifest) throws IOException {
-        execute("update evidence_export set state = 'DONE', finished_at = now(), updated_at = now(), "
+        // finished_at on the service's clock: the retention (CW_EXPORTS_RETENTION) is judged by it
+        execute("update evidence_export set state = 'DONE', finished_at = ?, updated_at = now(), "
                 + "bundle_file = ?, bundle_bytes = ?, bundle_sha256 = ?, manifest = cast(? as jsonb) "
-                + "where export_id = ?", file.getFileName().toString(), Files.size(file), sha256, manifest, id);
+                + "where export_id = ?", java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC),
+                file.getFileName().toString(), Files.size(file), sha256, manifest, id);
     }
 
     private void fail(UUID id, String reason) {
         try {
             execute("update evidence_export set state = 'FAILED', finished_at = now(), updated_at = now(), error = ? "
-                    + "where export_id = ? and state in ('QUEUED', 'RUNNING')", reason, id);
+                    + "where export_id = ? and state in ('QUEUED', 'WAITING', 'RUNNING')", reason, id);
         } catch (RuntimeException e) {
             // the stale-export sweep marks it FAILED once it stops beating
         }

@@ -12,6 +12,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.vertx.core.Vertx;
 import jakarta.ws.rs.core.Response;
 
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -46,23 +49,25 @@ public class ExportService {
 
     private static final String COLUMNS = "export_id, state, period_from, period_to, controls, criteria, scope, "
             + "requested_by, requested_at, started_at, finished_at, rows_total, rows_written, bundle_file, "
-            + "bundle_bytes, bundle_sha256, error";
+            + "bundle_bytes, bundle_sha256, error, expired_at";
 
     private final AgroalDataSource dataSource;
     private final ExportsConfig config;
     private final EvidenceKeys keys;
     private final BundleExport bundles;
     private final Clock clock;
+    private final Vertx vertx;
     private final ExecutorService workers;
     private final Set<UUID> mine = ConcurrentHashMap.newKeySet();
 
     public ExportService(AgroalDataSource dataSource, ExportsConfig config, EvidenceConfig evidence,
-                         EvidenceKeys keys, BundleExport bundles, Clock clock) {
+                         EvidenceKeys keys, BundleExport bundles, Clock clock, Vertx vertx) {
         this.dataSource = dataSource;
         this.config = config;
         this.keys = keys;
         this.bundles = bundles;
         this.clock = clock;
+        this.vertx = vertx;
         this.workers = new ThreadPoolExecutor(config.concurrency(), config.concurrency(), 0, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "cw-export");
@@ -72,7 +77,7 @@ public class ExportService {
     }
 
     void stop(@Observes ShutdownEvent event) {
-        workers.shutdownNow(); // a running export stops beating and is marked FAILED (BundleExport deletes its part)
+        workers.shutdownNow(); // a running or waiting export stops beating and is marked FAILED (its part is deleted)
     }
 
     /** Records an export request and starts it; answers its id. */
@@ -109,14 +114,31 @@ public class ExportService {
             }
         }
         mine.add(id);
-        workers.submit(() -> {
-            try {
-                bundles.run(id);
-            } finally {
-                mine.remove(id);
-            }
-        });
+        submit(id);
         return id;
+    }
+
+    /**
+     * Runs the export's next step on an export thread. An export waiting for its closing checkpoint does not hold
+     * the thread: its next look is a Vert.x timer away, and other exports run meanwhile.
+     */
+    private void submit(UUID id) {
+        try {
+            workers.submit(() -> {
+                Duration again = null;
+                try {
+                    again = bundles.step(id);
+                } finally {
+                    if (again == null) {
+                        mine.remove(id);
+                    } else {
+                        vertx.setTimer(Math.max(1, again.toMillis()), timer -> submit(id));
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            mine.remove(id); // stopping: the stale-export sweep marks it FAILED
+        }
     }
 
     /**
@@ -178,7 +200,7 @@ public class ExportService {
         try (Connection c = dataSource.getConnection()) {
             if (!mine.isEmpty()) {
                 try (PreparedStatement s = c.prepareStatement("update evidence_export set updated_at = now() "
-                        + "where export_id = any(?) and state in ('QUEUED', 'RUNNING')")) {
+                        + "where export_id = any(?) and state in ('QUEUED', 'WAITING', 'RUNNING')")) {
                     s.setArray(1, c.createArrayOf("uuid", mine.toArray()));
                     s.executeUpdate();
                 }
@@ -186,7 +208,7 @@ public class ExportService {
             try (PreparedStatement s = c.prepareStatement("update evidence_export set state = 'FAILED', "
                     + "finished_at = now(), updated_at = now(), error = 'the instance running it stopped (restart or "
                     + "crash) before it finished; request the export again' "
-                    + "where state in ('QUEUED', 'RUNNING') and updated_at < now() - cast(? as interval) "
+                    + "where state in ('QUEUED', 'WAITING', 'RUNNING') and updated_at < now() - cast(? as interval) "
                     + "returning export_id")) {
                 s.setString(1, config.staleAfter().toSeconds() + " seconds");
                 try (ResultSet r = s.executeQuery()) {
@@ -200,18 +222,75 @@ public class ExportService {
         }
     }
 
+    /**
+     * Bundle retention: exports DONE longer ago than {@code CW_EXPORTS_RETENTION} become EXPIRED, and every bundle
+     * file on this instance's disk whose export is EXPIRED (marked by whichever instance looked first) is deleted.
+     */
+    @Scheduled(every = "${cw.exports.cleanup-every:1m}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void expire() {
+        Instant cutoff = clock.instant().minus(config.retention());
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement s = c.prepareStatement("update evidence_export set state = 'EXPIRED', "
+                    + "expired_at = ?, updated_at = now() where state = 'DONE' and finished_at < ? returning export_id")) {
+                s.setTimestamp(1, Timestamp.from(clock.instant()));
+                s.setTimestamp(2, Timestamp.from(cutoff));
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        AlertingLogging.LOG.exportExpired(r.getString(1), config.retention().toString());
+                    }
+                }
+            }
+            Path dir = Path.of(config.directory());
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            List<Path> bundles = new ArrayList<>();
+            try (var files = Files.newDirectoryStream(dir, "*.zip")) {
+                files.forEach(bundles::add);
+            }
+            for (Path file : bundles) {
+                UUID id;
+                try {
+                    id = UUID.fromString(file.getFileName().toString().replaceFirst("\\.zip$", ""));
+                } catch (IllegalArgumentException e) {
+                    continue; // not a bundle of ours
+                }
+                if (keep(c, id)) {
+                    continue;
+                }
+                Files.deleteIfExists(file);
+            }
+        } catch (SQLException | java.io.IOException e) {
+            AlertingLogging.LOG.exportCleanupFailed(e.getMessage());
+        }
+    }
+
+    /**
+     * A bundle file is deleted only when its export is known and EXPIRED (or FAILED): a file this database does not
+     * know may belong to another stack sharing the directory, and is left alone.
+     */
+    private static boolean keep(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("select state from evidence_export where export_id = ?")) {
+            s.setObject(1, id);
+            try (ResultSet r = s.executeQuery()) {
+                return !(r.next() && List.of("EXPIRED", "FAILED").contains(r.getString(1)));
+            }
+        }
+    }
+
     private static ExportStatus status(ResultSet r) throws SQLException {
         UUID id = r.getObject(1, UUID.class);
         String state = r.getString(2);
         Long total = (Long) r.getObject(12);
         long written = r.getLong(13);
-        int percent = "DONE".equals(state) ? 100
+        int percent = "DONE".equals(state) || "EXPIRED".equals(state) ? 100
                 : total == null || total == 0 ? 0 : (int) Math.min(99, written * 100 / total);
         return new ExportStatus(id, state, instant(r, 3), instant(r, 4), strings(r.getArray(5)),
                 strings(r.getArray(6)), strings(r.getArray(7)), r.getString(8), instant(r, 9), instant(r, 10),
                 instant(r, 11), total, written, percent,
                 "DONE".equals(state) ? "/api/v1/exports/" + id + "/bundle" : null, (Long) r.getObject(15),
-                r.getString(16), r.getString(17));
+                r.getString(16), r.getString(17), instant(r, 18));
     }
 
     private static List<String> strings(Array array) throws SQLException {
