@@ -40,40 +40,6 @@ class EventTimeTest {
         engine = ControlEngine.compile(ControlPackLoader.load(Path.of("../control-packs/soc2/controls.yaml")));
     }
 
-    /** Feeds events and ticks to one runtime and store, as the evaluation service does, on a wall clock of its own. */
-    static final class Partition {
-        final StatefulRuntime runtime;
-        final InMemoryRuleStore store = new InMemoryRuleStore();
-        final List<ControlExecution> out = new ArrayList<>();
-
-        Partition() {
-            this(StatefulRuntime.Settings.DEFAULTS);
-        }
-
-        Partition(StatefulRuntime.Settings settings) {
-            runtime = new StatefulRuntime(engine, settings);
-        }
-
-        List<ControlExecution> event(CloudEvent event, Instant wall) {
-            List<ControlExecution> produced = new ArrayList<>();
-            ControlEngine.Evaluation evaluation = engine.evaluate(event, wall, wall);
-            produced.addAll(evaluation.executions());
-            evaluation.routed().forEach(r -> produced.addAll(runtime.onEvent(r, store, wall)));
-            out.addAll(produced);
-            return produced;
-        }
-
-        List<ControlExecution> tick(Instant wall) {
-            List<ControlExecution> produced = runtime.onTime(wall, store, wall);
-            out.addAll(produced);
-            return produced;
-        }
-
-        List<ControlExecution> of(String control) {
-            return out.stream().filter(e -> e.controlId().equals(control)).toList();
-        }
-    }
-
     static CloudEvent event(String id, String source, String type, Instant time, Map<String, Object> data, boolean backfill) {
         ObjectNode node = ModelJson.mapper().valueToTree(data);
         return new CloudEvent("1.0", id, source, type, null, time.atOffset(ZoneOffset.UTC), "application/json", null,
@@ -94,7 +60,7 @@ class EventTimeTest {
 
     @Test
     void aDelayedSourceHoldsBackOnlyTheControlsItFeedsAndOnlyByItsOwnDelay() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         // the probe is real time; the poller delivers a failed login 4 minutes after it happened
         p.event(probe("u1", t0), t0);
@@ -119,7 +85,7 @@ class EventTimeTest {
 
     @Test
     void anEventBehindItsOwnSourcesClockBeyondTheGraceIsLateAndChangesNothing() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "erin", t0), t0);
         List<ControlExecution> late = p.event(failedLogin("f0", POLLER, "erin", t0.minus(Duration.ofMinutes(2))), t0);
@@ -135,7 +101,7 @@ class EventTimeTest {
 
     @Test
     void anIdleSourceStopsHoldingDeadlinesBackAfterTheIdleTime() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant wall = at("2026-01-20T10:00:00Z");
         // a backfill runs on its own clock (its latest event time), never the wall: its window waits for it…
         p.event(event("b1", POLLER, "auth.login", at("2026-01-05T10:00:10Z"), Map.of("user", "frank", "outcome", "failure"), true), wall);
@@ -151,7 +117,7 @@ class EventTimeTest {
 
     @Test
     void aBackfillDecidesOnItsOwnClockAndMarksWhatItDecides() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant wall = at("2026-01-20T10:00:00Z");
         p.event(event("b1", POLLER, "auth.login", at("2026-01-05T10:00:10Z"), Map.of("user", "frank", "outcome", "failure"), true), wall);
         p.event(event("b2", POLLER, "auth.login", at("2026-01-05T11:00:00Z"), Map.of("user", "grace", "outcome", "failure"), true), wall);
@@ -165,7 +131,7 @@ class EventTimeTest {
 
     @Test
     void aClockNeverRunsAheadOfTheWallClockPlusTheSkew() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant wall = at("2026-01-05T10:00:00Z");
         p.event(event("k1", "urn:backup-agent", "backup.completed", wall.minus(Duration.ofHours(25)),
                 Map.of("system", "orders-db", "status", "success"), false), wall);
@@ -185,7 +151,7 @@ class EventTimeTest {
 
     @Test
     void aRuleErrorIsAnErrorExecutionAndLeavesTheStateAsItWas() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "heidi", t0), t0);
         String key = StateKeys.of(BURST, "heidi");
@@ -209,7 +175,7 @@ class EventTimeTest {
 
     @Test
     void aGraceShorterThanASourcesDelayIsWarnedAbout() {
-        Partition p = new Partition();
+        Partition p = new Partition(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "ivan", t0), t0.plus(Duration.ofMinutes(4)));
         assertThat(p.runtime.graceWarnings(t0.plus(Duration.ofMinutes(5)))).filteredOn(w -> w.controlId().equals(BURST))
@@ -234,7 +200,7 @@ class EventTimeTest {
         Instant backfillWall = at("2026-03-01T00:00:00Z");
         Instant last = backfillWall.plus(Duration.ofDays(2));
 
-        Partition livePartition = new Partition();
+        Partition livePartition = new Partition(engine);
         Instant nextTick = live.get(0).time().toInstant();
         for (CloudEvent e : live) {
             Instant t = e.time().toInstant();
@@ -249,7 +215,7 @@ class EventTimeTest {
         }
         livePartition.tick(last);
 
-        Partition backfillPartition = new Partition();
+        Partition backfillPartition = new Partition(engine);
         long started = System.nanoTime();
         for (CloudEvent e : backfill) {
             backfillPartition.event(e, backfillWall);
