@@ -180,6 +180,17 @@ class AbsenceStateTest {
     }
 
     @Test
+    void aDeclaredKeyFirstHeardFromAfterItsDeadlineButWithinTheGraceFailsThenResolves() {
+        Partition p = new Partition(ENGINE);
+        p.tick(T0);
+        Instant t = T0.plus(W).plus(Duration.ofMinutes(5));
+        assertThat(p.event(system("p1", "billing", t), t)).filteredOn(e -> e.controlId().equals(ANY))
+                .extracting(ControlExecution::result, ControlExecution::eventTime)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ExecutionResult.FAIL, T0.plus(W)),
+                        org.assertj.core.groups.Tuple.tuple(ExecutionResult.PASS, t));
+    }
+
+    @Test
     void aDeclaredKeyHeardFromInTimeDoesNotFail() {
         Partition p = new Partition(ENGINE);
         p.tick(T0);

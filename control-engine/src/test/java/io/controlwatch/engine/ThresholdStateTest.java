@@ -124,6 +124,7 @@ class ThresholdStateTest {
         // e3 is in [10:05, 10:15) and [10:10, 10:20), not in [10:00, 10:10): only the window from 10:05 reaches 3
         assertThat(third).extracting(ThresholdStateTest::summary).containsExactly("FAIL " + T0.plus(SIZE)
                 + " [e1, e2, e3] count 3 in window [" + T0.plus(Duration.ofMinutes(5)) + ", 10m) reached 3");
+        assertThat(third.get(0).message()).as("a control without a message: its failures have none").isNull();
         p.tick(T0.plus(Duration.ofHours(1)));
         assertThat(p.of(HOPPING)).filteredOn(e -> e.result() == ExecutionResult.PASS).extracting(ThresholdStateTest::summary)
                 .containsExactly(
