@@ -178,6 +178,32 @@ class CorrelationStateTest {
     }
 
     @Test
+    void followedWithin_aFailureStaysOpenForItsRetentionWhileOtherDeadlinesOfTheKeyAreDecided() {
+        Partition p = partition();
+        now(p, "o1", A, "ticket.opened", "k1", T0);
+        now(p, "o2", A, "ticket.opened", "k1", T0.plus(Duration.ofHours(5)));
+        p.tick(T0.plus(Duration.ofHours(7))); // o1 failed at 11:10 already; o2 fails now
+        assertThat(p.of(FW)).extracting(ControlExecution::result).containsExactly(ExecutionResult.FAIL, ExecutionResult.FAIL);
+        assertThat(now(p, "c1", B, "ticket.closed", "k1", T0.plus(Duration.ofHours(7))))
+                .extracting(ControlExecution::evidenceEventIds).containsExactly(List.of("o1", "o2", "c1"));
+    }
+
+    @Test
+    void followedWithin_aFollowUpIsRememberedForLateFirstsWhileOtherDeadlinesOfTheKeyAreDecided() {
+        Partition p = partition();
+        Instant closed = T0.plus(W).plus(Duration.ofMinutes(30));
+        now(p, "c1", B, "ticket.closed", "k1", closed);
+        // o1, recorded late, is more than an hour before c1: it waits for its own deadline and fails
+        p.event(ev("o1", A, "ticket.opened", "k1", T0), closed.plusSeconds(1));
+        p.tick(T0.plus(W).plus(G).plus(Duration.ofMinutes(25)));
+        assertThat(p.of(FW)).extracting(CorrelationStateTest::summary).containsExactly("FAIL k1 " + T0.plus(W) + " [o1]");
+        // c1 is still remembered: a first recorded now, within the hour before it, passes with it
+        Instant opened = closed.minus(Duration.ofMinutes(2)); // not late: within the grace of what the key decided
+        assertThat(p.event(ev("o2", A, "ticket.opened", "k1", opened), T0.plus(W).plus(G).plus(Duration.ofMinutes(26))))
+                .extracting(CorrelationStateTest::summary).containsExactly("PASS k1 " + closed + " [o2, c1]");
+    }
+
+    @Test
     void followedWithin_aFollowUpExactlyAtTheDeadlinePassesAndTheFirstIsNotFailedLater() {
         Partition p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
@@ -329,6 +355,19 @@ class CorrelationStateTest {
                 .containsExactly("PASS k1 " + T0.plus(W) + " [a1, d1]");
         assertThat(approvedLate(T0.minus(MS))).as("a change before its approval").isEmpty();
         assertThat(approvedLate(T0.plus(W).plus(MS))).as("a change too long after its approval").isEmpty();
+    }
+
+    @Test
+    void precededWithin_aFirstStaysRememberedWhileAnotherChangeOfTheKeyIsDecided() {
+        Partition p = partition();
+        now(p, "a1", A, "change.approved", "k1", T0);
+        // a change timed just before the approval (recorded after it): not approved by it, fails after the grace
+        p.event(ev("d0", B, "change.done", "k1", T0.minus(MS)), T0.plusSeconds(1));
+        p.tick(T0.plus(G).plusSeconds(1));
+        assertThat(p.of(PW)).extracting(CorrelationStateTest::summary).containsExactly("FAIL k1 " + T0.minus(MS) + " [d0]");
+        assertThat(now(p, "d1", B, "change.done", "k1", T0.plus(Duration.ofMinutes(30))))
+                .extracting(CorrelationStateTest::summary)
+                .containsExactly("PASS k1 " + T0.plus(Duration.ofMinutes(30)) + " [a1, d1]");
     }
 
     @Test
