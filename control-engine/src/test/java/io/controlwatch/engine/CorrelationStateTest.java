@@ -292,6 +292,30 @@ class CorrelationStateTest {
         assertThat(p.of(FW)).hasSize(50);
     }
 
+    @Test
+    void aPendingFirstReadBackFromItsStoredJsonFailsNamingItsOwnEvent() {
+        Partition p = partition();
+        Instant ingested = T0.plusSeconds(30);
+        ObjectNode data = ModelJson.mapper().valueToTree(Map.of("k", "k1"));
+        p.event(new CloudEvent("1.0", "o1", A, "ticket.opened", null, T0.atOffset(ZoneOffset.UTC), "application/json",
+                null, data, "alice@example.com", null, null), ingested);
+        // as after a restart: the state is what its JSON says
+        String key = StateKeys.of(FW, "k1");
+        p.store.put(key, RuleStateJson.fromJson(RuleStateJson.toJson(p.store.get(key))));
+        assertThat(p.tick(T0.plus(W).plus(G).plus(Duration.ofMinutes(1)))).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            assertThat(e.eventTime()).isEqualTo(T0.plus(W));
+            assertThat(e.evidenceEventIds()).containsExactly("o1");
+            assertThat(e.eventId()).isEqualTo("o1");
+            assertThat(e.eventSource()).isEqualTo(A);
+            assertThat(e.eventType()).isEqualTo("ticket.opened");
+            assertThat(e.ingestTime()).isEqualTo(ingested);
+            assertThat(e.submitter()).isEqualTo("alice@example.com");
+            assertThat(e.backfilled()).isFalse();
+            assertThat(e.reason()).isEqualTo("no ticket.closed or ticket.cancelled within 1h of ticket.opened o1");
+        });
+    }
+
     // --- preceded-within ------------------------------------------------------------------------------------------
 
     @Test
