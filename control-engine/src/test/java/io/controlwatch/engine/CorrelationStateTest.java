@@ -346,6 +346,15 @@ class CorrelationStateTest {
     }
 
     @Test
+    void precededWithin_anApprovalDatedAfterTheChangeDoesNotApproveIt() {
+        Partition p = partition();
+        now(p, "a1", A, "change.approved", "k1", T0.plus(MS));
+        assertThat(p.event(ev("d1", B, "change.done", "k1", T0), T0.plusSeconds(1))).isEmpty();
+        assertThat(p.tick(T0.plus(G).plusSeconds(1))).extracting(CorrelationStateTest::summary)
+                .containsExactly("FAIL k1 " + T0 + " [d1]");
+    }
+
+    @Test
     void precededWithin_aThenWithoutFirstFailsOnceAtItsTimePlusGraceWithItsReasonAndMessage() {
         Partition p = partition();
         now(p, "d1", B, "change.done", "k1", T0);
@@ -425,6 +434,27 @@ class CorrelationStateTest {
             assertThat(e.reason()).isEqualTo("person.login 1h after person.left l1 (allowed: less than 1h)");
             assertThat(e.message()).isEqualTo("k1 logged in 1h after leaving (allowed: less than 1h)");
         });
+    }
+
+    @Test
+    void notFollowedAfter_theGapIsMeasuredFromTheLatestLeavingBeforeTheLogin() {
+        Partition p = partition();
+        now(p, "l1", A, "person.left", "k1", T0);
+        now(p, "l2", A, "person.left", "k1", T0.plus(Duration.ofMinutes(30)));
+        now(p, "l3", A, "person.left", "k1", T0.plus(Duration.ofHours(3)));
+        assertThat(now(p, "g1", B, "person.login", "k1", T0.plus(W).plus(Duration.ofMinutes(10))))
+                .extracting(CorrelationStateTest::summary)
+                .containsExactly("PASS k1 " + T0.plus(W).plus(Duration.ofMinutes(10)) + " [l2, g1]");
+    }
+
+    @Test
+    void notFollowedAfter_aLoginDatedBeforeTheOnlyLeavingIsNotDecidedByIt() {
+        Partition p = partition();
+        now(p, "l1", A, "person.left", "k1", T0);
+        assertThat(p.event(ev("g0", B, "person.login", "k1", T0.minus(MS)), T0.plusSeconds(1))).isEmpty();
+        assertThat(p.store.nextDeadline(NFA)).as("it waits the grace for an earlier leaving").isEqualTo(T0.minus(MS).plus(G));
+        p.tick(T0.plus(Duration.ofHours(1)));
+        assertThat(p.of(NFA)).isEmpty();
     }
 
     @Test
