@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CorrelationStateTest {
 
     static final String FW = "t-followed";
+    static final String FW_SHORT = "t-followed-short";
     static final String PW = "t-preceded";
     static final String NFA = "t-not-after";
     static final Duration W = Duration.ofHours(1);
@@ -48,6 +49,16 @@ class CorrelationStateTest {
                   then: {on: [ticket.closed, ticket.cancelled], key: data.k}
                   mode: followed-within
                   within: 1h
+                  grace: 10m
+              - id: t-followed-short
+                title: Every page is acknowledged within ten minutes (with a grace as long)
+                criteria: [CC7.3]
+                severity: medium
+                correlation:
+                  first: {on: [page.sent], key: data.k}
+                  then: {on: [page.acked], key: data.k}
+                  mode: followed-within
+                  within: 10m
                   grace: 10m
               - id: t-preceded
                 title: Every change is approved in the hour before it
@@ -204,6 +215,21 @@ class CorrelationStateTest {
     }
 
     @Test
+    void followedWithin_aFollowUpIsRememberedForWithinPlusGraceEvenWhenTheGraceIsAsLongAsWithin() {
+        Partition p = partition();
+        Instant t = T0;
+        now(p, "k1", B, "page.acked", "x", t);
+        // a page sent 15 minutes before the ack, recorded late: too early for it, fails at its deadline + grace
+        p.event(ev("s1", A, "page.sent", "x", t.minus(Duration.ofMinutes(15))), t.plusSeconds(1));
+        p.tick(t.plus(Duration.ofMinutes(5)));
+        assertThat(p.of(FW_SHORT)).extracting(CorrelationStateTest::summary)
+                .containsExactly("FAIL x " + t.minus(Duration.ofMinutes(5)) + " [s1]");
+        // the ack is still remembered (until 20 minutes after it): a page sent 2 minutes before it passes with it
+        assertThat(p.event(ev("s2", A, "page.sent", "x", t.minus(Duration.ofMinutes(2))), t.plus(Duration.ofMinutes(5)).plusSeconds(1)))
+                .extracting(CorrelationStateTest::summary).containsExactly("PASS x " + t + " [s2, k1]");
+    }
+
+    @Test
     void followedWithin_aFollowUpExactlyAtTheDeadlinePassesAndTheFirstIsNotFailedLater() {
         Partition p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
@@ -232,9 +258,10 @@ class CorrelationStateTest {
     @Test
     void followedWithin_aLateFirstPassesWithTheEarliestRememberedFollowUpInItsInterval() {
         Partition p = partition();
-        now(p, "c0", B, "ticket.closed", "k1", T0.minus(MS));
-        now(p, "c1", B, "ticket.closed", "k1", T0);
+        // recorded latest first
         now(p, "c2", B, "ticket.closed", "k1", T0.plus(Duration.ofMinutes(1)));
+        p.event(ev("c1", B, "ticket.closed", "k1", T0), T0.plus(Duration.ofMinutes(1)).plusSeconds(1));
+        p.event(ev("c0", B, "ticket.closed", "k1", T0.minus(MS)), T0.plus(Duration.ofMinutes(1)).plusSeconds(2));
         assertThat(p.of(FW)).isEmpty();
         // the first is recorded late, with its own earlier time, from its own source
         assertThat(p.event(ev("o1", A, "ticket.opened", "k1", T0), T0.plus(Duration.ofMinutes(2))))
@@ -445,6 +472,18 @@ class CorrelationStateTest {
         assertThat(now(p, "g1", B, "person.login", "k1", T0.plus(W).plus(Duration.ofMinutes(10))))
                 .extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(W).plus(Duration.ofMinutes(10)) + " [l2, g1]");
+    }
+
+    @Test
+    void notFollowedAfter_eachPendingLoginIsForgottenAtItsOwnGraceOnly() {
+        Partition p = partition();
+        now(p, "g1", B, "person.login", "k1", T0);
+        now(p, "g2", B, "person.login", "k1", T0.plus(Duration.ofMinutes(5)));
+        p.tick(T0.plus(G)); // g1 can no longer be decided; g2 can, for 5 more minutes
+        assertThat(p.store.nextDeadline(NFA)).isEqualTo(T0.plus(Duration.ofMinutes(5)).plus(G));
+        assertThat(p.event(ev("l1", A, "person.left", "k1", T0), T0.plus(G).plusSeconds(1)))
+                .extracting(CorrelationStateTest::summary)
+                .containsExactly("PASS k1 " + T0.plus(Duration.ofMinutes(5)) + " [l1, g2]");
     }
 
     @Test
