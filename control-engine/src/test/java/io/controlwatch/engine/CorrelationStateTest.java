@@ -26,6 +26,7 @@ class CorrelationStateTest {
     static final String FW = "t-followed";
     static final String FW_SHORT = "t-followed-short";
     static final String PW = "t-preceded";
+    static final String PW_SHORT = "t-preceded-short";
     static final String NFA = "t-not-after";
     static final Duration W = Duration.ofHours(1);
     static final Duration G = Duration.ofMinutes(10);
@@ -70,6 +71,16 @@ class CorrelationStateTest {
                   then: {on: [change.done], key: data.k}
                   mode: preceded-within
                   within: 1h
+                  grace: 10m
+              - id: t-preceded-short
+                title: Every deploy is approved in the ten minutes before it (with a grace as long)
+                criteria: [CC8.1]
+                severity: medium
+                correlation:
+                  first: {on: [deploy.approved], key: data.k}
+                  then: {on: [deploy.done], key: data.k}
+                  mode: preceded-within
+                  within: 10m
                   grace: 10m
               - id: t-not-after
                 title: Nobody logs in an hour or more after leaving
@@ -186,6 +197,8 @@ class CorrelationStateTest {
             assertThat(e.evidenceEventIds()).containsExactly("o1", "o2", "c1");
             assertThat(e.reason()).isEqualTo("resolved: ticket.closed arrived after the deadline of o1, o2");
         });
+        assertThat(now(p, "c2", B, "ticket.closed", "k1", T0.plus(Duration.ofHours(3)).plusSeconds(1)))
+                .as("resolved once: the next follow-up resolves nothing").isEmpty();
     }
 
     @Test
@@ -428,6 +441,20 @@ class CorrelationStateTest {
         assertThat(now(p, "d1", B, "change.done", "k1", T0.plus(Duration.ofMinutes(30))))
                 .extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(Duration.ofMinutes(30)) + " [a1, d1]");
+    }
+
+    @Test
+    void precededWithin_aFirstIsRememberedForWithinPlusGraceEvenWhenTheGraceIsAsLongAsWithin() {
+        Partition p = partition();
+        now(p, "a1", A, "deploy.approved", "x", T0);
+        // a deploy timed 5 minutes before the approval (recorded after it): not approved, fails after the grace
+        p.event(ev("d0", B, "deploy.done", "x", T0.minus(Duration.ofMinutes(5))), T0.plusSeconds(1));
+        p.tick(T0.plus(Duration.ofMinutes(5)));
+        assertThat(p.of(PW_SHORT)).extracting(CorrelationStateTest::summary)
+                .containsExactly("FAIL x " + T0.minus(Duration.ofMinutes(5)) + " [d0]");
+        // the approval is still remembered (until 20 minutes after it): a deploy 8 minutes after it is approved
+        assertThat(p.event(ev("d1", B, "deploy.done", "x", T0.plus(Duration.ofMinutes(8))), T0.plus(Duration.ofMinutes(8))))
+                .extracting(CorrelationStateTest::summary).containsExactly("PASS x " + T0.plus(Duration.ofMinutes(8)) + " [a1, d1]");
     }
 
     @Test
