@@ -1,22 +1,50 @@
 #!/usr/bin/env bash
-# Posts a small, realistic stream of CloudEvents to the local ingest service: one batch of 3-8
-# events about every 2 s. Mostly logins (some without MFA, some failed), plus backups, uptime checks
-# and merged pull requests. A share of the batches (CW_DEMO_VENDOR_SHARE, 20 %) is followed by
-# GitHub-shaped webhook deliveries (a review, then the merge; now and then a branch protection rule
-# deleted) to a registered github source, signed as GitHub signs (X-Hub-Signature-256): they go
-# through the source adapter like a real organisation's would. The source is registered once with the
-# admin token and its id and secret kept in .run/demo-github.env (0600); the secret is briefly on
-# openssl's command line when signing, fine for this local demo source only.
+# Posts a small, realistic stream of CloudEvents to the local ingest service, and a story through it.
 #
-# Usage: deploy/local/demo-feed.sh [--count N]   (default: until stopped; up.sh --demo runs it)
+# The story (deploy/local/demo-story.sh, which says event by event what it sends; control-engine's DemoStoryTest
+# runs it through the real engine): once at the start (phase 1) and about a minute later (phase 2), 69 + 13
+# events that within 5 minutes exercise 42 of the 45 shipped controls (control-packs/soc2), all four rule kinds:
+#   - single-event: 19 violations (admin role granted to oneself, last MFA device removed, bucket encryption off,
+#     SSH open to the internet, WAF off, TLS 1.0, public bucket, certificate 13 days from expiry, unsigned binary,
+#     malware not blocked, CloudTrail stopped, GuardDuty deleted, repository made public, kubectl exec, anonymous
+#     Kubernetes API call, secret read, direct push to main, root login without incident, branch protection off);
+#   - absences that fire: a vulnerability scan 7 d 2 h old, an agent heartbeat 3 d 2 h old, a backup 26 h 15 m
+#     old, each followed by its next one now (FAIL at the missed deadline, then resolved by the arrival), and the
+#     silence of each such source (cc2.1); a restore test and an access review pass on arrival;
+#   - thresholds: 11 failed logins of one user in a minute (cc7.2 burst), 10 users failing from one address
+#     (cc7.2 spray), 5 failed uptime checks (a1.2) fail; a CPU and a backup window close below their count;
+#   - correlations that resolve: 9 started in phase 1 and completed in phase 2 (alert triaged, sev1 postmortem,
+#     critical vulnerability fixed, leaver deprovisioned, alarm scaled, emergency change approved, OAuth app of a
+#     reviewed vendor, account created after approval, deploy of an approved merge) pass; an alert raised 4 h 15 m
+#     ago and triaged only now fails (cc7.3) and is resolved;
+#   - remediations: in phase 2 bucket encryption, the WAF, the bucket's public access and branch protection are
+#     back: the passing executions resolve those four findings.
+#
+# The stream: one batch of 3-8 events about every 2 s. Mostly logins (some without MFA, some failed), plus
+# backups, uptime checks and merged pull requests. A share of the batches (CW_DEMO_VENDOR_SHARE, 20 %) is followed
+# by GitHub-shaped webhook deliveries (a review, then the merge; now and then a branch protection rule deleted)
+# to a registered github source, signed as GitHub signs (X-Hub-Signature-256): they go through the source adapter
+# like a real organisation's would. The source is registered once with the admin token and its id and secret kept
+# in .run/demo-github.env (0600); the secret is briefly on openssl's command line when signing, fine for this local
+# demo source only. The stream alone, read against the pack, exercises 8 controls in 5 minutes: cc6.1 login MFA,
+# cc7.2 failed-login burst and password spray (windows close each minute), a1.2 backup absence (passes on arrival)
+# and uptime threshold, cc8.1 merges without approval and merged by their author, cc5.2 (a deleted protection rule,
+# about once in 50 batches); no correlation decides (nothing sends their second half) and no absence can fire.
+#
+# Usage: deploy/local/demo-feed.sh [--count N] [--no-story]   (default: until stopped; up.sh --demo runs it)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 COUNT=0
+STORY=1
 while (($#)); do
   case $1 in
+    --no-story)
+      STORY=0
+      shift
+      ;;
     --count)
       [[ ${2:-} =~ ^[0-9]+$ ]] || die "--count needs a number"
       COUNT=$2
@@ -138,6 +166,21 @@ other_event() {
   esac
 }
 
+# One phase of the story as one batch, in the order demo-story.sh prints it (ingest keeps that order per subject).
+send_story() {
+  local body resp status
+  body=$(bash "$(dirname "${BASH_SOURCE[0]}")/demo-story.sh" "$1" | paste -sd, -)
+  resp=$(curl -sS --max-time 20 -o - -w '\n%{http_code}' -X POST "$URL" \
+    -H 'Content-Type: application/cloudevents-batch+json' -H "@$AUTH_HEADER" --data-binary "[$body]" 2>&1) || true
+  status=${resp##*$'\n'}
+  if [[ $status == 2?? ]]; then
+    echo "$(date -u +%H:%M:%S) story phase $1: $(grep -o '"specversion"' <<<"$body" | wc -l) events -> HTTP $status"
+  else
+    resp=${resp%$'\n'*}
+    echo "$(date -u +%H:%M:%S) story phase $1 -> HTTP $status ${resp:0:200}"
+  fi
+}
+
 # Exit at once on TERM/INT (down.sh), also while sleeping (see the sleep below).
 trap 'exit 0' TERM INT
 
@@ -151,8 +194,15 @@ if ((VENDOR_SHARE > 0)) && [[ -r $ADMIN_HEADER ]]; then
   fi
 fi
 
+STORY_STARTED=$SECONDS
+((STORY)) && send_story 1
+
 batch=0
 while ((COUNT == 0 || batch < COUNT)); do
+  if ((STORY == 1 && SECONDS - STORY_STARTED >= 60)); then
+    send_story 2
+    STORY=2
+  fi
   batch=$((batch + 1))
   n=$((3 + RANDOM % 6))
   logins=0

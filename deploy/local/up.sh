@@ -558,6 +558,7 @@ if ((!INFRA_ONLY && CONSOLE)); then
     # shellcheck disable=SC2046 # the console's secrets, one word each
     env $(cat "$CW_CONSOLE_ENV") QUARKUS_HTTP_PORT="$port" CW_CONSOLE_OIDC_URL="$CW_ISSUER" \
       CW_CONSOLE_ALERTING_URL="http://127.0.0.1:$(service_port alerting)" \
+      CW_CONSOLE_INGEST_URL="http://127.0.0.1:$(service_port ingest)" \
       CW_CONSOLE_PACK_FILE="$CW_ROOT/control-packs/soc2/controls.yaml" \
       setsid nohup java -Xmx256m "$(service_tag)" -jar "$(service_jar console)" >"$CW_LOGS/console.log" 2>&1 </dev/null &
     echo $! >"$CW_PIDS/console.pid"

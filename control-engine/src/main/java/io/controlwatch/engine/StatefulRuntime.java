@@ -22,7 +22,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
@@ -103,19 +102,6 @@ public final class StatefulRuntime {
                 declaringAbsences.add(control);
             }
         }
-    }
-
-    public ControlEngine engine() {
-        return engine;
-    }
-
-    public Settings settings() {
-        return settings;
-    }
-
-    /** Whether the pack has any stateful control at all. */
-    public boolean active() {
-        return !logic.isEmpty();
     }
 
     /**
@@ -366,15 +352,10 @@ public final class StatefulRuntime {
         }
     }
 
+    /** The grace of a stateful control (only those are in {@link #controls}). */
     private static Duration grace(Control control) {
         if (control.rule() instanceof ThresholdRule r) return r.grace();
         if (control.rule() instanceof AbsenceRule r) return r.grace();
-        if (control.rule() instanceof CorrelationRule r) return r.grace();
-        return Duration.ZERO;
-    }
-
-    /** The ids of the stateful controls, for tests. */
-    Set<String> statefulControls() {
-        return controls.keySet();
+        return ((CorrelationRule) control.rule()).grace();
     }
 }

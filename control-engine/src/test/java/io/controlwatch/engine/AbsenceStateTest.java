@@ -69,13 +69,13 @@ class AbsenceStateTest {
                 "application/json", null, data, null, null, null);
     }
 
-    static List<ControlExecution> beatAt(Partition p, String id, Instant time) {
+    static List<ControlExecution> beatAt(RuntimeHarness p, String id, Instant time) {
         return p.event(beat(id, "k1", time), time).stream().filter(e -> e.controlId().equals(BEAT)).toList();
     }
 
     @Test
     void anArrivalPassesAndASilenceFailsOnceExactlyAtDeadlinePlusGrace() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         assertThat(beatAt(p, "h1", T0)).singleElement().satisfies(e -> {
             assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
             assertThat(e.reason()).isNull();
@@ -99,7 +99,7 @@ class AbsenceStateTest {
 
     @Test
     void theNextArrivalResolvesTheSilenceAndStartsANewInterval() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         beatAt(p, "h1", T0);
         p.tick(T0.plus(Duration.ofHours(2)));
         Instant back = T0.plus(Duration.ofHours(3));
@@ -116,7 +116,7 @@ class AbsenceStateTest {
 
     @Test
     void anArrivalExactlyAtTheDeadlineIsOnTime() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         beatAt(p, "h1", T0);
         assertThat(beatAt(p, "h2", T0.plus(W))).extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS);
         assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(W).plus(W).plus(G));
@@ -124,7 +124,7 @@ class AbsenceStateTest {
 
     @Test
     void anArrivalJustAfterTheDeadlineButWithinTheGraceFailsTheIntervalThenResolvesIt() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         beatAt(p, "h1", T0);
         Instant late = T0.plus(W).plus(Duration.ofMinutes(5));
         List<ControlExecution> out = beatAt(p, "h2", late);
@@ -139,7 +139,7 @@ class AbsenceStateTest {
 
     @Test
     void anOlderArrivalPassesButTheLatestOneSetsTheDeadlineAndIsTheEvidence() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         beatAt(p, "h1", T0);
         beatAt(p, "h2", T0.plus(Duration.ofMinutes(30)));
         // delivered out of order, within the grace: passes, changes nothing
@@ -157,7 +157,7 @@ class AbsenceStateTest {
 
     @Test
     void aDeclaredKeyNeverHeardFromFailsOneIntervalAfterTheControlStartedAndSaysSo() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.tick(T0);
         assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).isEmpty();
@@ -181,7 +181,7 @@ class AbsenceStateTest {
 
     @Test
     void aDeclaredKeyFirstHeardFromAfterItsDeadlineButWithinTheGraceFailsThenResolves() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.tick(T0);
         Instant t = T0.plus(W).plus(Duration.ofMinutes(5));
         assertThat(p.event(system("p1", "billing", t), t)).filteredOn(e -> e.controlId().equals(ANY))
@@ -192,7 +192,7 @@ class AbsenceStateTest {
 
     @Test
     void aDeclaredKeyHeardFromInTimeDoesNotFail() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.tick(T0);
         p.event(system("p1", "billing", T0.plus(W)), T0.plus(W));
         assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(W).plus(G));

@@ -106,12 +106,12 @@ class CorrelationStateTest {
                 data, null, null, null);
     }
 
-    static Partition partition() {
-        return new Partition(ENGINE, FORGET_AT_ONCE);
+    static RuntimeHarness partition() {
+        return new RuntimeHarness(ENGINE, FORGET_AT_ONCE);
     }
 
     /** An event as it happens: evaluated at its own time. */
-    static List<ControlExecution> now(Partition p, String id, String source, String type, String key, Instant time) {
+    static List<ControlExecution> now(RuntimeHarness p, String id, String source, String type, String key, Instant time) {
         return p.event(ev(id, source, type, key, time), time);
     }
 
@@ -123,7 +123,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpAtTheVeryTimeOfTheFirstPassesAtOnce() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         assertThat(now(p, "c1", B, "ticket.closed", "k1", T0)).extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0 + " [o1, c1]");
@@ -133,7 +133,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpTimedBeforeTheFirstDoesNotCountAndDoesNotFailIt() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         // the closing event is delivered after the opening but says it happened 30 minutes earlier
         assertThat(p.event(ev("c0", B, "ticket.closed", "k1", T0.minus(Duration.ofMinutes(30))), T0.plusSeconds(1)))
@@ -145,7 +145,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_theFirstPendingFailsExactlyAtDeadlinePlusGraceWithItsReasonAndMessage() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).isEmpty();
@@ -169,7 +169,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFailedFirstIsResolvedByAFollowUpUntilTheLastMomentOfItsRetention() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         p.tick(T0.plus(W.multipliedBy(10)).minus(MS));
         assertThat(p.of(FW)).hasSize(1);
@@ -186,7 +186,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_oneFollowUpResolvesEveryEarlierFailedFirstInOneExecution() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         now(p, "o2", A, "ticket.opened", "k1", T0.plus(Duration.ofMinutes(5)));
         p.tick(T0.plus(Duration.ofHours(3)));
@@ -203,7 +203,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFailureStaysOpenForItsRetentionWhileOtherDeadlinesOfTheKeyAreDecided() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         now(p, "o2", A, "ticket.opened", "k1", T0.plus(Duration.ofHours(5)));
         p.tick(T0.plus(Duration.ofHours(7))); // o1 failed at 11:10 already; o2 fails now
@@ -214,7 +214,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpIsRememberedForLateFirstsWhileOtherDeadlinesOfTheKeyAreDecided() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         Instant closed = T0.plus(W).plus(Duration.ofMinutes(30));
         now(p, "c1", B, "ticket.closed", "k1", closed);
         // o1, recorded late, is more than an hour before c1: it waits for its own deadline and fails
@@ -229,7 +229,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpIsRememberedForWithinPlusGraceEvenWhenTheGraceIsAsLongAsWithin() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         Instant t = T0;
         now(p, "k1", B, "page.acked", "x", t);
         // a page sent 15 minutes before the ack, recorded late: too early for it, fails at its deadline + grace
@@ -244,7 +244,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpExactlyAtTheDeadlinePassesAndTheFirstIsNotFailedLater() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         assertThat(now(p, "c1", B, "ticket.closed", "k1", T0.plus(W))).extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(W) + " [o1, c1]");
@@ -258,7 +258,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aFollowUpAfterTheDeadlineButWithinTheGraceFailsThenResolvesAtOnce() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
         assertThat(now(p, "c1", B, "ticket.closed", "k1", T0.plus(W).plus(MS))).extracting(CorrelationStateTest::summary)
                 .containsExactly("FAIL k1 " + T0.plus(W) + " [o1]", "PASS k1 " + T0.plus(W).plus(MS) + " [o1, c1]");
@@ -270,7 +270,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aLateFirstPassesWithTheEarliestRememberedFollowUpInItsInterval() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         // recorded latest first
         now(p, "c2", B, "ticket.closed", "k1", T0.plus(Duration.ofMinutes(1)));
         p.event(ev("c1", B, "ticket.closed", "k1", T0), T0.plus(Duration.ofMinutes(1)).plusSeconds(1));
@@ -283,12 +283,12 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aLateFirstPassesWithAFollowUpExactlyAtItsDeadlineButNotOneAfter() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "c1", B, "ticket.closed", "k1", T0.plus(W));
         assertThat(p.event(ev("o1", A, "ticket.opened", "k1", T0), T0.plus(W).plusSeconds(1)))
                 .extracting(CorrelationStateTest::summary).containsExactly("PASS k1 " + T0.plus(W) + " [o1, c1]");
 
-        Partition q = partition();
+        RuntimeHarness q = partition();
         now(q, "c1", B, "ticket.closed", "k2", T0.plus(W).plus(MS));
         assertThat(q.event(ev("o1", A, "ticket.opened", "k2", T0), T0.plus(W).plusSeconds(1))).isEmpty();
         assertThat(q.store.nextDeadline(FW)).as("the first waits for its deadline + grace")
@@ -297,7 +297,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_theNextDeadlineIsTheEarliestOfEverythingPending() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "o2", A, "ticket.opened", "k1", T0.plus(Duration.ofMinutes(5)));
         p.event(ev("o1", A, "ticket.opened", "k1", T0), T0.plus(Duration.ofMinutes(5)));
         assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
@@ -311,7 +311,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_aKeyRemembersAtMostTheLatest50FirstsAwaitingAFollowUp() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         for (int i = 1; i <= 50; i++) {
             now(p, "o" + i, A, "ticket.opened", "k1", T0.plusSeconds(i));
         }
@@ -324,7 +324,7 @@ class CorrelationStateTest {
 
     @Test
     void followedWithin_exactly50FirstsAreAllRemembered() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         for (int i = 0; i < 50; i++) {
             now(p, "o" + i, A, "ticket.opened", "k1", T0.plusSeconds(i));
         }
@@ -334,7 +334,7 @@ class CorrelationStateTest {
 
     @Test
     void aPendingFirstReadBackFromItsStoredJsonFailsNamingItsOwnEvent() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         Instant ingested = T0.plusSeconds(30);
         ObjectNode data = ModelJson.mapper().valueToTree(Map.of("k", "k1"));
         p.event(new CloudEvent("1.0", "o1", A, "ticket.opened", null, T0.atOffset(ZoneOffset.UTC), "application/json",
@@ -360,14 +360,14 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aFirstExactlyWithinBeforeOrAtTheSameTimePassesWithTheLatestFirst() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0);
         now(p, "a2", A, "change.approved", "k1", T0.plusSeconds(1));
         assertThat(now(p, "d1", B, "change.done", "k1", T0.plus(W))).extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(W) + " [a2, d1]");
         assertThat(now(p, "d2", B, "change.done", "k1", T0.plus(W).plusSeconds(1)))
                 .extracting(CorrelationStateTest::summary).containsExactly("PASS k1 " + T0.plus(W).plusSeconds(1) + " [a2, d2]");
-        Partition q = partition();
+        RuntimeHarness q = partition();
         now(q, "a1", A, "change.approved", "k2", T0);
         assertThat(now(q, "d1", B, "change.done", "k2", T0)).extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k2 " + T0 + " [a1, d1]");
@@ -375,7 +375,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aFirstMoreThanWithinBeforeOrAfterTheThenDoesNotCount() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0);
         assertThat(now(p, "d1", B, "change.done", "k1", T0.plus(W).plus(MS))).isEmpty();
         // an approval timed after the change (delivered later) does not approve it
@@ -387,7 +387,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_anApprovalDatedAfterTheChangeDoesNotApproveIt() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0.plus(MS));
         assertThat(p.event(ev("d1", B, "change.done", "k1", T0), T0.plusSeconds(1))).isEmpty();
         assertThat(p.tick(T0.plus(G).plusSeconds(1))).extracting(CorrelationStateTest::summary)
@@ -396,7 +396,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aThenWithoutFirstFailsOnceAtItsTimePlusGraceWithItsReasonAndMessage() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "d1", B, "change.done", "k1", T0);
         assertThat(p.store.nextDeadline(PW)).isEqualTo(T0.plus(G));
         assertThat(p.tick(T0.plus(G).minus(MS))).isEmpty();
@@ -414,7 +414,7 @@ class CorrelationStateTest {
 
     /** A change recorded at {@code done}, then an approval timed T0 that its own source delivers a little later. */
     static List<ControlExecution> approvedLate(Instant done) {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "d1", B, "change.done", "k1", done);
         List<ControlExecution> out = p.event(ev("a1", A, "change.approved", "k1", T0), done.plusSeconds(1));
         assertThat(p.tick(done.plus(G).plusSeconds(1))).as("a change is decided once").hasSize(out.isEmpty() ? 1 : 0);
@@ -432,7 +432,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aFirstStaysRememberedWhileAnotherChangeOfTheKeyIsDecided() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0);
         // a change timed just before the approval (recorded after it): not approved by it, fails after the grace
         p.event(ev("d0", B, "change.done", "k1", T0.minus(MS)), T0.plusSeconds(1));
@@ -445,7 +445,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aFirstIsRememberedForWithinPlusGraceEvenWhenTheGraceIsAsLongAsWithin() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "deploy.approved", "x", T0);
         // a deploy timed 5 minutes before the approval (recorded after it): not approved, fails after the grace
         p.event(ev("d0", B, "deploy.done", "x", T0.minus(Duration.ofMinutes(5))), T0.plusSeconds(1));
@@ -459,7 +459,7 @@ class CorrelationStateTest {
 
     @Test
     void precededWithin_aFirstIsRememberedUntilWithinPlusGraceAfterIt() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0);
         assertThat(p.store.nextDeadline(PW)).isEqualTo(T0.plus(W).plus(G));
         p.tick(T0.plus(W).plus(G).minus(MS));
@@ -473,7 +473,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_aLoginAtTheVeryTimeOfLeavingIsDecidedAtOnce() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "l1", A, "person.left", "k1", T0);
         assertThat(now(p, "g1", B, "person.login", "k1", T0)).singleElement().satisfies(e -> {
             assertThat(summary(e)).isEqualTo("PASS k1 " + T0 + " [l1, g1]");
@@ -492,7 +492,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_theGapIsMeasuredFromTheLatestLeavingBeforeTheLogin() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "l1", A, "person.left", "k1", T0);
         now(p, "l2", A, "person.left", "k1", T0.plus(Duration.ofMinutes(30)));
         now(p, "l3", A, "person.left", "k1", T0.plus(Duration.ofHours(3)));
@@ -503,7 +503,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_eachPendingLoginIsForgottenAtItsOwnGraceOnly() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "g1", B, "person.login", "k1", T0);
         now(p, "g2", B, "person.login", "k1", T0.plus(Duration.ofMinutes(5)));
         p.tick(T0.plus(G)); // g1 can no longer be decided; g2 can, for 5 more minutes
@@ -515,7 +515,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_aLoginDatedBeforeTheOnlyLeavingIsNotDecidedByIt() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "l1", A, "person.left", "k1", T0);
         assertThat(p.event(ev("g0", B, "person.login", "k1", T0.minus(MS)), T0.plusSeconds(1))).isEmpty();
         assertThat(p.store.nextDeadline(NFA)).as("it waits the grace for an earlier leaving").isEqualTo(T0.minus(MS).plus(G));
@@ -525,7 +525,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_aLoginBeforeAnyLeavingWaitsTheGraceThenIsForgottenWithoutExecution() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "g1", B, "person.login", "k1", T0);
         assertThat(p.store.nextDeadline(NFA)).isEqualTo(T0.plus(G));
         p.tick(T0.plus(G).minus(MS));
@@ -537,7 +537,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_aLateLeavingDecidesEachPendingLoginOnceAndLeavesNothingPending() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "g1", B, "person.login", "k1", T0.plus(W));
         now(p, "g2", B, "person.login", "k1", T0.plus(W).plus(Duration.ofMinutes(5)));
         assertThat(p.event(ev("l1", A, "person.left", "k1", T0), T0.plus(W).plus(Duration.ofMinutes(6))))
@@ -552,7 +552,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_aLateLeavingDecidesPendingLoginsFromItsOwnTimeOn() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         now(p, "g0", B, "person.login", "k1", T0.minus(MS));
         now(p, "g1", B, "person.login", "k1", T0);
         assertThat(p.event(ev("l1", A, "person.left", "k1", T0), T0.plusSeconds(1)))
@@ -565,7 +565,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_onlyTheLatest8LoginsAwaitingALateLeavingAreKept() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         Instant start = T0.plus(W);
         for (int i = 1; i <= 8; i++) {
             now(p, "g" + i, B, "person.login", "k1", start.plusSeconds(i));
@@ -578,7 +578,7 @@ class CorrelationStateTest {
 
     @Test
     void notFollowedAfter_exactly8PendingLoginsAreAllKept() {
-        Partition p = partition();
+        RuntimeHarness p = partition();
         Instant start = T0.plus(W);
         for (int i = 0; i < 8; i++) {
             now(p, "g" + i, B, "person.login", "k1", start.plusSeconds(i));

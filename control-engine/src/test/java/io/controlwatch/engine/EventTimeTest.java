@@ -1,18 +1,14 @@
 package io.controlwatch.engine;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.controlwatch.model.CloudEvent;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
-import io.controlwatch.model.ModelJson;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +16,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import static io.controlwatch.engine.RuntimeHarness.event;
+import static io.controlwatch.engine.RuntimeHarness.failedLogin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -37,17 +35,7 @@ class EventTimeTest {
 
     @BeforeAll
     static void pack() {
-        engine = ControlEngine.compile(ControlPackLoader.load(Path.of("../control-packs/soc2/controls.yaml")));
-    }
-
-    static CloudEvent event(String id, String source, String type, Instant time, Map<String, Object> data, boolean backfill) {
-        ObjectNode node = ModelJson.mapper().valueToTree(data);
-        return new CloudEvent("1.0", id, source, type, null, time.atOffset(ZoneOffset.UTC), "application/json", null,
-                node, null, backfill ? Boolean.TRUE : null, null);
-    }
-
-    static CloudEvent failedLogin(String id, String source, String user, Instant time) {
-        return event(id, source, "auth.login", time, Map.of("user", user, "outcome", "failure"), false);
+        engine = RuntimeHarness.shippedEngine();
     }
 
     static CloudEvent probe(String id, Instant time) {
@@ -60,7 +48,7 @@ class EventTimeTest {
 
     @Test
     void aDelayedSourceHoldsBackOnlyTheControlsItFeedsAndOnlyByItsOwnDelay() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         // the probe is real time; the poller delivers a failed login 4 minutes after it happened
         p.event(probe("u1", t0), t0);
@@ -85,7 +73,7 @@ class EventTimeTest {
 
     @Test
     void anEventBehindItsOwnSourcesClockBeyondTheGraceIsLateAndChangesNothing() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "erin", t0), t0);
         List<ControlExecution> late = p.event(failedLogin("f0", POLLER, "erin", t0.minus(Duration.ofMinutes(2))), t0);
@@ -101,7 +89,7 @@ class EventTimeTest {
 
     @Test
     void anIdleSourceStopsHoldingDeadlinesBackAfterTheIdleTime() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant wall = at("2026-01-20T10:00:00Z");
         // a backfill runs on its own clock (its latest event time), never the wall: its window waits for it…
         p.event(event("b1", POLLER, "auth.login", at("2026-01-05T10:00:10Z"), Map.of("user", "frank", "outcome", "failure"), true), wall);
@@ -117,7 +105,7 @@ class EventTimeTest {
 
     @Test
     void aBackfillDecidesOnItsOwnClockAndMarksWhatItDecides() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant wall = at("2026-01-20T10:00:00Z");
         p.event(event("b1", POLLER, "auth.login", at("2026-01-05T10:00:10Z"), Map.of("user", "frank", "outcome", "failure"), true), wall);
         p.event(event("b2", POLLER, "auth.login", at("2026-01-05T11:00:00Z"), Map.of("user", "grace", "outcome", "failure"), true), wall);
@@ -131,7 +119,7 @@ class EventTimeTest {
 
     @Test
     void aClockNeverRunsAheadOfTheWallClockPlusTheSkew() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant wall = at("2026-01-05T10:00:00Z");
         p.event(event("k1", "urn:backup-agent", "backup.completed", wall.minus(Duration.ofHours(25)),
                 Map.of("system", "orders-db", "status", "success"), false), wall);
@@ -151,7 +139,7 @@ class EventTimeTest {
 
     @Test
     void aRuleErrorIsAnErrorExecutionAndLeavesTheStateAsItWas() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "heidi", t0), t0);
         String key = StateKeys.of(BURST, "heidi");
@@ -175,7 +163,7 @@ class EventTimeTest {
 
     @Test
     void aGraceShorterThanASourcesDelayIsWarnedAbout() {
-        Partition p = new Partition(engine);
+        RuntimeHarness p = new RuntimeHarness(engine);
         Instant t0 = at("2026-01-05T10:00:00Z");
         p.event(failedLogin("f1", POLLER, "ivan", t0), t0.plus(Duration.ofMinutes(4)));
         assertThat(p.runtime.graceWarnings(t0.plus(Duration.ofMinutes(5)))).filteredOn(w -> w.controlId().equals(BURST))
@@ -200,7 +188,7 @@ class EventTimeTest {
         Instant backfillWall = at("2026-03-01T00:00:00Z");
         Instant last = backfillWall.plus(Duration.ofDays(2));
 
-        Partition livePartition = new Partition(engine);
+        RuntimeHarness livePartition = new RuntimeHarness(engine);
         Instant nextTick = live.get(0).time().toInstant();
         for (CloudEvent e : live) {
             Instant t = e.time().toInstant();
@@ -215,7 +203,7 @@ class EventTimeTest {
         }
         livePartition.tick(last);
 
-        Partition backfillPartition = new Partition(engine);
+        RuntimeHarness backfillPartition = new RuntimeHarness(engine);
         long started = System.nanoTime();
         for (CloudEvent e : backfill) {
             backfillPartition.event(e, backfillWall);

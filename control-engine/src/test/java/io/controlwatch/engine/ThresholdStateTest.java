@@ -59,7 +59,7 @@ class ThresholdStateTest {
                 null, data, null, null, null);
     }
 
-    static List<ControlExecution> at(Partition p, String id, String type, Instant time) {
+    static List<ControlExecution> at(RuntimeHarness p, String id, String type, Instant time) {
         return p.event(ev(id, type, time, "10.0.0.1"), time);
     }
 
@@ -69,7 +69,7 @@ class ThresholdStateTest {
 
     @Test
     void aWindowBelowTheThresholdPassesWhenItClosesAtEndPlusGraceAndIsForgotten() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "t.fail", T0);
         at(p, "e2", "t.fail", T0.plus(SIZE).minus(MS));
         assertThat(p.store.nextDeadline(TUMBLING)).isEqualTo(T0.plus(SIZE).plus(G));
@@ -85,7 +85,7 @@ class ThresholdStateTest {
 
     @Test
     void aWindowFailsTheMomentItReachesTheThresholdNamingTheEventsCounted() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "t.fail", T0);
         at(p, "e2", "t.fail", T0.plusSeconds(1));
         assertThat(at(p, "e3", "t.fail", T0.plusSeconds(2))).singleElement().satisfies(e -> {
@@ -105,7 +105,7 @@ class ThresholdStateTest {
 
     @Test
     void anEventAtAWindowsEndCountsInTheNextWindowOnly() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "t.fail", T0.plus(SIZE).minus(MS));
         at(p, "e2", "t.fail", T0.plus(SIZE));
         p.tick(T0.plus(Duration.ofHours(1)));
@@ -115,7 +115,7 @@ class ThresholdStateTest {
 
     @Test
     void aHoppingWindowCountsAnEventInEveryWindowHoldingIt() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "h.fail", T0.plus(Duration.ofMinutes(5)));
         // 10:05 is in the windows from 10:00 and 10:05, not in the one from 09:55 (which ends there)
         assertThat(p.store.nextDeadline(HOPPING)).as("the window from 10:00 closes first").isEqualTo(T0.plus(SIZE).plus(G));
@@ -134,7 +134,7 @@ class ThresholdStateTest {
 
     @Test
     void aDistinctCountCountsEachValueOnce() {
-        Partition p = new Partition(ENGINE);
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.event(ev("e1", "d.fail", T0, "10.0.0.1"), T0);
         p.event(ev("e2", "d.fail", T0.plusSeconds(1), "10.0.0.1"), T0.plusSeconds(1));
         assertThat(p.event(ev("e3", "d.fail", T0.plusSeconds(2), "10.0.0.2"), T0.plusSeconds(2))).isEmpty();
@@ -142,7 +142,7 @@ class ThresholdStateTest {
                 .extracting(ThresholdStateTest::summary)
                 .containsExactly("FAIL " + T0.plusSeconds(3) + " [e1, e3, e4] distinct count 3 in window [" + T0 + ", 10m) reached 3");
 
-        Partition q = new Partition(ENGINE);
+        RuntimeHarness q = new RuntimeHarness(ENGINE);
         q.event(ev("e1", "d.fail", T0, "10.0.0.1"), T0);
         q.event(ev("e2", "d.fail", T0.plusSeconds(1), "10.0.0.1"), T0.plusSeconds(1));
         q.tick(T0.plus(Duration.ofHours(1)));

@@ -93,6 +93,10 @@ class DashboardMetricsIT {
         given().auth().oauth2(TestTokens.withRoles("ingest")).contentType("application/cloudevents+json").body("{}")
                 .post(stack.ingest.url("/api/v1/events")).then().statusCode(400);
         given().auth().oauth2(TestTokens.withRoles("admin")).get(stack.evaluation.url("/api/v1/packs/versions"));
+        // a registered source, whose delivery counters exist at zero from its registration
+        given().auth().oauth2(TestTokens.withRoles("admin")).contentType("application/json")
+                .body("{\"kind\": \"cloudevents\", \"name\": \"dashboard-metrics-it\", \"options\": {}}")
+                .post(stack.ingest.url("/api/v1/sources")).then().statusCode(201);
 
         Set<String> exposed = new TreeSet<>();
         for (ServiceProcess service : List.of(stack.ingest, stack.evaluation, stack.alerting)) {

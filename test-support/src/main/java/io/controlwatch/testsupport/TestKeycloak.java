@@ -1,5 +1,9 @@
 package io.controlwatch.testsupport;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -191,25 +195,15 @@ public final class TestKeycloak {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(process), "stop-keycloak"));
         TestKeycloak keycloak = new TestKeycloak("http://127.0.0.1:" + port, "admin", password);
-        Instant deadline = started.plus(Duration.ofMinutes(4));
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("Keycloak exited with " + process.exitValue() + "; log: " + log);
-            }
-            try {
-                HttpResponse<String> r = keycloak.send(HttpRequest.newBuilder(URI.create(keycloak.url + "/realms/master"))
-                        .timeout(Duration.ofSeconds(2)).build());
-                if (r.statusCode() == 200) {
-                    break;
-                }
-            } catch (UncheckedIOException notYet) {
-                // still starting
-            }
-            if (Instant.now().isAfter(deadline)) {
-                stop(process);
-                throw new IllegalStateException("Keycloak not ready after 4 minutes; log: " + log);
-            }
-            sleep(500);
+        try {
+            Awaitility.await("Keycloak answering on " + keycloak.url).atMost(Duration.ofMinutes(4))
+                    .pollInterval(Duration.ofMillis(500)).failFast(() -> !process.isAlive())
+                    .until(keycloak::answers);
+        } catch (ConditionTimeoutException e) {
+            stop(process);
+            throw new IllegalStateException("Keycloak not ready after 4 minutes; log: " + log, e);
+        } catch (TerminalFailureException e) {
+            throw new IllegalStateException("Keycloak exited with " + process.exitValue() + "; log: " + log, e);
         }
         LOG.info(() -> "Keycloak " + dir.getFileName() + " ready on " + keycloak.url + " after "
                 + Duration.between(started, Instant.now()).toSeconds() + " s (log " + log + ")");
@@ -259,12 +253,13 @@ public final class TestKeycloak {
         }
     }
 
-    private static void sleep(long millis) {
+    /** Whether the server answers on its master realm yet (while it starts, connections are refused). */
+    private boolean answers() {
         try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            return send(HttpRequest.newBuilder(URI.create(url + "/realms/master")).timeout(Duration.ofSeconds(2)).build())
+                    .statusCode() == 200;
+        } catch (UncheckedIOException notYet) {
+            return false;
         }
     }
 

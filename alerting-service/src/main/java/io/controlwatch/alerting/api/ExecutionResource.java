@@ -72,7 +72,7 @@ public class ExecutionResource {
     }
 
     @GET
-    @RolesAllowed({Roles.ANALYST, Roles.AUDITOR, Roles.ADMIN})
+    @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
     @Operation(summary = "List executions: passes, failures and errors",
             description = "The population of control executions, newest event time first, in keyset pages: pass the "
@@ -159,7 +159,7 @@ public class ExecutionResource {
 
     @GET
     @Path("/{executionId}")
-    @RolesAllowed({Roles.ANALYST, Roles.AUDITOR, Roles.ADMIN})
+    @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
     @Operation(summary = "One execution with its evidence",
             description = "The execution, the control version and pack version that produced it, the events that "

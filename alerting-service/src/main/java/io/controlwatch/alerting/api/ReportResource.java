@@ -50,7 +50,7 @@ public class ReportResource {
     @GET
     @Path("/operating-effectiveness")
     @Produces({MediaType.APPLICATION_JSON, TEXT_CSV})
-    @RolesAllowed({Roles.ANALYST, Roles.AUDITOR, Roles.ADMIN})
+    @RolesAllowed({Roles.ANALYST, Roles.ONCALL, Roles.AUDITOR, Roles.ADMIN})
     @WithSession
     @Operation(summary = "Operating-effectiveness report of a period",
             description = "For the period [from, to) by event time, per control: catalog data, the control versions "

@@ -57,10 +57,11 @@ public class EvidenceRecorder {
     private final NotifyConfig notify;
     private final MeterRegistry registry;
     private final Clock clock;
+    private final EvidenceMeters evidenceMeters;
 
     public EvidenceRecorder(EvidenceRepository repository, FindingRepository findings, OutboxRepository outbox,
                             NotificationConfigs configs, FindingsConfig findingsConfig, NotifyConfig notify,
-                            MeterRegistry registry, Clock clock) {
+                            MeterRegistry registry, Clock clock, EvidenceMeters evidenceMeters) {
         this.repository = repository;
         this.findings = findings;
         this.outbox = outbox;
@@ -69,6 +70,7 @@ public class EvidenceRecorder {
         this.notify = notify;
         this.registry = registry;
         this.clock = clock;
+        this.evidenceMeters = evidenceMeters;
     }
 
     /** An execution as delivered: its executions-topic partition and offset fix its place in the evidence chain. */
@@ -109,6 +111,7 @@ public class EvidenceRecorder {
             Map<String, String> exemptions = loaded == null ? Map.of() : covered(slice, loaded.exemptions(), now);
             return chainAndStore(delivered, exemptions).chain(stored -> {
                 count(stored);
+                evidenceMeters.stored(stored, slice, clock.instant());
                 if (loaded == null) {
                     return Uni.createFrom().voidItem();
                 }
@@ -199,6 +202,7 @@ public class EvidenceRecorder {
     @WithTransaction
     public Uni<Void> recordControl(ControlDefinition control) {
         return repository.upsertControl(control).replaceWithVoid().invoke(() -> {
+            evidenceMeters.known(control.criteria(), control.severity().json());
             // a control's series exist at zero from the moment it is known, not from its first execution
             for (String result : List.of("pass", "fail", "error")) {
                 registry.counter("cw.executions.recorded", "control", control.id(), "result", result);

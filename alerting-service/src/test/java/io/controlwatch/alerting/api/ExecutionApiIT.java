@@ -136,6 +136,8 @@ class ExecutionApiIT {
         given().auth().oauth2(TestTokens.withRoles("auditor")).get("/api/v1/executions/not-a-uuid").then().statusCode(400);
         given().auth().oauth2(TestTokens.withRoles("auditor")).get("/api/v1/executions/" + UUID.randomUUID()).then()
                 .statusCode(404).body("type", equalTo("urn:controlwatch:problem:unknown-execution"));
-        given().auth().oauth2(TestTokens.withRoles("oncall")).get("/api/v1/executions").then().statusCode(403);
+        // on-call reads executions (the console's posture and matrix, read-only); a machine's ingest role does not
+        given().auth().oauth2(TestTokens.withRoles("oncall")).get("/api/v1/executions").then().statusCode(200);
+        given().auth().oauth2(TestTokens.withRoles("ingest")).get("/api/v1/executions").then().statusCode(403);
     }
 }

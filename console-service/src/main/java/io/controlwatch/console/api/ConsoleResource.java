@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.controlwatch.console.client.AlertingApi;
+import io.controlwatch.console.client.IngestApi;
 import io.controlwatch.console.config.ConsoleConfig;
 import io.controlwatch.console.logging.ConsoleLogging;
 import io.controlwatch.console.service.ApiCall;
@@ -77,6 +78,9 @@ public class ConsoleResource {
     AlertingApi api;
 
     @Inject
+    IngestApi ingest;
+
+    @Inject
     Viewer viewer;
 
     @Inject
@@ -127,14 +131,15 @@ public class ConsoleResource {
     @Path("posture")
     public TemplateInstance posture(@QueryParam("days") String days) {
         Period period = period(days);
-        TemplateInstance page = posture.data("viewer", viewer).data("page", "posture").data("period", period);
+        TemplateInstance page = posture.data("viewer", viewer).data("page", "posture").data("period", period)
+                .data("continuousInterval", Views.every(config.continuousInterval()));
         if (!viewer.canReadReports()) {
             return page.data("rows", List.of()).data("notice", "The posture is built from the operating-effectiveness "
-                    + "report, which the roles analyst, auditor and admin read. The findings page shows what fails now.");
+                    + "report, which the roles analyst, oncall, auditor and admin read.");
         }
         try {
             List<Views.ControlPeriod> controls = report(period, null);
-            return page.data("rows", Posture.grid(controls, pack.manual())).data("notice", null)
+            return page.data("rows", Posture.grid(controls, c -> state(c, period), pack.manual())).data("notice", null)
                     .data("controls", controls.size());
         } catch (ApiCall.Refused e) {
             return page.data("rows", List.of()).data("notice", e.getMessage());
@@ -293,7 +298,7 @@ public class ConsoleResource {
                 notices.add(e.getMessage());
             }
         } else {
-            notices.add("The period's figures, trend and executions are read by analysts, auditors and admins.");
+            notices.add("The period's figures, trend and executions are read by the roles analyst, oncall, auditor and admin.");
         }
         try {
             Instant now = Instant.now();
@@ -308,7 +313,8 @@ public class ConsoleResource {
         } catch (Exception e) {
             trendJson = "[]";
         }
-        return page.data("summary", summary).data("trend", trendJson).data("executions", executions)
+        return page.data("summary", summary).data("state", summary == null ? null : state(summary, period))
+                .data("trend", trendJson).data("executions", executions)
                 .data("open", open).data("notices", notices);
     }
 
@@ -330,40 +336,35 @@ public class ConsoleResource {
 
     // ----------------------------------------------------------------------------------------------- sources
 
-    @TemplateData
-    public record SourceRow(String source, Instant lastEvent, Instant lastRecorded, String delay, String age,
-                            boolean live, long executions, Set<String> eventTypes) {
-    }
+    /** At most this many pages of 1,000 sources are read for one page view. */
+    static final int SOURCE_PAGES = 10;
 
     @GET
     @Path("sources")
     public TemplateInstance sources() {
-        TemplateInstance page = sources.data("viewer", viewer).data("page", "sources")
-                .data("sample", config.executionSample()).data("silentAfter", Views.human(config.sourceSilentAfter()));
-        if (!viewer.canReadReports()) {
-            return page.data("rows", List.of()).data("notice", "Sources are derived from executions, which analysts, "
-                    + "auditors and admins read.");
+        TemplateInstance page = sources.data("viewer", viewer).data("page", "sources");
+        if (!viewer.canReadSources()) {
+            return page.data("rows", List.of()).data("truncated", false)
+                    .data("notice", "The sources are read by the roles analyst, oncall, auditor and admin.");
         }
+        String bearer = viewer.bearer();
+        List<Views.Source> rows = new ArrayList<>();
+        String cursor = null;
+        boolean more = true;
         try {
-            List<Views.Execution> sample = executionSample(viewer.bearer());
-            Map<String, List<Views.Execution>> bySource = new TreeMap<>();
-            sample.forEach(e -> bySource.computeIfAbsent(e.eventSource(), k -> new ArrayList<>()).add(e));
-            Instant now = Instant.now();
-            List<SourceRow> rows = new ArrayList<>();
-            bySource.forEach((source, list) -> {
-                Views.Execution latest = list.stream().max(Comparator.comparing(Views.Execution::eventTime)).orElseThrow();
-                Set<String> types = new TreeSet<>();
-                list.forEach(e -> types.add(e.eventType()));
-                Duration age = Duration.between(latest.eventTime(), now);
-                rows.add(new SourceRow(source, latest.eventTime(), latest.recordedAt(),
-                        latest.recordedAt() == null ? "" : Views.human(Duration.between(latest.eventTime(), latest.recordedAt())),
-                        Views.human(age), age.compareTo(config.sourceSilentAfter()) <= 0, list.size(), types));
-            });
-            rows.sort(Comparator.comparing(SourceRow::live).thenComparing(SourceRow::source));
-            return page.data("rows", rows).data("notice", null);
+            for (int i = 0; i < SOURCE_PAGES && more; i++) {
+                String after = cursor;
+                JsonNode answer = ApiCall.run(ApiCall.Service.INGEST, "list sources", viewer.name(),
+                        () -> ingest.sources(bearer, 1000, after));
+                answer.path("items").forEach(item -> rows.add(Views.Source.of(item)));
+                cursor = answer.path("next").isNull() ? null : answer.path("next").asText(null);
+                more = cursor != null;
+            }
         } catch (ApiCall.Refused e) {
-            return page.data("rows", List.of()).data("notice", e.getMessage());
+            return page.data("rows", List.of()).data("truncated", false).data("notice", e.getMessage());
         }
+        rows.sort(Views.Source.ORDER);
+        return page.data("rows", rows).data("truncated", more).data("notice", null);
     }
 
     private List<Views.Execution> executionSample(String bearer) {
@@ -390,7 +391,7 @@ public class ConsoleResource {
         TemplateInstance page = matrix.data("viewer", viewer).data("page", "matrix").data("period", period)
                 .data("criterion", only).data("manual", pack.manual()).data("sample", config.executionSample());
         if (!viewer.canReadReports()) {
-            return page.data("rows", List.of()).data("notice", "The control matrix is read by analysts, auditors and admins.");
+            return page.data("rows", List.of()).data("notice", "The control matrix is read by the roles analyst, oncall, auditor and admin.");
         }
         try {
             return page.data("rows", matrixRows(period, only)).data("notice", null);
@@ -404,7 +405,7 @@ public class ConsoleResource {
     @Produces("text/csv")
     public Response matrixCsv(@QueryParam("days") String days, @QueryParam("criterion") String criterion) {
         if (!viewer.canReadReports()) {
-            return Response.status(403).type(MediaType.TEXT_PLAIN).entity("analysts, auditors and admins only\n").build();
+            return Response.status(403).type(MediaType.TEXT_PLAIN).entity("the roles analyst, oncall, auditor and admin only\n").build();
         }
         Period period = period(days);
         StringBuilder csv = new StringBuilder(
@@ -447,7 +448,7 @@ public class ConsoleResource {
                     pc == null ? List.of() : pc.eventTypes(), seen.getOrDefault(id, Set.of()),
                     c.path("owner").asText(""), pc == null ? "" : pc.frequency(),
                     c.path("lastExecutedAt").isNull() ? "" : c.path("lastExecutedAt").asText(""),
-                    p == null ? Posture.State.NOT_EXECUTED.name() : p.state().name(), c.path("status").asText("")));
+                    p == null ? Posture.State.NOT_EXECUTED.name() : state(p, period).name(), c.path("status").asText("")));
         }
         return rows;
     }
@@ -470,6 +471,10 @@ public class ConsoleResource {
         List<Views.ControlPeriod> out = new ArrayList<>();
         r.path("controls").forEach(c -> out.add(Views.ControlPeriod.of(c)));
         return out;
+    }
+
+    private Posture.State state(Views.ControlPeriod c, Period period) {
+        return Posture.state(c, pack.expectedInterval(c.controlId()), period.from(), period.to());
     }
 
     private Period period(String days) {

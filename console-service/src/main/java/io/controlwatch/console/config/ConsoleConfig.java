@@ -1,5 +1,6 @@
 package io.controlwatch.console.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -10,6 +11,23 @@ import io.smallrye.config.WithDefault;
 /** The console's tunables; every value overridable by environment variable (CW_CONSOLE_…). */
 @ConfigMapping(prefix = "cw.console")
 public interface ConsoleConfig {
+
+    /** The OpenID Connect issuer people sign in at (CW_CONSOLE_OIDC_URL); quarkus.oidc.auth-server-url reads it. */
+    String oidcUrl();
+
+    /** The key of the encrypted session cookie (CW_CONSOLE_SESSION_KEY), 32+ characters; else the client secret. */
+    Optional<String> sessionKey();
+
+    /** The alerting API every page reads and acts through (CW_CONSOLE_ALERTING_URL); the rest client reads it. */
+    URI alertingUrl();
+
+    /** The ingest service whose {@code GET /api/v1/sources} the sources page shows (CW_CONSOLE_INGEST_URL). */
+    @WithDefault("http://127.0.0.1:8081")
+    URI ingestUrl();
+
+    /** How long the sources page waits for the ingest service, to connect and for its answer. */
+    @WithDefault("5s")
+    Duration ingestTimeout();
 
     /** The control pack file (YAML) the stack runs: event types, frequency, kinds, manual criteria and fixtures. */
     Optional<Path> packFile();
@@ -26,11 +44,14 @@ public interface ConsoleConfig {
     @WithDefault("92")
     int maxPeriodDays();
 
-    /** How many of the newest executions the sources page and the matrix read to derive what was seen. */
+    /** How many of the newest executions the matrix reads to derive the sources each control saw. */
     @WithDefault("1000")
     int executionSample();
 
-    /** A source whose last event is older than this is shown as silent. */
-    @WithDefault("30m")
-    Duration sourceSilentAfter();
+    /**
+     * The interval in which the posture expects a {@code continuous} (event-driven) control to execute at least once;
+     * the other frequencies imply their own (docs/console.md, "Posture").
+     */
+    @WithDefault("1d")
+    Duration continuousInterval();
 }

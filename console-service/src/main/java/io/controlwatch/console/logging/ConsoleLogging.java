@@ -13,12 +13,12 @@ public interface ConsoleLogging extends BasicLogger {
     ConsoleLogging LOG = Logger.getMessageLogger(ConsoleLogging.class, "io.controlwatch.console");
 
     @LogMessage(level = Logger.Level.WARN)
-    @Message(id = 5000, value = "The alerting API answered %d to %s %s for %s")
-    void apiRefused(int status, String method, String path, String user);
+    @Message(id = 5000, value = "The %s API answered %d to %s for %s")
+    void apiRefused(String service, int status, String what, String user);
 
     @LogMessage(level = Logger.Level.WARN)
-    @Message(id = 5001, value = "The alerting API is unreachable (%s): %s")
-    void apiUnreachable(String path, String failure);
+    @Message(id = 5001, value = "The %s API is unreachable (%s): %s")
+    void apiUnreachable(String service, String what, String failure);
 
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 5002, value = "The control pack %s cannot be read; pages show what the API knows only: %s")

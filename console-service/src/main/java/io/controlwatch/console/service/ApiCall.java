@@ -10,7 +10,7 @@ import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 
 /**
- * One call of the alerting API whose refusal is a message for the page, never a 5xx of the console: a 403 says the
+ * One call of the alerting (or ingest) API whose refusal is a message for the page, never a 5xx of the console: a 403 says the
  * role may not, a 404 or 409 says what the API said (its problem's detail).
  */
 public final class ApiCall {
@@ -28,12 +28,28 @@ public final class ApiCall {
     private ApiCall() {
     }
 
+    /** A call of the alerting API. */
     public static JsonNode run(String what, String user, Supplier<JsonNode> call) {
+        return run(Service.ALERTING, what, user, call);
+    }
+
+    /** The services the console reads through, as operators and users call them. */
+    public enum Service {
+        ALERTING("alerting"), INGEST("ingest");
+
+        final String label;
+
+        Service(String label) {
+            this.label = label;
+        }
+    }
+
+    public static JsonNode run(Service service, String what, String user, Supplier<JsonNode> call) {
         try {
             return call.get();
         } catch (WebApplicationException e) {
             int status = e.getResponse().getStatus();
-            ConsoleLogging.LOG.apiRefused(status, "call", what, user);
+            ConsoleLogging.LOG.apiRefused(service.label, status, what, user);
             String detail = null;
             try {
                 JsonNode problem = e.getResponse().readEntity(JsonNode.class);
@@ -47,8 +63,8 @@ public final class ApiCall {
                 default -> detail != null ? detail : "The API refused to " + what + " (" + status + ").";
             });
         } catch (ProcessingException e) {
-            ConsoleLogging.LOG.apiUnreachable(what, String.valueOf(e.getMessage()));
-            throw new Refused(503, "The alerting service cannot be reached right now.");
+            ConsoleLogging.LOG.apiUnreachable(service.label, what, String.valueOf(e.getMessage()));
+            throw new Refused(503, "The " + service.label + " service cannot be reached right now.");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.controlwatch.console.service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -55,6 +56,32 @@ public class ControlPack {
 
     public Optional<PackControl> control(String id) {
         return Optional.ofNullable(load().controls.get(id));
+    }
+
+    /**
+     * How often the pack expects the control to execute, from its {@code frequency}; empty when the pack does not
+     * hold the control (then the posture falls back to "no execution in the period").
+     */
+    public Optional<Duration> expectedInterval(String id) {
+        return control(id).flatMap(c -> interval(c.frequency(), config.continuousInterval()));
+    }
+
+    /**
+     * hourly 1 h, daily 1 d, weekly 7 d, monthly 31 d, quarterly 92 d, annually 366 d (the longest such calendar
+     * span, so a control run on the last day of each is never counted late); {@code continuous} (event-driven, the
+     * pack's default) {@code cw.console.continuous-interval}, 1 d unless configured.
+     */
+    public static Optional<Duration> interval(String frequency, Duration continuous) {
+        return Optional.ofNullable(switch (frequency == null || frequency.isEmpty() ? "continuous" : frequency) {
+            case "continuous" -> continuous;
+            case "hourly" -> Duration.ofHours(1);
+            case "daily" -> Duration.ofDays(1);
+            case "weekly" -> Duration.ofDays(7);
+            case "monthly" -> Duration.ofDays(31);
+            case "quarterly" -> Duration.ofDays(92);
+            case "annually" -> Duration.ofDays(366);
+            default -> null;
+        });
     }
 
     public List<Manual> manual() {

@@ -36,13 +36,27 @@ public class Viewer {
         return has(Roles.ANALYST) || has(Roles.ONCALL);
     }
 
-    /** The period reports and executions (posture, control trend, matrix): not on-call. */
+    /**
+     * The period report and executions (posture, control figures and trend, matrix), read-only: the people's roles,
+     * as {@code GET /api/v1/reports/operating-effectiveness} and {@code GET /api/v1/executions} allow (docs/security.md).
+     */
     public boolean canReadReports() {
-        return has(Roles.ANALYST) || has(Roles.AUDITOR) || has(Roles.ADMIN);
+        return person();
     }
 
+    /** {@code GET /api/v1/findings}: the people's roles. */
     public boolean canReadFindings() {
-        return canReadReports() || has(Roles.ONCALL);
+        return person();
+    }
+
+    /** Ingest's {@code GET /api/v1/sources} (the sources page): the people's roles. */
+    public boolean canReadSources() {
+        return person();
+    }
+
+    /** analyst, oncall, auditor, admin; not the machine role ingest. */
+    private boolean person() {
+        return has(Roles.ANALYST) || has(Roles.ONCALL) || has(Roles.AUDITOR) || has(Roles.ADMIN);
     }
 
     /** The Authorization header value the API is called with. */

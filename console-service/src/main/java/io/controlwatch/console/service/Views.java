@@ -45,6 +45,18 @@ public final class Views {
         return sign + s + "s";
     }
 
+    /** "day", "2 days", "6 hours", "30 minutes": an interval in a sentence ("at least once every day"). */
+    public static String every(Duration d) {
+        long s = d.getSeconds();
+        if (s > 0 && s % 86400 == 0) {
+            return s == 86400 ? "day" : s / 86400 + " days";
+        }
+        if (s > 0 && s % 3600 == 0) {
+            return s == 3600 ? "hour" : s / 3600 + " hours";
+        }
+        return human(d);
+    }
+
     static int severityRank(String severity) {
         return switch (severity) {
             case "critical" -> 0;
@@ -95,6 +107,79 @@ public final class Views {
         }
     }
 
+    /**
+     * One item of ingest's {@code GET /api/v1/sources} (docs/api.md, "Sources"): a registered source (id, kind, name)
+     * or a CloudEvents source (its URI), with its {@code activity} as that ingest instance saw it since it started.
+     */
+    @TemplateData
+    public record Source(String id, String kind, String name, String source, boolean disabled, Instant lastEventTime,
+                         Instant lastIngestTime, long events, Double delayP50Seconds, Double delayP99Seconds,
+                         boolean idle, boolean backfilling, String lastDelivery, String lastError, Instant now) {
+
+        /** Sources that need a look first (disabled, idle), then by name. */
+        public static final java.util.Comparator<Source> ORDER = java.util.Comparator
+                .comparing((Source s) -> !(s.disabled || s.idle)).thenComparing(Source::label);
+
+        public static Source of(JsonNode s) {
+            JsonNode a = s.path("activity");
+            JsonNode delivery = s.path("lastDelivery");
+            JsonNode error = s.path("lastError");
+            return new Source(text(s.get("id")), text(s.get("kind")), text(s.get("name")), text(s.get("source")),
+                    s.path("disabled").asBoolean(), instant(a.get("lastEventTime")), instant(a.get("lastIngestTime")),
+                    a.path("events").asLong(), number(a.get("delayP50Seconds")), number(a.get("delayP99Seconds")),
+                    a.path("idle").asBoolean(), a.path("backfilling").asBoolean(),
+                    delivery.isObject() ? text(delivery.get("outcome")) + " " + text(delivery.get("time")) : "",
+                    error.isObject() ? text(error.get("reason")) : "", Instant.now());
+        }
+
+        private static Double number(JsonNode n) {
+            return n == null || n.isNull() ? null : n.asDouble();
+        }
+
+        /** The registered source's name, or the CloudEvents source's URI. */
+        public String label() {
+            return name.isEmpty() ? source : name;
+        }
+
+        public String state() {
+            if (disabled) {
+                return "disabled";
+            }
+            if (lastEventTime == null && lastIngestTime == null) {
+                return "no events yet";
+            }
+            return idle ? "idle" : backfilling ? "backfilling" : "live";
+        }
+
+        public String age() {
+            return lastIngestTime == null ? "" : human(Duration.between(lastIngestTime, now));
+        }
+
+        /** Whole seconds: ingest's clock has nanoseconds nobody reads. */
+        public Instant lastStored() {
+            return lastIngestTime == null ? null : lastIngestTime.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        }
+
+        public String p50() {
+            return seconds(delayP50Seconds);
+        }
+
+        public String p99() {
+            return seconds(delayP99Seconds);
+        }
+
+        /** "2.4s" under ten seconds, "4m" above; "–" when the last hour held no event with a time. */
+        static String seconds(Double s) {
+            if (s == null) {
+                return "–";
+            }
+            if (s < 10) {
+                return String.format(java.util.Locale.ROOT, "%.1fs", s);
+            }
+            return human(Duration.ofMillis(Math.round(s * 1000)));
+        }
+    }
+
     @TemplateData
     public record HistoryEntry(Instant at, String actor, String action, String comment) {
     }
@@ -137,15 +222,15 @@ public final class Views {
                     strings(c.path("exemptions")), versions, text(c.get("exceptionRate")));
         }
 
-        /** The posture of the control at the end of the period (docs/console.md). */
-        public Posture.State state() {
-            if (population == 0) {
-                return Posture.State.NOT_EXECUTED;
+        /** The event time of the control's last execution in the period (the latest of its versions'), or null. */
+        public Instant lastExecutionAt() {
+            Instant last = null;
+            for (Version v : versions) {
+                if (v.last() != null && (last == null || v.last().isAfter(last))) {
+                    last = v.last();
+                }
             }
-            if (findingsOpenAtEnd > 0) {
-                return exemptions.isEmpty() ? Posture.State.FAILING : Posture.State.EXEMPTED;
-            }
-            return Posture.State.PASSING;
+            return last;
         }
     }
 }

@@ -155,7 +155,7 @@ public class SourceResource {
     }
 
     @GET
-    @RolesAllowed({Roles.ADMIN, Roles.AUDITOR})
+    @RolesAllowed({Roles.ADMIN, Roles.AUDITOR, Roles.ANALYST, Roles.ONCALL})
     @Operation(summary = "The sources: registered ones and CloudEvents sources observed",
             description = "A keyset page of the registered sources (oldest first, without secrets; deleted ones are not "
                     + "listed) followed by the CloudEvents sources (the events' `source`) this ingest instance accepted "
@@ -229,7 +229,7 @@ public class SourceResource {
 
     @GET
     @Path("/{id}")
-    @RolesAllowed({Roles.ADMIN, Roles.AUDITOR})
+    @RolesAllowed({Roles.ADMIN, Roles.AUDITOR, Roles.ANALYST, Roles.ONCALL})
     @Operation(summary = "One registered source",
             description = "Without its secret; with its activity (over the events its deliveries produced), whether it is "
                     + "disabled, and the last delivery (time, outcome, events produced) and last error (time, reason) "

@@ -55,6 +55,7 @@ public class SourceActivity {
     private final Map<String, Tracker> observed = new ConcurrentHashMap<>();
     private final Map<String, Tracker> registered = new ConcurrentHashMap<>();
     private final Map<String, Timer> delays = new ConcurrentHashMap<>();
+    private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
     private final Clock clock;
     private final SourcesConfig.Activity config;
@@ -65,6 +66,7 @@ public class SourceActivity {
         this.clock = clock;
         this.config = config.activity();
         this.other = delayTimer(OTHER);
+        acceptedCounter(OTHER);
     }
 
     /** Events Kafka has just acknowledged; {@code registeredId} names the registered source that delivered them, else null. */
@@ -87,6 +89,7 @@ public class SourceActivity {
             if (byId != null) {
                 byId.add(event, delay, now);
             }
+            acceptedCounter(event.source()).increment();
             if (delay != null) {
                 delayTimer(event.source()).record(Duration.ofNanos((long) (delay * 1e9)));
             }
@@ -155,6 +158,28 @@ public class SourceActivity {
         return Counter.builder("cw.source.events.produced")
                 .description("Events a registered source's deliveries produced (accepted into cw.events.v1)")
                 .tag("source_id", registeredId).register(meters);
+    }
+
+    /** The source's own counter while fewer than max-labelled-sources have one, else "other"'s (as the delays). */
+    private Counter acceptedCounter(String source) {
+        Counter counter = accepted.get(source);
+        if (counter != null) {
+            return counter;
+        }
+        synchronized (accepted) {
+            counter = accepted.get(source);
+            if (counter == null) {
+                if (!OTHER.equals(source) && accepted.size() > config.maxLabelledSources()) {
+                    return accepted.get(OTHER);
+                }
+                counter = Counter.builder("cw.source.events.accepted")
+                        .description("Events accepted (Kafka acknowledged them), per CloudEvents source, backfilled "
+                                + "ones included; beyond cw.sources.activity.max-labelled-sources, under \"other\"")
+                        .tag("source", source).register(meters);
+                accepted.put(source, counter);
+            }
+            return counter;
+        }
     }
 
     private Tracker observedTracker(String source) {

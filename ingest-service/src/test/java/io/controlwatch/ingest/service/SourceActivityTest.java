@@ -75,6 +75,8 @@ class SourceActivityTest {
         assertThat(a.delayP50Seconds()).isNull();
         assertThat(activity.registered("src_1").backfilling()).isTrue();
         assertThat(meters.find("cw.source.delay").tag("source", "https://hr").timer()).isNull();
+        // accepted all the same
+        assertThat(meters.find("cw.source.events.accepted").tag("source", "https://hr").counter().count()).isEqualTo(1);
         assertThat(meters.find("cw.source.events.produced").tag("source_id", "src_1").counter().count()).isEqualTo(1);
     }
 
@@ -86,6 +88,10 @@ class SourceActivityTest {
         }
         assertThat(meters.find("cw.source.delay").timers()).hasSize(4); // s0..s2 and other
         assertThat(meters.find("cw.source.delay").tag("source", SourceActivity.OTHER).timer().count()).isEqualTo(7);
+        // the events accepted per source: the same bound, the rest under "other"
+        assertThat(meters.find("cw.source.events.accepted").counters()).hasSize(4);
+        assertThat(meters.find("cw.source.events.accepted").tag("source", "https://s0").counter().count()).isEqualTo(1);
+        assertThat(meters.find("cw.source.events.accepted").tag("source", SourceActivity.OTHER).counter().count()).isEqualTo(7);
         assertThat(activity.observedSources()).hasSize(10);
     }
 

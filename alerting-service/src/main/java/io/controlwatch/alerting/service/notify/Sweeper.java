@@ -7,6 +7,7 @@ import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.persistence.FindingRepository;
 import io.controlwatch.alerting.persistence.NativeSql;
 import io.controlwatch.alerting.persistence.OutboxRepository;
+import io.controlwatch.alerting.service.EvidenceMeters;
 import io.controlwatch.alerting.service.exemptions.Exemption;
 import io.controlwatch.alerting.service.findings.Finding;
 import io.controlwatch.alerting.service.findings.FindingEvent;
@@ -89,6 +90,9 @@ public class Sweeper {
             select jsonb_build_object(
                 'open', coalesce((select jsonb_object_agg(severity, n) from (select severity, count(*) as n from finding
                                   where status <> 'RESOLVED' group by severity) s), '{}'),
+                'openByCriterion', coalesce((select jsonb_object_agg(criterion || '|' || severity, n) from (
+                                  select c as criterion, severity, count(*) as n from finding, unnest(criteria) c
+                                  where status <> 'RESOLVED' group by c, severity) s), '{}'),
                 'dead', (select count(*) from notification where status = 'DEAD'),
                 'pending', (select count(*) from notification where status in ('PENDING', 'SENDING')))::text
             """;
@@ -99,9 +103,11 @@ public class Sweeper {
     private final NotificationMetrics metrics;
     private final NotifyConfig settings;
     private final Clock clock;
+    private final EvidenceMeters evidenceMeters;
 
     public Sweeper(FindingRepository findings, OutboxRepository outbox, NotificationConfigs configs,
-                   NotificationMetrics metrics, NotifyConfig settings, Clock clock) {
+                   NotificationMetrics metrics, NotifyConfig settings, Clock clock, EvidenceMeters evidenceMeters) {
+        this.evidenceMeters = evidenceMeters;
         this.findings = findings;
         this.outbox = outbox;
         this.configs = configs;
@@ -216,6 +222,9 @@ public class Sweeper {
             Map<String, Long> open = new HashMap<>();
             json.path("open").fields().forEachRemaining(e -> open.put(e.getKey(), e.getValue().asLong()));
             metrics.openFindings(open);
+            Map<String, Long> byCriterion = new HashMap<>();
+            json.path("openByCriterion").fields().forEachRemaining(e -> byCriterion.put(e.getKey(), e.getValue().asLong()));
+            evidenceMeters.openFindings(byCriterion);
             metrics.outbox(json.path("dead").asLong(), json.path("pending").asLong());
         }).replaceWithVoid();
     }
