@@ -1,0 +1,202 @@
+package io.controlwatch.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.controlwatch.model.CloudEvent;
+import io.controlwatch.model.ControlExecution;
+import io.controlwatch.model.ExecutionResult;
+import io.controlwatch.model.ModelJson;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Absence controls on a pack of our own, so that within and grace are exact: when a silence fails, what it says,
+ * that it fails once and is resolved by the next arrival, and which arrival sets the next deadline.
+ */
+class AbsenceStateTest {
+
+    static final String BEAT = "t-heartbeat";
+    static final String ANY = "t-declared-any";
+    static final Duration W = Duration.ofHours(1);
+    static final Duration G = Duration.ofMinutes(10);
+    static final Duration MS = Duration.ofMillis(1);
+    static final String S = "urn:test:agent";
+    static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
+
+    static final ControlEngine ENGINE = ControlEngine.compile(ControlPackLoader.parse("""
+            pack: absence-test
+            formatVersion: 1
+            controls:
+              - id: t-heartbeat
+                title: Every agent reports hourly
+                criteria: [CC7.2]
+                severity: medium
+                message: 'no {{expected}} from {{key}} within {{within}} (due {{deadline}}, last {{lastSeen}})'
+                absence:
+                  expect: [agent.heartbeat, agent.started]
+                  key: data.k
+                  within: 1h
+                  grace: 10m
+              - id: t-declared-any
+                title: Every declared system sends something hourly
+                criteria: [CC7.2]
+                severity: medium
+                message: '{{key}} sent {{expected}} within {{within}}? last {{lastSeen}}'
+                absence:
+                  expect: ["*"]
+                  key: data.system
+                  within: 1h
+                  grace: 10m
+                  keys: [billing]
+                  passOnArrival: false
+            """, "absence-test.yaml"));
+
+    static CloudEvent beat(String id, String key, Instant time) {
+        ObjectNode data = ModelJson.mapper().valueToTree(Map.of("k", key));
+        return new CloudEvent("1.0", id, S, "agent.heartbeat", null, time.atOffset(ZoneOffset.UTC), "application/json",
+                null, data, null, null, null);
+    }
+
+    static CloudEvent system(String id, String system, Instant time) {
+        ObjectNode data = ModelJson.mapper().valueToTree(Map.of("system", system));
+        return new CloudEvent("1.0", id, "urn:test:systems", "system.ping", null, time.atOffset(ZoneOffset.UTC),
+                "application/json", null, data, null, null, null);
+    }
+
+    static List<ControlExecution> beatAt(RuntimeHarness p, String id, Instant time) {
+        return p.event(beat(id, "k1", time), time).stream().filter(e -> e.controlId().equals(BEAT)).toList();
+    }
+
+    @Test
+    void anArrivalPassesAndASilenceFailsOnceExactlyAtDeadlinePlusGrace() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        assertThat(beatAt(p, "h1", T0)).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+            assertThat(e.reason()).isNull();
+            assertThat(e.evidenceEventIds()).containsExactly("h1");
+        });
+        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).filteredOn(e -> e.controlId().equals(BEAT)).isEmpty();
+        assertThat(p.tick(T0.plus(W).plus(G))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            assertThat(e.eventTime()).isEqualTo(T0.plus(W));
+            assertThat(e.subject()).isEqualTo("k1");
+            assertThat(e.evidenceEventIds()).containsExactly("h1");
+            assertThat(e.reason()).isEqualTo("no agent.heartbeat or agent.started for 'k1' within 1h (last seen " + T0 + ")");
+            assertThat(e.message()).isEqualTo("no agent.heartbeat or agent.started from k1 within 1h (due "
+                    + T0.plus(W) + ", last " + T0 + ")");
+        });
+        assertThat(p.store.nextDeadline(BEAT)).as("one failure per silence: nothing more is due").isNull();
+        p.tick(T0.plus(Duration.ofDays(2)));
+        assertThat(p.of(BEAT)).hasSize(2);
+    }
+
+    @Test
+    void theNextArrivalResolvesTheSilenceAndStartsANewInterval() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        p.tick(T0.plus(Duration.ofHours(2)));
+        Instant back = T0.plus(Duration.ofHours(3));
+        assertThat(beatAt(p, "h2", back)).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+            assertThat(e.evidenceEventIds()).containsExactly("h2");
+            assertThat(e.reason()).isEqualTo("resolved: arrived 2h after the deadline " + T0.plus(W));
+            assertThat(e.message()).isNull();
+        });
+        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(back.plus(W).plus(G));
+        assertThat(beatAt(p, "h3", back.plusSeconds(1))).singleElement()
+                .satisfies(e -> assertThat(e.reason()).as("resolved once").isNull());
+    }
+
+    @Test
+    void anArrivalExactlyAtTheDeadlineIsOnTime() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        assertThat(beatAt(p, "h2", T0.plus(W))).extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS);
+        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(W).plus(W).plus(G));
+    }
+
+    @Test
+    void anArrivalJustAfterTheDeadlineButWithinTheGraceFailsTheIntervalThenResolvesIt() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        Instant late = T0.plus(W).plus(Duration.ofMinutes(5));
+        List<ControlExecution> out = beatAt(p, "h2", late);
+        assertThat(out).extracting(ControlExecution::result).containsExactly(ExecutionResult.FAIL, ExecutionResult.PASS);
+        assertThat(out.get(0).eventTime()).isEqualTo(T0.plus(W));
+        assertThat(out.get(0).evidenceEventIds()).containsExactly("h1");
+        assertThat(out.get(1).reason()).isEqualTo("resolved: arrived 5m after the deadline " + T0.plus(W));
+        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(late.plus(W).plus(G));
+        p.tick(late.plus(W));
+        assertThat(p.of(BEAT)).as("failed once").hasSize(3);
+    }
+
+    @Test
+    void anOlderArrivalPassesButTheLatestOneSetsTheDeadlineAndIsTheEvidence() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        beatAt(p, "h2", T0.plus(Duration.ofMinutes(30)));
+        // delivered out of order, within the grace: passes, changes nothing
+        assertThat(beatAt(p, "h0", T0.plus(Duration.ofMinutes(25)))).extracting(ControlExecution::result)
+                .containsExactly(ExecutionResult.PASS);
+        // the same time as the latest: not newer either
+        beatAt(p, "h2b", T0.plus(Duration.ofMinutes(30)));
+        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(Duration.ofMinutes(30)).plus(W).plus(G));
+        assertThat(p.tick(T0.plus(Duration.ofHours(3)))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.evidenceEventIds()).containsExactly("h2");
+                    assertThat(e.eventTime()).isEqualTo(T0.plus(Duration.ofMinutes(30)).plus(W));
+                });
+    }
+
+    @Test
+    void aDeclaredKeyNeverHeardFromFailsOneIntervalAfterTheControlStartedAndSaysSo() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        p.tick(T0);
+        assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).isEmpty();
+        assertThat(p.tick(T0.plus(W).plus(G))).singleElement().satisfies(e -> {
+            assertThat(e.controlId()).isEqualTo(ANY);
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            assertThat(e.eventTime()).isEqualTo(T0.plus(W));
+            assertThat(e.evidenceEventIds()).isEmpty();
+            assertThat(e.reason()).isEqualTo("no * for 'billing' within 1h (never seen since the control started)");
+            assertThat(e.message()).isEqualTo("billing sent any event within 1h? last never");
+        });
+        // arrivals are not recorded, but the one that resolves the silence is
+        assertThat(p.event(system("p1", "billing", T0.plus(Duration.ofHours(2))), T0.plus(Duration.ofHours(2))))
+                .filteredOn(e -> e.controlId().equals(ANY)).singleElement().satisfies(e -> {
+                    assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+                    assertThat(e.reason()).startsWith("resolved: arrived 1h after the deadline");
+                });
+        assertThat(p.event(system("p2", "billing", T0.plus(Duration.ofHours(2)).plusSeconds(1)),
+                T0.plus(Duration.ofHours(2)).plusSeconds(1))).filteredOn(e -> e.controlId().equals(ANY)).isEmpty();
+    }
+
+    @Test
+    void aDeclaredKeyFirstHeardFromAfterItsDeadlineButWithinTheGraceFailsThenResolves() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        p.tick(T0);
+        Instant t = T0.plus(W).plus(Duration.ofMinutes(5));
+        assertThat(p.event(system("p1", "billing", t), t)).filteredOn(e -> e.controlId().equals(ANY))
+                .extracting(ControlExecution::result, ControlExecution::eventTime)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ExecutionResult.FAIL, T0.plus(W)),
+                        org.assertj.core.groups.Tuple.tuple(ExecutionResult.PASS, t));
+    }
+
+    @Test
+    void aDeclaredKeyHeardFromInTimeDoesNotFail() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        p.tick(T0);
+        p.event(system("p1", "billing", T0.plus(W)), T0.plus(W));
+        assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(W).plus(G));
+        p.tick(T0.plus(W).plus(W).plus(G).minus(MS));
+        assertThat(p.of(ANY)).isEmpty();
+    }
+}
