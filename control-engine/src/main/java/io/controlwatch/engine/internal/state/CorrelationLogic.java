@@ -7,7 +7,6 @@ import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.internal.Durations;
 import io.controlwatch.engine.internal.MessageVariables;
 import io.controlwatch.engine.rule.CorrelationRule;
-import io.controlwatch.engine.rule.CorrelationRule.Mode;
 import io.controlwatch.model.ExecutionResult;
 
 import java.time.Instant;
@@ -295,10 +294,5 @@ public final class CorrelationLogic implements RuleLogic<CorrelationLogic.State>
             return b;
         }
         return Math.min(a, b);
-    }
-
-    /** The mode, for messages. */
-    public Mode mode() {
-        return rule.mode();
     }
 }
