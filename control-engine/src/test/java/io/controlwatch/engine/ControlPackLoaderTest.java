@@ -177,4 +177,159 @@ class ControlPackLoaderTest {
         assertThatThrownBy(() -> ControlPackLoader.parse(yaml, "broken.yaml"))
                 .hasMessageStartingWith("Invalid control pack broken.yaml:14, control 'cc6.1-second'");
     }
+
+    /**
+     * The whole message a pack author reads for each problem: file, the line of the offending field (8 is the rule
+     * block of a control made by {@link #control}, which starts at line 4), the control and the reason.
+     */
+    static Stream<Arguments> problemsAtTheirField() {
+        return Stream.of(
+                Arguments.of("event.when that does not compile", pack(control("e-x", """
+                        event:
+                          on: [a]
+                          when: data.x +
+                          violation: 'true'""")), "packs/p.yaml:10, control 'e-x': 'event.when' does not compile:\nERROR: event.when:1:"),
+                Arguments.of("event.subject that is not a string", pack(control("e-x", """
+                        event:
+                          on: [a]
+                          violation: 'true'
+                          subject: data.n > 1""")), "packs/p.yaml:11, control 'e-x': 'event.subject' does not compile:\nERROR: event.subject:1:"),
+                Arguments.of("event without its violation", pack(control("e-x", "event: {on: [a]}")),
+                        "packs/p.yaml:4, control 'e-x': 'event.violation' (a CEL condition) is required"),
+                Arguments.of("an invalid event type", pack(control("e-x", "event:\n  on: [a, 'b c']\n  violation: 'true'")),
+                        "packs/p.yaml:9, control 'e-x': event type 'b c' in 'event.on' is not valid"),
+                Arguments.of("threshold.when that is not a condition", pack(control("t-x", """
+                        threshold:
+                          on: [a]
+                          when: size(data.user)
+                          key: data.user
+                          window: 5m
+                          atLeast: 3""")), "packs/p.yaml:10, control 't-x': 'threshold.when' does not compile:\nERROR: threshold.when:1:"),
+                Arguments.of("threshold.key that is not a string", pack(control("t-x", """
+                        threshold:
+                          on: [a]
+                          key: data.n > 1
+                          window: 5m
+                          atLeast: 3""")), "packs/p.yaml:10, control 't-x': 'threshold.key' does not compile:\nERROR: threshold.key:1:"),
+                Arguments.of("threshold without a key", pack(control("t-x", "threshold: {on: [a], window: 5m, atLeast: 3}")),
+                        "packs/p.yaml:4, control 't-x': 'threshold.key' (a CEL expression giving a string) is required"),
+                Arguments.of("threshold.distinct that is not a string", pack(control("t-x", """
+                        threshold:
+                          on: [a]
+                          key: data.user
+                          distinct: data.n > 1
+                          window: 5m
+                          atLeast: 3""")), "packs/p.yaml:11, control 't-x': 'threshold.distinct' does not compile:\nERROR: threshold.distinct:1:"),
+                Arguments.of("threshold without a window", pack(control("t-x", "threshold: {on: [a], key: data.u, atLeast: 3}")),
+                        "packs/p.yaml:4, control 't-x': 'threshold.window' (a duration such as 5m, 26h or 90d) is required"),
+                Arguments.of("threshold advance longer than its window", pack(control("t-x",
+                                "threshold: {on: [a], key: data.u, window: 5m, advance: 10m, atLeast: 3}")),
+                        "packs/p.yaml:4, control 't-x': 'threshold.advance' must divide 'threshold.window' (e.g. window 5m, advance 1m)"),
+                Arguments.of("threshold counting to 0", pack(control("t-x", "threshold: {on: [a], key: data.u, window: 5m, atLeast: 0}")),
+                        "packs/p.yaml:4, control 't-x': 'threshold.atLeast' must be a count of at least 1"),
+                Arguments.of("a count that is not a number", pack(control("t-x", """
+                        threshold:
+                          on: [a]
+                          key: data.u
+                          window: 5m
+                          atLeast: many""")), "packs/p.yaml:12, control 't-x': in 'threshold': Cannot deserialize value of type `java.lang.Integer` from String \"many\""),
+                Arguments.of("a typo in a rule block", pack(control("t-x", """
+                        threshold:
+                          on: [a]
+                          key: data.u
+                          windw: 5m""")), "packs/p.yaml:11, control 't-x': in 'threshold': unknown field 'windw' (known: ["),
+                Arguments.of("absence.when that does not compile", pack(control("a-x", """
+                        absence:
+                          expect: [a]
+                          when: data.ok ==
+                          key: data.u
+                          within: 1h""")), "packs/p.yaml:10, control 'a-x': 'absence.when' does not compile:\nERROR: absence.when:1:"),
+                Arguments.of("absence within of zero", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 0s")),
+                        "packs/p.yaml:11, control 'a-x': 'absence.within' must be positive"),
+                Arguments.of("a negative grace", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  grace: PT-1M")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.grace' must not be negative"),
+                Arguments.of("a grace that is not a duration", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  grace: later")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.grace': 'later' is not a duration (e.g. 30s, 5m, 26h, 90d or PT5M)"),
+                Arguments.of("an empty expected key", pack(control("a-x", "absence: {expect: [a], key: data.u, within: 1h, keys: [db, ' ']}")),
+                        "packs/p.yaml:4, control 'a-x': 'absence.keys' must not hold empty keys"),
+                Arguments.of("absence without expected types", pack(control("a-x", "absence:\n  expect: []\n  key: data.u\n  within: 1h")),
+                        "packs/p.yaml:9, control 'a-x': 'absence.expect' must list at least one event type"),
+                Arguments.of("correlation.first.when that does not compile", pack(control("c-x", """
+                        correlation:
+                          first:
+                            on: [a]
+                            when: data.x ==
+                            key: data.k
+                          then: {on: [b], key: data.k}
+                          mode: followed-within
+                          within: 1h""")), "packs/p.yaml:11, control 'c-x': 'correlation.first.when' does not compile:\nERROR: correlation.first.when:1:"),
+                Arguments.of("correlation.then.key that is not a string", pack(control("c-x", """
+                        correlation:
+                          first: {on: [a], key: data.k}
+                          then:
+                            on: [b]
+                            key: data.n > 1
+                          mode: followed-within
+                          within: 1h""")), "packs/p.yaml:12, control 'c-x': 'correlation.then.key' does not compile:\nERROR: correlation.then.key:1:"),
+                Arguments.of("correlation.first without a key", pack(control("c-x", """
+                        correlation: {first: {on: [a]}, then: {on: [b], key: data.k}, mode: followed-within, within: 1h}""")),
+                        "packs/p.yaml:4, control 'c-x': 'correlation.first.key' (a CEL expression giving a string) is required"),
+                Arguments.of("correlation without its second event", pack(control("c-x", """
+                        correlation: {first: {on: [a], key: data.k}, mode: followed-within, within: 1h}""")),
+                        "packs/p.yaml:4, control 'c-x': 'correlation' needs 'first' and 'then'"),
+                Arguments.of("not-followed-after without 'after'", pack(control("c-x", """
+                        correlation: {first: {on: [a], key: data.k}, then: {on: [b], key: data.k}, mode: not-followed-after}""")),
+                        "packs/p.yaml:4, control 'c-x': 'correlation.after' (a duration such as 5m, 26h or 90d) is required"),
+                Arguments.of("a correlation mode left out", pack(control("c-x", """
+                        correlation: {first: {on: [a], key: data.k}, then: {on: [b], key: data.k}, within: 1h}""")),
+                        "packs/p.yaml:4, control 'c-x': 'correlation.mode': mode must be one of followed-within, preceded-within, not-followed-after"),
+                Arguments.of("a control without an id", pack(VALID_CONTROL.replace("id: cc6.1-console-login-mfa", "owner: iam")),
+                        "packs/p.yaml:4: 'id' is required"),
+                Arguments.of("a control without criteria", pack(VALID_CONTROL.replace("criteria: [CC6.1]", "criteria: []")),
+                        "packs/p.yaml:6, control 'cc6.1-console-login-mfa': 'criteria' must name at least one Trust Services Criterion, e.g. [CC6.1]"),
+                Arguments.of("a criterion without its point", pack(VALID_CONTROL.replace("criteria: [CC6.1]", "criteria: [CC6.1, CC6]")),
+                        "packs/p.yaml:6, control 'cc6.1-console-login-mfa': criterion 'CC6' is not a Trust Services Criterion (e.g. CC6.1, A1.2)"),
+                Arguments.of("an unknown frequency", pack(VALID_CONTROL.replace("    severity: high\n", "    severity: high\n    frequency: biweekly\n")),
+                        "packs/p.yaml:8, control 'cc6.1-console-login-mfa': 'frequency' must be one of [annually, continuous, daily, hourly, monthly, quarterly, weekly]"),
+                Arguments.of("an unknown maturity", pack(VALID_CONTROL.replace("    severity: high\n", "    severity: high\n    maturity: ripe\n")),
+                        "packs/p.yaml:8, control 'cc6.1-console-login-mfa': 'maturity' must be one of [deprecated, incubating, sandbox, stable]"),
+                Arguments.of("a bad id", pack(VALID_CONTROL.replace("cc6.1-console-login-mfa", "ab")),
+                        "packs/p.yaml:4, control 'ab': 'id' must be 3-80 lower-case letters, digits, '.' or '-' (e.g. cc6.1-console-login-mfa)"),
+                Arguments.of("a duplicate id, at the second one", pack(VALID_CONTROL + "\n" + VALID_CONTROL),
+                        "packs/p.yaml:12, control 'cc6.1-console-login-mfa': duplicate control id"),
+                Arguments.of("a typo in the control's metadata", pack(VALID_CONTROL.replace("severity: high", "severty: high")),
+                        "packs/p.yaml:7, control 'cc6.1-console-login-mfa': unknown field 'severty' (known: ["),
+                Arguments.of("no pack name", "formatVersion: 1\ncontrols:\n" + VALID_CONTROL,
+                        "packs/p.yaml: 'pack' (the pack's name) is required"),
+                Arguments.of("no format version", "pack: t\ncontrols:\n" + VALID_CONTROL,
+                        "packs/p.yaml: formatVersion must be 1"),
+                Arguments.of("a pack that is a list", "- pack: t\n", "packs/p.yaml: must be a YAML mapping with 'pack', 'formatVersion' and 'controls'"),
+                Arguments.of("an empty file", "", "packs/p.yaml: must be a YAML mapping with 'pack', 'formatVersion' and 'controls'"),
+                Arguments.of("a YAML syntax error, at its line", "pack: t\nformatVersion: 1\ncontrols:\n  - id: [unclosed\n    title: x\n",
+                        "packs/p.yaml:5: is not valid YAML: "),
+                Arguments.of("a pack field of the wrong shape", "pack: t\nformatVersion: 1\nmanual: nothing\ncontrols:\n" + VALID_CONTROL,
+                        "packs/p.yaml:3: Cannot deserialize value of type "),
+                Arguments.of("a manual criterion that is not one", "pack: t\nformatVersion: 1\nmanual: [{criteria: [CC1.1, HR1.1], reason: people}]\ncontrols:\n"
+                        + VALID_CONTROL, "packs/p.yaml: manual criterion 'HR1.1' is not a Trust Services Criterion"),
+                Arguments.of("a manual entry without criteria", "pack: t\nformatVersion: 1\nmanual: [{criteria: [], reason: people}]\ncontrols:\n"
+                        + VALID_CONTROL, "packs/p.yaml: each 'manual' entry needs 'criteria' and a 'reason'"),
+                Arguments.of("a manual entry with a blank reason", "pack: t\nformatVersion: 1\nmanual: [{criteria: [CC1.1], reason: ' '}]\ncontrols:\n"
+                        + VALID_CONTROL, "packs/p.yaml: each 'manual' entry needs 'criteria' and a 'reason'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("problemsAtTheirField")
+    void reportsEachProblemAtItsLineWithTheWholeReason(String name, String yaml, String message) {
+        assertThatThrownBy(() -> ControlPackLoader.parse(yaml, "packs/p.yaml"))
+                .isInstanceOf(ControlPackException.class)
+                .hasMessageStartingWith("Invalid control pack " + message)
+                .satisfies(e -> {
+                    ControlPackException problem = (ControlPackException) e;
+                    assertThat(problem.source()).isEqualTo("packs/p.yaml");
+                    assertThat(problem.getMessage()).endsWith(": " + problem.reason());
+                    assertThat(problem.getMessage()).startsWith("Invalid control pack packs/p.yaml"
+                            + (problem.line() > 0 ? ":" + problem.line() : "")
+                            + (problem.controlId() != null ? ", control '" + problem.controlId() + "'" : "") + ": ");
+                });
+    }
 }
