@@ -332,4 +332,159 @@ class ControlPackLoaderTest {
                             + (problem.controlId() != null ? ", control '" + problem.controlId() + "'" : "") + ": ");
                 });
     }
+
+    @Test
+    void keepsEveryFieldAnAuditorReadsAsWritten() {
+        String yaml = """
+                pack: soc2-test
+                formatVersion: 1
+                description: Test pack
+                controls:
+                  - id: a1.2-database-backup-26h
+                    title: '  Backups run  '
+                    description: Every database is backed up.
+                    criteria: [A1.2, CC7.2]
+                    severity: critical
+                    owner: platform
+                    frequency: daily
+                    maturity: incubating
+                    absence: {expect: ['*'], key: data.system, within: 26h, grace: 0s, passOnArrival: false}
+                manual:
+                  - criteria: [CC1.1, CC1.2]
+                    reason: '  Governance records.  '
+                """;
+        ControlPack pack = ControlPackLoader.parse(yaml, "packs/soc2.yaml");
+
+        assertThat(pack.source()).isEqualTo("packs/soc2.yaml");
+        assertThat(pack.yaml()).isEqualTo(yaml);
+        assertThat(pack.manual()).containsExactly(new ControlPack.ManualCriteria(java.util.List.of("CC1.1", "CC1.2"), "Governance records."));
+        Control control = pack.control("a1.2-database-backup-26h").orElseThrow();
+        assertThat(pack.control("nope")).isEmpty();
+        assertThat(control.title()).isEqualTo("Backups run");
+        assertThat(control.description()).isEqualTo("Every database is backed up.");
+        assertThat(control.criteria()).containsExactly("A1.2", "CC7.2");
+        assertThat(control.severity()).isEqualTo(Severity.CRITICAL);
+        assertThat(control.owner()).isEqualTo("platform");
+        assertThat(control.frequency()).isEqualTo("daily");
+        assertThat(control.maturity()).isEqualTo("incubating");
+        assertThat(control.line()).isEqualTo(5);
+        assertThat(control.appliesTo()).containsExactly("*");
+        assertThat(control.rule()).isEqualTo(new AbsenceRule(java.util.List.of("*"), null, "data.system", Duration.ofHours(26),
+                java.util.List.of(), Duration.ZERO, false));
+        assertThat(control.toDefinition(pack)).satisfies(d -> {
+            assertThat(d.id()).isEqualTo("a1.2-database-backup-26h");
+            assertThat(d.version()).isEqualTo(control.version());
+            assertThat(d.title()).isEqualTo("Backups run");
+            assertThat(d.eventTypes()).containsExactly("*");
+            assertThat(d.pack()).isEqualTo("soc2-test");
+            assertThat(d.packVersion()).isEqualTo(pack.version());
+        });
+    }
+
+    @Test
+    void expressionsAreKeptTrimmedAndBlankOptionalOnesAreLeftOut() {
+        ControlPack pack = ControlPackLoader.parse(pack(control("e-x", """
+                event:
+                  on: [a]
+                  when: '  '
+                  violation: '  data.x == 1  '
+                  subject: ' data.user '""")
+                + control("t-x", "threshold: {on: [a], when: ' data.ok ', key: ' data.u ', distinct: ' data.ip ', window: 5m, atLeast: 1}")
+                + control("c-x", """
+                correlation:
+                  first: {on: [a, b], when: ' data.ok ', key: ' data.k '}
+                  then: {on: [b, c], key: data.k}
+                  mode: not-followed-after
+                  after: 24h""")), "trim.yaml");
+
+        assertThat(pack.controls().get(0).rule()).isEqualTo(new EventRule(java.util.List.of("a"), null, "data.x == 1", "data.user"));
+        assertThat(pack.controls().get(1).rule()).isEqualTo(new ThresholdRule(java.util.List.of("a"), "data.ok", "data.u", "data.ip",
+                Duration.ofMinutes(5), null, 1, Duration.ofMinutes(1)));
+        assertThat(pack.controls().get(2).rule()).isInstanceOfSatisfying(CorrelationRule.class, r -> {
+            assertThat(r.first()).isEqualTo(new CorrelationRule.EventMatcher(java.util.List.of("a", "b"), "data.ok", "data.k"));
+            assertThat(r.mode()).isEqualTo(CorrelationRule.Mode.NOT_FOLLOWED_AFTER);
+            assertThat(r.after()).isEqualTo(Duration.ofHours(24));
+            assertThat(r.within()).isNull();
+            assertThat(r.grace()).isEqualTo(Duration.ofMinutes(1));
+            // each type once, first's before then's
+            assertThat(r.eventTypes()).containsExactly("a", "b", "c");
+            assertThat(r.kind()).isEqualTo("correlation");
+            assertThat(r.stateful()).isTrue();
+        });
+        assertThat(pack.controls().get(0).rule().stateful()).isFalse();
+        assertThat(pack.controls()).extracting(c -> c.rule().kind()).containsExactly("event", "threshold", "correlation");
+    }
+
+    @Test
+    void theBoundariesOfCountsAndWindowsAreAccepted() {
+        ControlPack pack = ControlPackLoader.parse(pack(
+                control("t-one", "threshold: {on: [a], key: data.u, window: 5m, advance: 5m, atLeast: 1, grace: 0s}")
+                        + control("a-zero-grace", "absence: {expect: [a], key: data.u, within: 1ms, grace: 0s}")), "bounds.yaml");
+
+        assertThat(pack.controls().get(0).rule()).isInstanceOfSatisfying(ThresholdRule.class, r -> {
+            assertThat(r.advance()).isEqualTo(r.window());
+            assertThat(r.atLeast()).isEqualTo(1);
+            assertThat(r.grace()).isZero();
+        });
+        assertThat(pack.controls().get(1).rule()).isInstanceOfSatisfying(AbsenceRule.class, r -> {
+            assertThat(r.within()).isEqualTo(Duration.ofMillis(1));
+            assertThat(r.passOnArrival()).isTrue();
+        });
+    }
+
+    @Test
+    void aStatefulControlsMessageNamingTheEventGetsAHintAndAnEventControlsDoesNot() {
+        String stateful = pack(control("t-x", "threshold: {on: [a], key: data.u, window: 5m, atLeast: 3}\nmessage: '{{event.id}} x'"));
+        assertThatThrownBy(() -> ControlPackLoader.parse(stateful, "m.yaml"))
+                .hasMessageContaining("undeclared reference to 'event'")
+                .hasMessageEndingWith(" (a threshold control's message sees key, count, atLeast, window, windowStart, windowEnd, "
+                        + "not the event's data: docs/controls.md#messages)");
+
+        String other = pack(control("t-x", "threshold: {on: [a], key: data.u, window: 5m, atLeast: 3}\nmessage: '{{deadline}} x'"));
+        assertThatThrownBy(() -> ControlPackLoader.parse(other, "m.yaml"))
+                .hasMessageContaining("undeclared reference to 'deadline'")
+                .hasMessageNotContaining("docs/controls.md#messages");
+
+        String event = pack(control("e-x", "event: {on: [a], violation: 'true'}\nmessage: '{{key}} x'"));
+        assertThatThrownBy(() -> ControlPackLoader.parse(event, "m.yaml"))
+                .hasMessageContaining("undeclared reference to 'key'")
+                .hasMessageNotContaining("docs/controls.md#messages");
+        // an event control's message does see the payload: no hint even when the error quotes 'data' or 'event'
+        String eventData = pack(control("e-x", "event: {on: [a], violation: 'true'}\nmessage: '{{''data'' + ''event'' +}} x'"));
+        assertThatThrownBy(() -> ControlPackLoader.parse(eventData, "m.yaml"))
+                .hasMessageContaining(" | 'data' + 'event' +")
+                .hasMessageNotContaining("docs/controls.md#messages");
+    }
+
+    @Test
+    void loadsAFileOrAClasspathResourceAndNamesThemWhenTheyCannotBeRead(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("mine.yaml");
+        java.nio.file.Files.writeString(file, pack(VALID_CONTROL));
+        assertThat(ControlPackLoader.load(file)).satisfies(p -> {
+            assertThat(p.source()).isEqualTo(file.toString());
+            assertThat(p.controls()).hasSize(1);
+        });
+        assertThatThrownBy(() -> ControlPackLoader.load(dir.resolve("missing.yaml")))
+                .isInstanceOf(ControlPackException.class)
+                .hasMessageStartingWith("Invalid control pack " + dir.resolve("missing.yaml") + ": cannot be read: ");
+
+        assertThat(ControlPackLoader.loadResource("packs/minimal.yaml")).satisfies(p -> {
+            assertThat(p.name()).isEqualTo("minimal");
+            assertThat(p.source()).isEqualTo("classpath:packs/minimal.yaml");
+        });
+        assertThatThrownBy(() -> ControlPackLoader.loadResource("packs/none.yaml"))
+                .isInstanceOf(ControlPackException.class)
+                .hasMessage("Invalid control pack classpath:packs/none.yaml: not found");
+    }
+
+    @Test
+    void aYamlSyntaxErrorIsReportedOnOneLineAtItsPlace() {
+        assertThatThrownBy(() -> ControlPackLoader.parse("pack: t\nformatVersion: 1\ncontrols:\n  - id: x\n   title: [\n", "y.yaml"))
+                .isInstanceOfSatisfying(ControlPackException.class, e -> {
+                    assertThat(e.line()).isEqualTo(5);
+                    assertThat(e.reason()).startsWith("is not valid YAML: ").doesNotContain("\n");
+                    assertThat(e.controlId()).isNull();
+                });
+    }
 }
