@@ -487,4 +487,26 @@ class ControlPackLoaderTest {
                     assertThat(e.controlId()).isNull();
                 });
     }
+
+    @Test
+    void theVersionIgnoresKeyOrderButNotAListsContent() {
+        String original = ControlPackLoader.parse(pack(VALID_CONTROL), "a.yaml").controls().get(0).version();
+        String reordered = pack("""
+                  - severity: high
+                    event:
+                      violation: data.outcome == "success" && data.mfa == false
+                      on: [auth.login]
+                    criteria: [CC6.1]
+                    title: Console logins require MFA
+                    id: cc6.1-console-login-mfa
+                """);
+        ControlPack reorderedPack = ControlPackLoader.parse(reordered, "b.yaml");
+        assertThat(reorderedPack.controls().get(0).version()).isEqualTo(original);
+        assertThat(ControlPackLoader.parse(pack(VALID_CONTROL.replace("[CC6.1]", "[CC6.2]")), "c.yaml").controls().get(0).version())
+                .isNotEqualTo(original);
+        assertThat(ControlPackLoader.parse(pack(VALID_CONTROL.replace("[auth.login]", "[auth.logout]")), "d.yaml").controls().get(0).version())
+                .isNotEqualTo(original);
+        assertThat(ControlPackLoader.parse(pack(VALID_CONTROL), "e.yaml").version())
+                .isEqualTo(reorderedPack.version()).matches("sha256:[0-9a-f]{16}");
+    }
 }
