@@ -294,6 +294,7 @@ public final class CelSupport {
         if (value instanceof java.time.Instant || value instanceof com.google.protobuf.Timestamp) return "timestamp";
         if (value instanceof java.time.Duration || value instanceof com.google.protobuf.Duration) return "duration";
         if (value instanceof com.google.protobuf.Message m) return m.getDescriptorForType().getFullName();
+        if (value instanceof CelType) return "type"; // the value of type(x)
         return value.getClass().getSimpleName();
     }
 
