@@ -304,6 +304,14 @@ class ControlPackLoaderTest {
                 Arguments.of("a criterion that is a mapping, at its own line", pack(VALID_CONTROL.replace("criteria: [CC6.1]",
                                 "criteria:\n      - CC6.1\n      - {id: CC6.2}")),
                         "packs/p.yaml:8, control 'cc6.1-console-login-mfa': Cannot deserialize value of type `java.lang.String` from Object value"),
+                Arguments.of("a bad criterion in a block list, at the line of 'criteria'", pack(VALID_CONTROL.replace("criteria: [CC6.1]",
+                                "criteria:\n      - CC6.1\n      - CC6")),
+                        "packs/p.yaml:6, control 'cc6.1-console-login-mfa': criterion 'CC6' is not a Trust Services Criterion"),
+                Arguments.of("a condition written below its key, at the key's line", pack(control("e-x", """
+                        event:
+                          on: [a]
+                          violation:
+                            data.x ==""")), "packs/p.yaml:10, control 'e-x': 'event.violation' does not compile:"),
                 Arguments.of("no controls at all", "pack: t\nformatVersion: 1\n", "packs/p.yaml: 'controls' must list at least one control"),
                 Arguments.of("no pack name", "formatVersion: 1\ncontrols:\n" + VALID_CONTROL,
                         "packs/p.yaml: 'pack' (the pack's name) is required"),
