@@ -123,4 +123,41 @@ class CelEnvironmentTest {
         Instant now = Instant.parse("2026-03-02T23:30:00Z");
         return engine.evaluate(event, now, now).executions().get(0);
     }
+
+    /** A condition or subject whose value is of the wrong type names the type it gave, as CEL spells it. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            violation | dyn(data.s)                  | gave string, not a bool
+            violation | dyn(data.n)                  | gave int, not a bool
+            violation | dyn(uint(data.n))            | gave uint, not a bool
+            violation | dyn(data.d)                  | gave double, not a bool
+            violation | dyn(b"x")                    | gave bytes, not a bool
+            violation | dyn(data.l)                  | gave list, not a bool
+            violation | dyn(data.o)                  | gave map, not a bool
+            violation | dyn(data.z)                  | gave null, not a bool
+            violation | dyn(event.time)              | gave timestamp, not a bool
+            violation | dyn(duration("1m"))          | gave duration, not a bool
+            violation | dyn(event)                   | gave controlwatch.v1.Event, not a bool
+            subject   | dyn(data.b)                  | gave bool, not a string
+            """)
+    void aValueOfTheWrongTypeIsAnErrorNamingTheType(String field, String expression, String problem) throws Exception {
+        String rule = field.equals("violation") ? "violation: '" + expression + "'"
+                : "violation: 'true'\nsubject: '" + expression + "'";
+        ControlEngine engine = ControlEngine.compile(ControlPackLoader.parse(pack(rule), "types.yaml"));
+
+        ControlExecution execution = evaluate(engine, "e-1",
+                "{\"s\": \"x\", \"n\": 7, \"d\": 1.5, \"l\": [1], \"o\": {\"k\": 1}, \"z\": null, \"b\": true}");
+
+        assertThat(execution.result()).isEqualTo(ExecutionResult.ERROR);
+        assertThat(execution.reason()).startsWith("evaluation error in control cc7.2-typed on event e-1: '" + expression + "' " + problem);
+    }
+
+    @Test
+    void theTypesOfEveryValueTheExpressionReadAreListedInOrder() throws Exception {
+        ControlEngine engine = ControlEngine.compile(ControlPackLoader.parse(
+                pack("violation: 'has(data.skip) || data.a + data.b.c > event.time.getHours() && event == event'"), "types.yaml"));
+
+        assertThat(evaluate(engine, "e-2", "{\"a\": \"x\", \"b\": {\"c\": 1.5}}").reason())
+                .endsWith(" (data.a is string, data.b.c is double, event.time is timestamp, event is controlwatch.v1.Event)");
+    }
 }

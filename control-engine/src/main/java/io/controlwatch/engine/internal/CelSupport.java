@@ -286,13 +286,15 @@ public final class CelSupport {
         if (value instanceof com.google.common.primitives.UnsignedLong) return "uint";
         if (value instanceof Double || value instanceof Float) return "double";
         if (value instanceof String) return "string";
-        if (value instanceof com.google.protobuf.ByteString) return "bytes";
+        // cel-java gives bytes as its own CelByteString (protobuf's ByteString in older modes)
+        if (value instanceof dev.cel.common.values.CelByteString || value instanceof com.google.protobuf.ByteString) return "bytes";
         if (value instanceof Map) return "map";
         if (value instanceof List) return "list";
         // cel-java gives timestamps and durations as java.time values, or as protobuf messages in older modes
         if (value instanceof java.time.Instant || value instanceof com.google.protobuf.Timestamp) return "timestamp";
         if (value instanceof java.time.Duration || value instanceof com.google.protobuf.Duration) return "duration";
         if (value instanceof com.google.protobuf.Message m) return m.getDescriptorForType().getFullName();
+        if (value instanceof CelType) return "type"; // the value of type(x)
         return value.getClass().getSimpleName();
     }
 
