@@ -88,6 +88,17 @@ class ReportApiIT {
         }
     }
 
+    /**
+     * A pack version and its activation as the alerting service archives them from cw.packs.v1 ({@code PackArchive});
+     * the archive itself is tested end to end through Kafka by ExportIT.
+     */
+    static void packVersion(StringBuilder sql, String version, String activatedAt, String yaml) {
+        sql.append("insert into pack_version (pack_version, pack, yaml) values ('").append(version)
+                .append("', 'soc2-core', $yaml$").append(yaml).append("$yaml$);\n")
+                .append("insert into pack_activation (pack_version, pack, activated_at, activated_by, origin) values ('")
+                .append(version).append("', 'soc2-core', '").append(activatedAt).append("', 'it-admin', 'api');\n");
+    }
+
     static void execution(StringBuilder sql, String control, String version, String result, String eventTime,
                           boolean late, boolean backfilled, UUID exemption) {
         sql.append("""
