@@ -3,6 +3,7 @@ package io.controlwatch.alerting.api;
 import io.controlwatch.alerting.config.ReportsConfig;
 import io.controlwatch.alerting.service.reports.OperatingEffectiveness;
 import io.controlwatch.alerting.service.reports.OperatingEffectiveness.ControlReport;
+import io.controlwatch.alerting.service.reports.OperatingEffectiveness.CriterionReport;
 import io.controlwatch.alerting.service.reports.ReportService;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
@@ -25,6 +26,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -62,9 +65,10 @@ public class ReportResource {
                     + "late, backfilled and exempted executions, the exception rate failures / (passes + failures), "
                     + "findings opened, resolved and open at the period's end, time to remediate, SLA breaches, "
                     + "exemptions in force, and coverage: the UTC days with and without any execution. Plus a "
-                    + "roll-up per TSC criterion. Criteria the pack marks manual are not listed (no control tests "
-                    + "them; the evidence export's OSCAL document lists them as manual). 'Accept: text/csv' gives "
-                    + "the per-control table as CSV.")
+                    + "roll-up per TSC criterion, which also lists the criteria the pack in force at the period's end "
+                    + "marks manual, with the pack's reason, as manual and never as passing (not when narrowed to "
+                    + "one control). 'Accept: text/csv' gives the per-control table as CSV, followed by a row per "
+                    + "manual criterion (status 'manual', the reason as description).")
     @APIResponse(responseCode = "200", description = "The report",
             content = {@Content(mediaType = MediaType.APPLICATION_JSON,
                                 schema = @Schema(implementation = OperatingEffectiveness.class)),
@@ -116,7 +120,10 @@ public class ReportResource {
             "remediation_median_seconds", "remediation_p90_seconds", "remediation_max_seconds", "sla_breaches",
             "exemptions", "days_with_executions", "days_without_executions", "period_from", "period_to");
 
-    /** One row per control, RFC 4180; lists are joined with ';', a version as version@first/last. */
+    /**
+     * One row per control, then one per manual criterion (status {@code manual}), RFC 4180; lists are joined with ';',
+     * a version as version@first/last.
+     */
     public static String csv(OperatingEffectiveness report) {
         StringBuilder out = new StringBuilder(String.join(",", CSV_COLUMNS)).append("\r\n");
         for (ControlReport c : report.controls()) {
@@ -132,6 +139,18 @@ public class ReportResource {
                     c.daysWithExecutions(), String.join(";", c.daysWithoutExecutions()), report.from(), report.to());
             out.append(cells.stream().map(cell -> cell(Objects.toString(cell))).collect(Collectors.joining(",")))
                     .append("\r\n");
+        }
+        // then each criterion the pack marks manual: status 'manual', its reason as description, every figure empty
+        // (nothing was tested, so nothing passed)
+        for (CriterionReport c : report.criteria()) {
+            if (c.manual()) {
+                List<String> cells = new ArrayList<>(List.of("", "", c.manualReason() == null ? "" : c.manualReason(),
+                        c.criterion(), "", "", "manual", ""));
+                cells.addAll(Collections.nCopies(CSV_COLUMNS.size() - cells.size() - 2, ""));
+                cells.add(report.from().toString());
+                cells.add(report.to().toString());
+                out.append(cells.stream().map(ReportResource::cell).collect(Collectors.joining(","))).append("\r\n");
+            }
         }
         return out.toString();
     }

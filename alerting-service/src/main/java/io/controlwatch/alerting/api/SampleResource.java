@@ -2,6 +2,7 @@ package io.controlwatch.alerting.api;
 
 import io.controlwatch.alerting.config.ReportsConfig;
 import io.controlwatch.alerting.persistence.ExecutionEntity;
+import io.controlwatch.alerting.service.packs.PacksInForce;
 import io.controlwatch.alerting.service.reports.SampleService;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
@@ -49,7 +50,9 @@ public class SampleResource {
      * A drawn sample.
      *
      * @param size      the size asked for, or the default; {@code items} holds fewer only when the population does
-     * @param sizeRule  where the size came from: {@code requested}, or {@code default for <frequency> controls}
+     * @param sizeRule  where the size came from: {@code requested}, or {@code default for <frequency> controls} (the
+     *                  control's frequency in the pack version in force at {@code to}; with the reason appended when
+     *                  no archived pack version knows the control and the fallback frequency applied)
      * @param ranks     each item's rank, HMAC-SHA256(seed, executionId) in hex, in the order of {@code items}
      * @param items     the sampled executions, smallest rank first, as {@code GET /api/v1/executions} shows them
      */
@@ -59,10 +62,12 @@ public class SampleResource {
     }
 
     private final SampleService samples;
+    private final PacksInForce packs;
     private final ReportsConfig config;
 
-    public SampleResource(SampleService samples, ReportsConfig config) {
+    public SampleResource(SampleService samples, PacksInForce packs, ReportsConfig config) {
         this.samples = samples;
+        this.packs = packs;
         this.config = config;
         // a misspelt CW_REPORTS_DEFAULT_SAMPLE_FREQUENCY fails the start, not every sample request
         SampleSizes.forFrequency(config.defaultSampleFrequency());
@@ -76,8 +81,9 @@ public class SampleResource {
                     + "HMAC-SHA256(seed, executionId) and returns the 'size' smallest ranks, with the population's "
                     + "size and SHA-256 (over the sorted execution ids, each followed by a newline). The same seed "
                     + "over the same population gives the same sample, always; without a seed one is generated and "
-                    + "returned. The default size is the docs/auditors.md table's figure for continuous controls (60), "
-                    + "never more than the population.")
+                    + "returned. The default size is the docs/auditors.md table's figure for the control's frequency in "
+                    + "the pack version in force at the period's end (60, the continuous row, when no archived pack "
+                    + "knows the control), never more than the population; 'sizeRule' says which.")
     @APIResponse(responseCode = "200", description = "The sample")
     @APIResponse(responseCode = "400", description = "A missing, unknown or invalid parameter, a period that is empty "
             + "or too long, a size out of range or a seed that is too long")
@@ -102,15 +108,34 @@ public class SampleResource {
         String given = QueryParams.text("seed", seedParam, Sampling.MAX_SEED_LENGTH);
         // a generated seed is returned, so even an unplanned sample can be re-drawn and checked
         String seed = given != null ? given : HexFormat.of().formatHex(randomBytes());
-        String frequency = config.defaultSampleFrequency();
-        int size = requested > 0 ? requested : SampleSizes.forFrequency(frequency);
-        String sizeRule = requested > 0 ? "requested" : "default for " + frequency + " controls";
         return KnownControls.require(control)
-                .chain(() -> samples.draw(control, period.from(), period.to(), seed, size))
-                .chain(sample -> items(sample).map(items -> new SampleAnswer(control, period.from(), period.to(),
-                        sample.populationSize(), sample.populationHash().hex(), seed, given == null, size, sizeRule,
-                        sample.algorithm(), sample.ranks(), items)))
+                .chain(() -> requested > 0 ? Uni.createFrom().item(new SizeChoice(requested, "requested"))
+                        : defaultSize(control, period))
+                .chain(choice -> samples.draw(control, period.from(), period.to(), seed, choice.size())
+                        .chain(sample -> items(sample).map(items -> new SampleAnswer(control, period.from(),
+                                period.to(), sample.populationSize(), sample.populationHash().hex(), seed,
+                                given == null, choice.size(), choice.rule(), sample.algorithm(), sample.ranks(),
+                                items))))
                 .invoke(answer -> details.rows(answer.items().size()));
+    }
+
+    private record SizeChoice(int size, String rule) {
+    }
+
+    /**
+     * The table's size for the control's frequency in the pack version in force at the period's end (the latest
+     * archived version containing the control); the fallback frequency's, saying so, when no archived pack knows it.
+     */
+    private Uni<SizeChoice> defaultSize(String control, ReportPeriod period) {
+        return packs.frequency(control, period.to()).map(found -> {
+            if (found.isPresent() && SampleSizes.table().containsKey(found.get().frequency())) {
+                String frequency = found.get().frequency();
+                return new SizeChoice(SampleSizes.forFrequency(frequency), "default for " + frequency + " controls");
+            }
+            String fallback = config.defaultSampleFrequency();
+            return new SizeChoice(SampleSizes.forFrequency(fallback), "default for " + fallback
+                    + " controls: no archived pack version in force at the period's end gives this control's frequency");
+        });
     }
 
     private static byte[] randomBytes() {

@@ -12,9 +12,8 @@ public interface ReportsConfig {
     int maxPeriodDays();
 
     /**
-     * The frequency whose table size (docs/auditors.md, "Sampling") is the default sample size. The alerting service
-     * does not receive each control's pack {@code frequency} yet, and almost every control is event-driven
-     * ({@code continuous}); pass {@code size} for the others.
+     * The frequency whose table size (docs/auditors.md, "Sampling") is the default sample size of a control no archived
+     * pack version in force at the period's end knows (its own {@code frequency} decides otherwise).
      */
     @WithDefault("continuous")
     String defaultSampleFrequency();

@@ -107,4 +107,8 @@ public interface AlertingLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3230, value = "Pack registry record %s@%d (key %s) is not a pack version with its YAML, not archived: %s")
     void packVersionUnreadable(int partition, long offset, String key, String reason);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3231, value = "Archived pack version %s does not parse as a control pack and is skipped when looking up frequencies and manual criteria: %s")
+    void archivedPackUnreadable(String packVersion, String reason);
 }

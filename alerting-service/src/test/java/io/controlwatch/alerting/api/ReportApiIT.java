@@ -39,6 +39,13 @@ class ReportApiIT {
     // criteria of this test only: other tests' controls share the database
     static final String X = "TX" + SUFFIX;
     static final String Y = "TY" + SUFFIX;
+    // criteria the pack in force at TO marks manual; OLD and LATER only in versions not in force at TO
+    static final String MANUAL_1 = "TM1" + SUFFIX;
+    static final String MANUAL_2 = "TM2" + SUFFIX;
+    static final String MANUAL_3 = "TM3" + SUFFIX;
+    static final String MANUAL_OLD = "TMO" + SUFFIX;
+    static final String MANUAL_LATER = "TML" + SUFFIX;
+    static final String MANUAL_REASON = "Reviewed by people, \"quarterly\", from HR records";
     static final String FROM = "2026-03-01T00:00:00Z";
     static final String TO = "2026-03-04T00:00:00Z";
     static final UUID EXEMPTION_ACTIVE = UUID.fromString("00000000-0000-4000-8000-" + "1".repeat(4) + SUFFIX);
@@ -82,10 +89,37 @@ class ReportApiIT {
         exemption(sql, UUID.randomUUID(), "REJECTED", "2026-02-15T00:00:00Z", "2026-04-01T00:00:00Z", null);
         exemption(sql, UUID.randomUUID(), "ACTIVE", "2026-03-10T00:00:00Z", "2026-04-01T00:00:00Z", null);
         exemption(sql, UUID.randomUUID(), "PENDING", null, "2026-04-01T00:00:00Z", null);
+        // the pack versions archived from cw.packs.v1: in force at TO is the one activated on 2026-02-25
+        packVersion(sql, "sha256:oe-old-" + SUFFIX, "2026-02-01T00:00:00Z",
+                "pack: soc2-core\nmanual:\n  - criteria: [" + MANUAL_OLD + "]\n    reason: old\n");
+        packVersion(sql, "sha256:oe-in-force-" + SUFFIX, "2026-02-25T00:00:00Z", """
+                pack: soc2-core
+                controls:
+                  - id: %s
+                    frequency: daily
+                manual:
+                  - criteria: [%s, %s]
+                    reason: '%s'
+                  - criteria: [%s]
+                    reason: Physical access, evidenced by badge reviews
+                """.formatted(A, MANUAL_1, MANUAL_2, MANUAL_REASON, MANUAL_3));
+        packVersion(sql, "sha256:oe-later-" + SUFFIX, "2026-03-10T00:00:00Z",
+                "pack: soc2-core\nmanual:\n  - criteria: [" + MANUAL_LATER + "]\n    reason: later\n");
         try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
              Statement s = c.createStatement()) {
             s.execute(sql.toString());
         }
+    }
+
+    /**
+     * A pack version and its activation as the alerting service archives them from cw.packs.v1 ({@code PackArchive});
+     * the archive itself is tested end to end through Kafka by ExportIT.
+     */
+    static void packVersion(StringBuilder sql, String version, String activatedAt, String yaml) {
+        sql.append("insert into pack_version (pack_version, pack, yaml) values ('").append(version)
+                .append("', 'soc2-core', $yaml$").append(yaml).append("$yaml$);\n")
+                .append("insert into pack_activation (pack_version, pack, activated_at, activated_by, origin) values ('")
+                .append(version).append("', 'soc2-core', '").append(activatedAt).append("', 'it-admin', 'api');\n");
     }
 
     static void execution(StringBuilder sql, String control, String version, String result, String eventTime,
@@ -189,6 +223,42 @@ class ReportApiIT {
         assertThat(empty.getInt("controls[0].population")).isZero();
         assertThat(empty.getString("controls[0].exceptionRate")).isNull();
         assertThat(empty.getList("controls[0].daysWithoutExecutions")).containsExactly("2026-05-01", "2026-05-02");
+    }
+
+    @Test
+    void listsTheCriteriaThePackInForceMarksManualWithTheirReasonAndNeverAsPassing() {
+        JsonPath report = report("from", FROM, "to", TO);
+        List<Map<String, Object>> manual = report.getList("criteria.findAll { it.manual }");
+        assertThat(manual).extracting(m -> m.get("criterion"))
+                .contains(MANUAL_1, MANUAL_2, MANUAL_3).doesNotContain(MANUAL_OLD, MANUAL_LATER);
+        assertThat(report.getMap("criteria.find { it.criterion == '" + MANUAL_1 + "' }"))
+                .containsEntry("manual", true).containsEntry("manualReason", MANUAL_REASON)
+                .containsEntry("controls", 0).containsEntry("population", 0).containsEntry("passes", 0)
+                .containsEntry("exceptionRate", null);
+        assertThat(report.getString("criteria.find { it.criterion == '" + MANUAL_3 + "' }.manualReason"))
+                .isEqualTo("Physical access, evidenced by badge reviews");
+        // none shown as passing: nothing tested, no rate
+        assertThat(manual).allSatisfy(m -> assertThat(m).containsEntry("passes", 0).containsEntry("exceptionRate", null));
+        // the tested criteria are not manual
+        assertThat(report.getMap("criteria.find { it.criterion == '" + Y + "' }")).containsEntry("manual", false)
+                .containsEntry("manualReason", null);
+
+        // narrowed to a manual criterion: that one; to a control: none (no control tests them)
+        assertThat(report("from", FROM, "to", TO, "criterion", MANUAL_2).getList("criteria.criterion"))
+                .containsExactly(MANUAL_2);
+        assertThat(report("from", FROM, "to", TO, "control", A).getList("criteria.findAll { it.manual }")).isEmpty();
+        // a period ending before the pack was activated: the older version's manual list
+        assertThat(report("from", "2026-02-10T00:00:00Z", "to", "2026-02-11T00:00:00Z")
+                .getList("criteria.findAll { it.manual }.criterion")).contains(MANUAL_OLD).doesNotContain(MANUAL_1);
+
+        String csv = given().auth().oauth2(TestTokens.withRoles("auditor")).accept("text/csv")
+                .queryParam("from", FROM).queryParam("to", TO).queryParam("criterion", MANUAL_1)
+                .get("/api/v1/reports/operating-effectiveness").then().statusCode(200)
+                .contentType("text/csv").extract().asString();
+        String[] lines = csv.split("\r\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[1]).isEqualTo(",,\"Reviewed by people, \"\"quarterly\"\", from HR records\"," + MANUAL_1
+                + ",,,manual," + ",".repeat(19) + FROM + "," + TO);
     }
 
     @Test

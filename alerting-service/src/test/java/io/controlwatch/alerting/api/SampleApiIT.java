@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 
+import static io.controlwatch.alerting.api.ReportApiIT.packVersion;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -43,13 +44,14 @@ class SampleApiIT {
     static final String BIG = "sample-big-" + SUFFIX;
     static final String SMALL = "sample-small-" + SUFFIX;
     static final String LATER = "sample-later-" + SUFFIX;
+    static final String DAILY = "sample-daily-" + SUFFIX;
     static final String FROM = "2026-04-01T00:00:00Z";
     static final String TO = "2026-04-02T00:00:00Z";
 
     @BeforeAll
     static void insertRows() throws Exception {
         StringBuilder sql = new StringBuilder();
-        for (String control : List.of(BIG, SMALL, LATER)) {
+        for (String control : List.of(BIG, SMALL, LATER, DAILY)) {
             sql.append("insert into control (control_id, version, title, criteria, severity, updated_at) values ('%s', 'v', 't', '{CC7.2}', 'high', now());\n"
                     .formatted(control));
         }
@@ -59,7 +61,24 @@ class SampleApiIT {
         rows(sql, BIG, 10, "2026-04-02T00:00:00Z", 300);
         rows(sql, SMALL, 3, "2026-04-01T06:00:00Z", 60);
         rows(sql, LATER, 100, "2026-04-01T06:00:00Z", 60);
+        rows(sql, DAILY, 40, "2026-04-01T06:00:00Z", 60);
+        // DAILY and SMALL are daily in the version in force at TO; weekly before it, monthly in a version activated
+        // after TO, and the newest version before TO does not contain them (the latest that does decides); BIG is
+        // in no archived pack version
+        packVersion(sql, "sha256:sample-old-" + SUFFIX, "2026-03-01T00:00:00Z",
+                pack("weekly", DAILY, SMALL));
+        packVersion(sql, "sha256:sample-in-force-" + SUFFIX, "2026-03-20T00:00:00Z", pack("daily", DAILY, SMALL));
+        packVersion(sql, "sha256:sample-other-" + SUFFIX, "2026-03-25T00:00:00Z", pack("hourly", "another-control"));
+        packVersion(sql, "sha256:sample-after-" + SUFFIX, "2026-04-05T00:00:00Z", pack("monthly", DAILY, SMALL));
         execute(sql.toString());
+    }
+
+    static String pack(String frequency, String... controls) {
+        StringBuilder yaml = new StringBuilder("pack: soc2-core\ncontrols:\n");
+        for (String control : controls) {
+            yaml.append("  - id: ").append(control).append("\n    frequency: ").append(frequency).append('\n');
+        }
+        return yaml.toString();
     }
 
     static void rows(StringBuilder sql, String control, int count, String start, int secondsApart) {
@@ -166,7 +185,9 @@ class SampleApiIT {
         assertThat(drawn.getBoolean("seedGenerated")).isTrue();
         assertThat(drawn.getString("seed")).hasSize(32);
         assertThat(drawn.getInt("size")).isEqualTo(60);
-        assertThat(drawn.getString("sizeRule")).isEqualTo("default for continuous controls");
+        // BIG is in no archived pack version: the continuous row, and the rule says why
+        assertThat(drawn.getString("sizeRule")).isEqualTo("default for continuous controls: no archived pack version "
+                + "in force at the period's end gives this control's frequency");
         assertThat(drawn.getList("items")).hasSize(60);
         // the returned seed re-draws the same sample
         assertThat(sample(BIG, "seed", drawn.getString("seed")).getList("items.executionId"))
@@ -175,6 +196,7 @@ class SampleApiIT {
 
         JsonPath small = sample(SMALL, "seed", "s");
         assertThat(small.getLong("populationSize")).isEqualTo(3);
+        assertThat(small.getString("sizeRule")).isEqualTo("default for daily controls");
         assertThat(small.getList("items")).hasSize(3);
         assertThat(sample(SMALL, "seed", "s", "size", "2").getList("items")).hasSize(2);
         JsonPath none = given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("control", SMALL)
@@ -182,6 +204,24 @@ class SampleApiIT {
                 .get("/api/v1/samples").then().statusCode(200).extract().jsonPath();
         assertThat(none.getLong("populationSize")).isZero();
         assertThat(none.getList("items")).isEmpty();
+    }
+
+    @Test
+    void defaultsTheSizeByTheFrequencyOfTheControlInThePackVersionInForceAtThePeriodsEnd() throws Exception {
+        JsonPath daily = sample(DAILY, "seed", "daily-seed");
+        assertThat(daily.getLong("populationSize")).isEqualTo(40);
+        assertThat(daily.getInt("size")).isEqualTo(25);
+        assertThat(daily.getString("sizeRule")).isEqualTo("default for daily controls");
+        assertThat(daily.getList("items.executionId", String.class))
+                .isEqualTo(expectedSample(populationIds(DAILY), "daily-seed", 25));
+        // a size asked for still wins
+        assertThat(sample(DAILY, "seed", "daily-seed", "size", "30").getString("sizeRule")).isEqualTo("requested");
+        // a period ending while the older version was in force: weekly, 10
+        JsonPath earlier = given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("control", DAILY)
+                .queryParam("from", "2026-03-10T00:00:00Z").queryParam("to", "2026-03-11T00:00:00Z")
+                .get("/api/v1/samples").then().statusCode(200).extract().jsonPath();
+        assertThat(earlier.getInt("size")).isEqualTo(10);
+        assertThat(earlier.getString("sizeRule")).isEqualTo("default for weekly controls");
     }
 
     @Test

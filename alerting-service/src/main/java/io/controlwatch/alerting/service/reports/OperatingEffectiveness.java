@@ -48,8 +48,24 @@ public record OperatingEffectiveness(Instant from, Instant to, long days, List<C
     public record Remediation(long resolved, Long medianSeconds, Long p90Seconds, Long maxSeconds) {
     }
 
-    /** A criterion and the controls of the report that support it (by the catalog's criteria). */
+    /**
+     * A criterion and the controls of the report that support it (by the catalog's criteria), or a criterion the pack
+     * in force at the period's end marks manual: tested by people, so never counted as passing here.
+     *
+     * @param manual        the pack in force at the period's end lists the criterion under {@code manual:}
+     * @param manualReason  the pack's reason, when {@code manual}; null otherwise
+     */
     public record CriterionReport(String criterion, long controls, long population, long passes, long failures,
-                                 long errors, Double exceptionRate) {
+                                 long errors, Double exceptionRate, boolean manual, String manualReason) {
+
+        /** A manual criterion no reported control supports: nothing tested, no exception rate. */
+        static CriterionReport manual(String criterion, String reason) {
+            return new CriterionReport(criterion, 0, 0, 0, 0, 0, null, true, reason);
+        }
+
+        CriterionReport markedManual(String reason) {
+            return new CriterionReport(criterion, controls, population, passes, failures, errors, exceptionRate, true,
+                    reason);
+        }
     }
 }

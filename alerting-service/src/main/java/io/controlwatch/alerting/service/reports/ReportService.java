@@ -1,12 +1,19 @@
 package io.controlwatch.alerting.service.reports;
 
 import io.controlwatch.alerting.persistence.NativeSql;
+import io.controlwatch.alerting.service.packs.PacksInForce;
+import io.controlwatch.alerting.service.packs.PacksInForce.ManualCriterion;
+import io.controlwatch.alerting.service.reports.OperatingEffectiveness.CriterionReport;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Builds the operating-effectiveness report in one SQL statement: PostgreSQL aggregates the period's executions,
@@ -147,13 +154,38 @@ public class ReportService {
                     from criterion_rows), '[]'::jsonb))::text
             """;
 
-    /** The report for [from, to); {@code control} and {@code criterion} narrow it when not null. */
+    private final PacksInForce packs;
+
+    public ReportService(PacksInForce packs) {
+        this.packs = packs;
+    }
+
+    /**
+     * The report for [from, to); {@code control} and {@code criterion} narrow it when not null. The roll-up also lists
+     * the criteria the pack in force at {@code to} marks manual (not when narrowed to one control: no control tests them).
+     */
     @WithSession
     public Uni<OperatingEffectiveness> report(Instant from, Instant to, String control, String criterion) {
         return NativeSql.query(REPORT, from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), control == null ? "" : control,
-                criterion == null ? "" : criterion).map(json -> new OperatingEffectiveness(from, to,
-                json.path("days").asLong(),
-                NativeSql.list(json.path("controls"), OperatingEffectiveness.ControlReport.class),
-                NativeSql.list(json.path("criteria"), OperatingEffectiveness.CriterionReport.class)));
+                        criterion == null ? "" : criterion)
+                .chain(json -> (control != null ? Uni.createFrom().item(List.<ManualCriterion>of())
+                        : packs.manualCriteria(to)).map(manual -> new OperatingEffectiveness(from, to,
+                        json.path("days").asLong(),
+                        NativeSql.list(json.path("controls"), OperatingEffectiveness.ControlReport.class),
+                        withManual(NativeSql.list(json.path("criteria"), CriterionReport.class), manual, criterion))));
+    }
+
+    /** The tested roll-up with the manual criteria added (or marked, when a control also supports one), by criterion. */
+    static List<CriterionReport> withManual(List<CriterionReport> tested, List<ManualCriterion> manual,
+                                            String criterion) {
+        Map<String, CriterionReport> rows = new TreeMap<>();
+        tested.forEach(row -> rows.put(row.criterion(), row));
+        for (ManualCriterion m : manual) {
+            if (criterion == null || criterion.equals(m.criterion())) {
+                rows.compute(m.criterion(), (k, row) -> row == null ? CriterionReport.manual(k, m.reason())
+                        : row.markedManual(m.reason()));
+            }
+        }
+        return new ArrayList<>(rows.values());
     }
 }
