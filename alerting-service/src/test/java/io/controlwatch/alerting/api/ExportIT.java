@@ -288,9 +288,9 @@ class ExportIT {
 
         // a day before the retention (7 days by default) is over, it is still there
         TestClock.advance(Duration.ofDays(6));
-        Thread.sleep(2500); // two cleanup ticks
-        as("auditor").get("/api/v1/exports/" + id).then().statusCode(200).body("state", equalTo("DONE"));
-        assertThat(file).exists();
+        // through two cleanup ticks (every second in tests), the export stays DONE and its file stays
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(10)).until(() -> file.toFile().exists()
+                && "DONE".equals(as("auditor").get("/api/v1/exports/" + id).then().statusCode(200).extract().path("state")));
 
         // past it, the file is deleted and the export EXPIRED; its download is gone (410), its record stays
         TestClock.advance(Duration.ofDays(2));
