@@ -42,6 +42,7 @@ CW_DB_URL="postgresql://127.0.0.1:5432/$db" CW_DB_USER=postgres QUARKUS_HTTP_POR
 CW_EVIDENCE_SIGNING_KEY="$work/evidence-key.pem" CW_EVIDENCE_PUBLIC_KEY="$work/evidence-pub.pem" \
 CW_EXPORTS_DIRECTORY="$work/exports" MP_JWT_VERIFY_PUBLICKEY_LOCATION="$work/jwt-public.pem" \
 KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:1 CW_CONSUMER_GROUP="exportbench-$$" CW_EVIDENCE_CHECKPOINT_EVERY=5s \
+CW_EVIDENCE_TOPIC_READ_TIMEOUT=1s \
 QUARKUS_LOG_CATEGORY__ORG_APACHE_KAFKA__LEVEL=ERROR \
   java "-Xmx$heap" -jar alerting-service/target/quarkus-app/quarkus-run.jar >"$work/service.log" 2>&1 &
 pid=$!

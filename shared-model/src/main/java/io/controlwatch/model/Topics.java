@@ -43,6 +43,13 @@ public final class Topics {
      * follows it, so GitHub reviews seen by one instance count at a merge another one maps, and survive restarts.
      */
     public static final String ADAPTER_STATE = "cw.adapter-state.v1";
+    /**
+     * The signed evidence checkpoints of the alerting service (compacted, so kept forever): key the checkpoint's
+     * sequence number, value the signed checkpoint's JSON, exactly one line of an export's {@code checkpoints.jsonl}.
+     * A second copy outside PostgreSQL: who rewrites the database alone cannot also remove a checkpoint from here, so
+     * {@code GET /api/v1/evidence/verify} holds the database's checkpoints against this topic (docs/auditors.md).
+     */
+    public static final String EVIDENCE_CHECKPOINTS = "cw.evidence-checkpoints.v1";
 
     /** How a topic is provisioned. */
     public record TopicSpec(String name, String cleanupPolicy) {
@@ -58,7 +65,8 @@ public final class Topics {
             new TopicSpec(PACKS, "compact"),
             new TopicSpec(RAW, "delete"),
             new TopicSpec(SOURCES, "compact"),
-            new TopicSpec(ADAPTER_STATE, "compact"));
+            new TopicSpec(ADAPTER_STATE, "compact"),
+            new TopicSpec(EVIDENCE_CHECKPOINTS, "compact"));
 
     private Topics() {
     }

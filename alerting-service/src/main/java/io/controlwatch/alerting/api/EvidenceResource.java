@@ -10,6 +10,7 @@ import io.controlwatch.evidence.KeyRing;
 import io.controlwatch.evidence.VerificationKey;
 import io.controlwatch.evidence.verify.Discrepancy;
 import io.controlwatch.evidence.verify.StoreVerification;
+import io.controlwatch.model.Topics;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -62,11 +63,26 @@ public class EvidenceResource {
      * @param rowsVerified     rows recomputed against a signed checkpoint
      * @param rowsPending      rows stored after the last checkpoint, covered by the next one
      * @param discrepancies    at most {@code cw.evidence.max-discrepancies} of them, in the order found
+     * @param checkpointTopic  how the stored checkpoints compare with their copies on the checkpoint topic
      */
     public record Verification(Instant from, Instant to, String result, boolean verified, long anchorCheckpoint,
                                long lastCheckpoint, long checkpoints, int partitions, long rowsVerified,
                                long rowsPending, long discrepancyCount, Finding firstBroken,
-                               List<Finding> discrepancies) {
+                               List<Finding> discrepancies, CheckpointTopic checkpointTopic) {
+    }
+
+    /**
+     * The stored checkpoints held against {@code cw.evidence-checkpoints.v1}, the copy outside PostgreSQL.
+     *
+     * @param state       {@code compared}; {@code unavailable} when the topic could not be read (see {@code problem}):
+     *                    then only PostgreSQL was verified, and a removal of its latest checkpoints cannot be seen
+     * @param published   checkpoints on the topic
+     * @param unpublished checkpoints stored but not yet on the topic (the relay sends them within seconds)
+     * @param missing     published checkpoints PostgreSQL does not hold (each also a {@code checkpoint-missing})
+     * @param rewritten   stored checkpoints that differ from the published copy ({@code checkpoint-rewritten})
+     */
+    public record CheckpointTopic(String topic, String state, String problem, long published, long latestPublished,
+                                  long unpublished, long missing, long rewritten) {
     }
 
     /** A public key: {@code keyId} is its fingerprint, SHA-256 of its SubjectPublicKeyInfo (hex). */
@@ -101,8 +117,11 @@ public class EvidenceResource {
                     + "partition's recomputed head and row count against the signed checkpoints. Answers 'ok', or "
                     + "'broken' with the first broken link and every row changed, inserted or deleted since its "
                     + "checkpoint (codes as the offline verifier's), or 'no-checkpoint' while nothing is signed. Rows "
-                    + "stored after the last checkpoint are counted as pending, not judged. Executions stored before "
-                    + "the chain existed are not chained and not covered.")
+                    + "stored after the last checkpoint are counted as pending, not judged. The stored checkpoints are "
+                    + "first held against their copies on the compacted topic cw.evidence-checkpoints.v1 "
+                    + "(checkpointTopic): a checkpoint removed from PostgreSQL is reported and its published copy "
+                    + "used in its place, so a rewrite of the database alone cannot hide behind a removed checkpoint. "
+                    + "Executions stored before the chain existed are not chained and not covered.")
     @APIResponse(responseCode = "200", description = "The verification (also when it found the evidence altered)")
     @APIResponse(responseCode = "400", description = "A missing, unknown or invalid parameter, or a period that is "
             + "empty or longer than the maximum (400 days by default)")
@@ -115,18 +134,23 @@ public class EvidenceResource {
         EvidenceVerification.Outcome outcome = verification.verify(period.from(), period.to());
         if (outcome == null) {
             return new Verification(period.from(), period.to(), "no-checkpoint", false, 0, 0, 0, 0, 0, 0, 0, null,
-                    List.of());
+                    List.of(), null);
         }
         StoreVerification.Result r = outcome.result();
-        List<Finding> found = r.discrepancies().stream().limit(config.maxDiscrepancies()).map(Finding::of).toList();
-        if (!r.verified()) {
+        List<Finding> found = outcome.discrepancies().stream().limit(config.maxDiscrepancies()).map(Finding::of)
+                .toList();
+        boolean verified = outcome.verified();
+        if (!verified) {
             AlertingLogging.LOG.verificationFailed(period.from().toString(), period.to().toString(), caller(),
-                    r.discrepancyCount(), found.isEmpty() ? "" : found.get(0).message());
+                    outcome.discrepancyCount(), found.isEmpty() ? "" : found.get(0).message());
         }
         details.rows(r.rowsVerified());
-        return new Verification(period.from(), period.to(), r.verified() ? "ok" : "broken", r.verified(),
+        EvidenceVerification.TopicComparison t = outcome.topic();
+        return new Verification(period.from(), period.to(), verified ? "ok" : "broken", verified,
                 outcome.anchor(), outcome.last(), r.checkpoints(), r.partitions(), r.rowsVerified(),
-                r.rowsPending(), r.discrepancyCount(), found.isEmpty() ? null : found.get(0), found);
+                r.rowsPending(), outcome.discrepancyCount(), found.isEmpty() ? null : found.get(0), found,
+                new CheckpointTopic(Topics.EVIDENCE_CHECKPOINTS, t.state(), t.problem(), t.published(),
+                        t.latestPublished(), t.unpublished(), t.missing(), t.rewritten()));
     }
 
     @GET

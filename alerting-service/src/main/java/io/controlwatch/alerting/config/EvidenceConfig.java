@@ -32,6 +32,17 @@ public interface EvidenceConfig {
     @WithDefault("60s")
     Duration checkpointEvery();
 
+    /** Checkpoints published to {@code cw.evidence-checkpoints.v1} per relay run (the rest follow at the next tick). */
+    @WithDefault("100")
+    int publishBatch();
+
+    /**
+     * How long {@code GET /api/v1/evidence/verify} reads {@code cw.evidence-checkpoints.v1} at most; a topic not read
+     * to its end in that time is reported as not compared, never as verified.
+     */
+    @WithDefault("30s")
+    Duration topicReadTimeout();
+
     /** Most discrepancies {@code GET /api/v1/evidence/verify} lists (all are counted). */
     @WithDefault("100")
     int maxDiscrepancies();

@@ -57,6 +57,22 @@ public interface AlertingLogging extends BasicLogger {
     void checkpointSigned(long sequence, String keyId, int partitions, long rows);
 
     @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3205, value = "Publishing evidence checkpoint #%d to cw.evidence-checkpoints.v1 failed, retrying at the next tick: %s")
+    void checkpointPublishFailed(long sequence, String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3208, value = "Reading the evidence checkpoints to publish failed, retrying at the next tick: %s")
+    void checkpointRelayFailed(String error);
+
+    @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3206, value = "Evidence checkpoint #%s as stored in PostgreSQL is not a checkpoint the service signed (%s): not published; GET /api/v1/evidence/verify reports it")
+    void checkpointUnpublishable(String sequence, String error);
+
+    @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3207, value = "The checkpoint topic cw.evidence-checkpoints.v1 could not be read for a verification, which compares PostgreSQL alone: %s")
+    void checkpointTopicUnreadable(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3203, value = "Signing an evidence checkpoint failed, retrying at the next tick: %s")
     void checkpointFailed(String error);
 

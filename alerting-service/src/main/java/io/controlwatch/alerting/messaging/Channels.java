@@ -19,6 +19,9 @@ public final class Channels {
     /** Audit CloudEvents of this service (notification config changes) to {@code cw.events.v1}, from the outbox. */
     public static final String AUDIT_EVENTS_OUT = "audit-events-out";
 
+    /** Signed evidence checkpoints to {@code cw.evidence-checkpoints.v1}, from the checkpoint table (its outbox). */
+    public static final String CHECKPOINTS_OUT = "checkpoints-out";
+
     private Channels() {
     }
 }

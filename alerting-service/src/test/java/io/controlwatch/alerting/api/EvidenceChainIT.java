@@ -1,5 +1,12 @@
 package io.controlwatch.alerting.api;
 
+import io.controlwatch.alerting.persistence.JdbcEvidenceSource;
+import io.controlwatch.evidence.ChainHead;
+import io.controlwatch.evidence.Checkpoint;
+import io.controlwatch.evidence.KeyRing;
+import io.controlwatch.evidence.SignedCheckpoint;
+import io.controlwatch.evidence.VerificationKey;
+import io.controlwatch.evidence.verify.StoreVerification;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
@@ -11,9 +18,11 @@ import io.controlwatch.testsupport.PostgresTestResource;
 import io.controlwatch.testsupport.TestEvidenceKeys;
 import io.controlwatch.testsupport.TestKafka;
 import io.controlwatch.testsupport.TestPostgres;
+import io.controlwatch.testsupport.TopicReader;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,13 +30,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.nio.file.Files;
 import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -44,8 +58,8 @@ import static org.hamcrest.Matchers.equalTo;
 
 /**
  * Executions from the real broker are chained as they are stored (once, however often they are delivered), signed
- * checkpoints follow, and {@code GET /api/v1/evidence/verify} names a row changed behind the service's back in
- * PostgreSQL.
+ * checkpoints follow and are published to the checkpoint topic, and {@code GET /api/v1/evidence/verify} names a row
+ * changed behind the service's back in PostgreSQL, and checkpoints removed from it with the rows they covered.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
@@ -228,6 +242,157 @@ class EvidenceChainIT {
                     recorded, ids.get(0));
         }
         assertThat(verify().getString("result")).isEqualTo("ok");
+    }
+
+    /**
+     * The attack the checkpoint topic is there for: with write access to PostgreSQL alone, remove the latest
+     * checkpoints, the rows they covered and their chain heads. What is left is a consistent chain under a valid
+     * signature, so the database alone verifies; the published checkpoints show what was removed.
+     */
+    @Test
+    void removingTheLatestCheckpointsWithTheirRowsIsSeenThroughTheCheckpointTopic() throws Exception {
+        String control = "cc6.1-truncate-" + UUID.randomUUID().toString().substring(0, 8);
+        Instant t = Instant.parse("2026-03-01T18:00:00Z");
+        sendPasses(control, "kept-", 9, t);
+        long kept = awaitCheckpointedAndPublished(control, 9);
+        sendPasses(control, "removed-", 9, t.plusSeconds(600));
+        long latest = awaitCheckpointedAndPublished(control, 18);
+        assertThat(latest).isGreaterThan(kept);
+
+        // the topic holds every stored checkpoint, keyed by its sequence, exactly as signed
+        Map<Long, SignedCheckpoint> published = new HashMap<>();
+        for (ConsumerRecord<String, String> r : TopicReader.readAll(TestKafka.bootstrapServers(),
+                Topics.EVIDENCE_CHECKPOINTS)) {
+            SignedCheckpoint c = SignedCheckpoint.parse(r.value());
+            assertThat(r.key()).isEqualTo(Long.toString(c.checkpoint().sequence()));
+            published.put(c.checkpoint().sequence(), c);
+        }
+        Map<Long, SignedCheckpoint> stored = storedCheckpoints();
+        assertThat(published).isEqualTo(stored);
+        assertThat(count("select count(*) from evidence_checkpoint where published_at is null")).isZero();
+
+        Checkpoint keptCheckpoint = stored.get(kept).checkpoint();
+        List<Integer> keptPartitions = keptCheckpoint.partitions().stream().map(ChainHead::partition).toList();
+        StringBuilder after = new StringBuilder("chain_partition is not null and (chain_partition <> all(?)");
+        for (ChainHead h : keptCheckpoint.partitions()) {
+            after.append(" or (chain_partition = ").append(h.partition()).append(" and chain_offset > ")
+                    .append(h.offset()).append(")");
+        }
+        String removedRows = "select * from control_execution where " + after + ")";
+        try (Connection c = db()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("create table tamper_saved_heads as select * from evidence_chain_head");
+                s.execute("create table tamper_saved_checkpoints as select * from evidence_checkpoint "
+                        + "where sequence > " + kept);
+            }
+            try (PreparedStatement s = c.prepareStatement("create table tamper_saved_rows as " + removedRows)) {
+                s.setArray(1, c.createArrayOf("integer", keptPartitions.toArray()));
+                s.execute();
+            }
+            // exactly the second batch lies after the kept checkpoint
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery(
+                    "select count(*), count(*) filter (where event_id like 'removed-%') from tamper_saved_rows")) {
+                r.next();
+                assertThat(r.getLong(1)).isEqualTo(9);
+                assertThat(r.getLong(2)).isEqualTo(9);
+            }
+            // the attack: rows, checkpoints and heads back to what the kept checkpoint signed
+            try (Statement s = c.createStatement()) {
+                s.execute("delete from control_execution where execution_id in "
+                        + "(select execution_id from tamper_saved_rows)");
+                s.execute("delete from evidence_checkpoint where sequence > " + kept);
+                s.execute("delete from evidence_chain_head");
+            }
+            for (ChainHead h : keptCheckpoint.partitions()) {
+                try (PreparedStatement s = c.prepareStatement("insert into evidence_chain_head (chain_partition, "
+                        + "chain_offset, row_count, head, max_event_time) values (?, ?, ?, decode(?, 'hex'), ?)")) {
+                    s.setInt(1, h.partition());
+                    s.setLong(2, h.offset());
+                    s.setLong(3, h.count());
+                    s.setString(4, h.head().hex());
+                    s.setObject(5, h.maxEventTime().atOffset(ZoneOffset.UTC));
+                    s.executeUpdate();
+                }
+            }
+            c.commit();
+        }
+        try {
+            // PostgreSQL alone is consistent: its chain verifies against its checkpoints, nothing pending
+            PGSimpleDataSource dataSource = new PGSimpleDataSource();
+            TestPostgres.Database db = TestPostgres.database();
+            dataSource.setUrl(db.jdbcUrl());
+            dataSource.setUser(db.user());
+            dataSource.setPassword(db.password());
+            KeyRing trusted = KeyRing.trusting(VerificationKey.allFromPem(
+                    Files.readString(TestEvidenceKeys.publicKeyFile())));
+            try (JdbcEvidenceSource alone = new JdbcEvidenceSource(dataSource, 100)) {
+                StoreVerification.Result r = StoreVerification.verify(alone, trusted, 0, kept);
+                assertThat(r.verified()).as("%s", r.discrepancies()).isTrue();
+                assertThat(r.rowsPending()).isZero();
+            }
+            // ... and no new checkpoint is signed over it: the heads are the signed ones
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+                    count("select coalesce(max(sequence), 0) from evidence_checkpoint") == kept);
+
+            // the topic says what is gone: every removed checkpoint, and the rows they covered
+            JsonPath v = verify();
+            assertThat(v.getString("result")).as(v.prettify()).isEqualTo("broken");
+            assertThat(v.getString("checkpointTopic.state")).isEqualTo("compared");
+            assertThat(v.getLong("checkpointTopic.missing")).isEqualTo(latest - kept);
+            assertThat(v.getLong("checkpointTopic.latestPublished")).isEqualTo(latest);
+            assertThat(v.getLong("lastCheckpoint")).isEqualTo(latest);
+            assertThat(v.getString("firstBroken.code")).isEqualTo("checkpoint-missing");
+            assertThat(v.getString("firstBroken.message")).contains("#" + (kept + 1), Topics.EVIDENCE_CHECKPOINTS);
+            assertThat(v.getList("discrepancies.code", String.class)).containsAnyOf("row-deleted", "chain-mismatch");
+        } finally {
+            try (Connection c = db(); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                s.execute("insert into control_execution select * from tamper_saved_rows");
+                s.execute("insert into evidence_checkpoint select * from tamper_saved_checkpoints");
+                s.execute("delete from evidence_chain_head");
+                s.execute("insert into evidence_chain_head select * from tamper_saved_heads");
+                s.execute("drop table tamper_saved_rows, tamper_saved_checkpoints, tamper_saved_heads");
+                c.commit();
+            }
+        }
+        JsonPath restored = verify();
+        assertThat(restored.getString("result")).as(restored.prettify()).isEqualTo("ok");
+        assertThat(restored.getLong("checkpointTopic.missing")).isZero();
+    }
+
+    static void sendPasses(String control, String prefix, int n, Instant t) throws Exception {
+        for (int i = 0; i < n; i++) {
+            ControlExecution e = execution(control, prefix + i, ExecutionResult.PASS, "user" + i + "@example.com",
+                    t.plusSeconds(i));
+            producer.send(new ProducerRecord<>(Topics.EXECUTIONS, e.subject(),
+                    ModelJson.mapper().writeValueAsString(e))).get();
+        }
+    }
+
+    /** Waits until the control's rows are chained, covered by a checkpoint and every checkpoint is published. */
+    static long awaitCheckpointedAndPublished(String control, int rows) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution "
+                + "where control_id = ? and chain_partition is not null", control) == rows);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            JsonPath v = verify();
+            assertThat(v.getString("result")).as(v.prettify()).isEqualTo("ok");
+            assertThat(v.getLong("rowsPending")).isZero();
+            assertThat(v.getString("checkpointTopic.state")).isEqualTo("compared");
+            assertThat(v.getLong("checkpointTopic.unpublished")).isZero();
+        });
+        return count("select max(sequence) from evidence_checkpoint");
+    }
+
+    static Map<Long, SignedCheckpoint> storedCheckpoints() throws Exception {
+        Map<Long, SignedCheckpoint> stored = new HashMap<>();
+        try (Connection c = db(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("select sequence, cast(body as text) from evidence_checkpoint")) {
+            while (r.next()) {
+                stored.put(r.getLong(1), SignedCheckpoint.parse(r.getString(2)));
+            }
+        }
+        return stored;
     }
 
     @Test

@@ -24,6 +24,7 @@ public record Discrepancy(Kind kind, Integer partition, Long offset, String exec
         CHECKPOINT_INVALID("checkpoint-invalid", "checkpoint invalid"),
         CHECKPOINT_SIGNATURE("checkpoint-signature", "checkpoint signature invalid"),
         CHECKPOINT_MISSING("checkpoint-missing", "checkpoint removed"),
+        CHECKPOINT_REWRITTEN("checkpoint-rewritten", "checkpoint differs from its published copy"),
         ROW_MALFORMED("row-malformed", "row malformed"),
         ROW_CHANGED("row-changed", "row changed"),
         ROWS_SWAPPED("rows-swapped", "rows swapped"),

@@ -36,12 +36,31 @@ public final class CompactedTopics {
     public static Map<TopicPartition, Long> readToEnd(Map<String, Object> kafka, String topic, Duration bound,
                                                       boolean committedOnly,
                                                       java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
+        return read(kafka, topic, bound, committedOnly, apply, false);
+    }
+
+    /**
+     * As {@link #readToEnd}, for a reader that must see all of the topic or nothing (a verification): fails when the
+     * end is not reached within {@code bound}, instead of answering where the read stopped.
+     *
+     * @throws IllegalStateException when the topic's end was not reached in time
+     */
+    public static void readWhole(Map<String, Object> kafka, String topic, Duration bound, boolean committedOnly,
+                                 java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
+        read(kafka, topic, bound, committedOnly, apply, true);
+    }
+
+    private static Map<TopicPartition, Long> read(Map<String, Object> kafka, String topic, Duration bound,
+                                                  boolean committedOnly,
+                                                  java.util.function.Consumer<ConsumerRecord<String, String>> apply,
+                                                  boolean whole) {
         Map<String, Object> settings = new HashMap<>(kafka);
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         if (committedOnly) {
             settings.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         }
-        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        // a metadata call (partitionsFor, endOffsets) waits no longer than the whole read may take
+        settings.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Math.min(15_000, Math.max(1, bound.toMillis())));
         settings.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(settings, new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
@@ -55,6 +74,10 @@ public final class CompactedTopics {
             }
             Map<TopicPartition, Long> stoppedAt = new HashMap<>();
             partitions.forEach(p -> stoppedAt.put(p, consumer.position(p)));
+            if (whole && partitions.stream().anyMatch(p -> stoppedAt.get(p) < end.get(p))) {
+                throw new IllegalStateException("topic " + topic + " was not read to its end within " + bound
+                        + " (stopped at " + stoppedAt + ", end " + end + ")");
+            }
             return stoppedAt;
         }
     }

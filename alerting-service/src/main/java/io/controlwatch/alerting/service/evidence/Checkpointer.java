@@ -22,7 +22,7 @@ import java.util.Optional;
 
 /**
  * Signs a checkpoint of every partition's chain head at a fixed interval while evidence flows (nothing new, no
- * checkpoint), and stores it. Any number of instances may run it: a transaction-scoped advisory lock makes one sign
+ * checkpoint), stores it, and has {@link CheckpointPublisher} put it on the checkpoint topic. Any number of instances may run it: a transaction-scoped advisory lock makes one sign
  * at a time, each from the last stored checkpoint, so the sequence has no fork and no gap.
  */
 @ApplicationScoped
@@ -48,10 +48,12 @@ public class Checkpointer {
             """;
 
     private final EvidenceKeys keys;
+    private final CheckpointPublisher publisher;
     private final Clock clock;
 
-    public Checkpointer(EvidenceKeys keys, Clock clock) {
+    public Checkpointer(EvidenceKeys keys, CheckpointPublisher publisher, Clock clock) {
         this.keys = keys;
+        this.publisher = publisher;
         this.clock = clock;
     }
 
@@ -61,8 +63,13 @@ public class Checkpointer {
         if (keys.signing().isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return checkpoint().replaceWithVoid().onFailure().recoverWithItem(e -> {
+        Uni<Void> signed = checkpoint().replaceWithVoid().onFailure().recoverWithItem(e -> {
             AlertingLogging.LOG.checkpointFailed(String.valueOf(e.getMessage()));
+            return null;
+        });
+        // published right after signing; what a broker outage held back goes out at a later tick, in order
+        return signed.chain(() -> publisher.publishPending()).replaceWithVoid().onFailure().recoverWithItem(e -> {
+            AlertingLogging.LOG.checkpointRelayFailed(String.valueOf(e.getMessage()));
             return null;
         });
     }
