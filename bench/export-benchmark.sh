@@ -28,8 +28,10 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 
 # the service, its migrations and the loader (test classes); package, never install (shared ~/.m2)
-./mvnw -o -B -q package -pl alerting-service -am -DskipTests
-cp=$(cd alerting-service && ../mvnw -o -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)
+# (in one reactor run, so that the project's own modules resolve to what it just built: ~/.m2 need not hold them)
+./mvnw -o -B -q package dependency:build-classpath -pl alerting-service -am -DskipTests \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$work/classpath.txt"
+cp=$(cat "$work/classpath.txt")
 
 "${pg[@]}" -d postgres -c "create database $db"
 openssl genpkey -algorithm ed25519 -out "$work/evidence-key.pem" 2>/dev/null
