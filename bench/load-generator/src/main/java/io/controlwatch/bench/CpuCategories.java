@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * <p>
  * A stack belongs to the first rule in {@link #RULES} that matches any of its frames, so the order is the
  * precedence: the specific kinds of work (JSON, CEL, RocksDB) come before the paths they run on (a producer send,
- * a commit, an HTTP request), which come before "our code" and the framework in general. That is why a JSON
+ * a commit), then "our code", then the frameworks it runs in (an HTTP request, a stream thread). That is why a JSON
  * encoding of a routed event for the repartition topic counts as repartition, the changelog write of a state
  * store as state store, and the CEL evaluation inside a stream task as CEL.
  */
@@ -43,8 +43,8 @@ final class CpuCategories {
         KAFKA_PRODUCE("Kafka produce"),
         KAFKA_CONSUME("Kafka consume / fetch"),
         METRICS("metrics (Micrometer)"),
-        HTTP("HTTP, REST and auth"),
         CONTROLWATCH("ControlWatch code, other"),
+        HTTP("HTTP, REST and auth"),
         KAFKA_STREAMS("Kafka Streams runtime, other"),
         OTHER("other");
 
@@ -65,9 +65,10 @@ final class CpuCategories {
     // The one pattern table. First match wins (see the class comment); a frame is "[thread tid=n]" or
     // "package.Class.method" (async-profiler adds "_[j]", "_[i]", "_[k]" ... suffixes; the patterns ignore them).
     static final List<Rule> RULES = List.of(
-            new Rule(Category.JVM, "^\\[(GC Thread|G1 |VM Thread|VM Periodic Task|C1 CompilerThread|C2 CompilerThread"
-                    + "|Sweeper|Service Thread|Monitor Deflation|Signal Dispatcher|Finalizer|Reference Handler"
-                    + "|Common-Cleaner|Attach Listener|Notification Thread|JFR )"),
+            // (native threads' names are cut to 15 characters: "C2 CompilerThre", "VM Periodic Tas")
+            new Rule(Category.JVM, "^\\[(GC Thread|G1 |VM Thread|VM Periodic|C1 CompilerThr|C2 CompilerThr"
+                    + "|Sweeper|Service Thread|Monitor Deflati|Signal Dispatch|Finalizer|Reference Handl"
+                    + "|Common-Cleaner|Attach Listener|Notification Thr|JFR )"),
             new Rule(Category.LOGGING, "^(org\\.jboss\\.logmanager|org\\.jboss\\.logging|org\\.slf4j|org\\.apache\\.logging\\.log4j"
                     + "|org\\.apache\\.log4j|java\\.util\\.logging|io\\.quarkus\\.bootstrap\\.logging)\\."),
             new Rule(Category.REPARTITION, "^(io\\.quarkus\\.kafka\\.client\\.serialization\\.ObjectMapper(Serializer|Deserializer)"
@@ -98,10 +99,10 @@ final class CpuCategories {
                     + "|PartitionGroup|StreamThread\\.pollRequests|StreamThread\\.addRecordsToTasks)|io\\.smallrye\\.reactive\\.messaging\\.kafka\\.impl\\.(KafkaSource|ReactiveKafkaConsumer|KafkaRecordStream))"
                     + "|^\\[(consumer_background_thread|smallrye-kafka-consumer-thread)"),
             new Rule(Category.METRICS, "^io\\.micrometer\\."),
+            new Rule(Category.CONTROLWATCH, "^io\\.controlwatch\\."),
             new Rule(Category.HTTP, "^(io\\.vertx\\.core\\.http|io\\.vertx\\.core\\.net|io\\.vertx\\.ext\\.web|io\\.netty|org\\.jboss\\.resteasy"
                     + "|io\\.quarkus\\.vertx\\.http|io\\.quarkus\\.resteasy|io\\.smallrye\\.jwt|io\\.quarkus\\.smallrye\\.jwt|io\\.quarkus\\.security"
                     + "|org\\.jose4j)\\."),
-            new Rule(Category.CONTROLWATCH, "^io\\.controlwatch\\."),
             new Rule(Category.KAFKA_STREAMS, "^org\\.apache\\.kafka\\.streams\\."));
 
     private CpuCategories() {
@@ -139,8 +140,10 @@ final class CpuCategories {
             Category category = categorise(frames);
             samples.merge(category, count, Long::sum);
             total += count;
-            decider(category, frames).ifPresent(f ->
-                    deciders.computeIfAbsent(category, c -> new HashMap<>()).merge(f, count, Long::sum));
+            // what is left over is best told by its thread
+            (category == Category.OTHER ? java.util.Optional.of(frames.get(0)) : decider(category, frames)).ifPresent(f ->
+                    deciders.computeIfAbsent(category, c -> new HashMap<>())
+                            .merge(f.replaceAll(" tid=\\d+]$", "]"), count, Long::sum));
             Set<String> seen = new HashSet<>();
             for (String frame : frames) {
                 if (frame.startsWith("io.controlwatch.") && seen.add(frame)) {

@@ -24,7 +24,7 @@ class CpuCategoriesTest {
     @ParameterizedTest
     @CsvSource(delimiterString = "=>", textBlock = """
             [GC Thread#0 tid=12];thread_native_entry;G1ParScanThreadState::trim_queue => JVM
-            [C2 CompilerThread0 tid=9];CompileBroker::compiler_thread_loop;Compile::Optimize => JVM
+            [C2 CompilerThre tid=9];CompileBroker::compiler_thread_loop;Compile::Optimize => JVM
             [controlwatch-evaluation-1-StreamThread-1 tid=40];org.apache.kafka.streams.processor.internals.StreamThread.run_[j];org.apache.kafka.streams.processor.internals.SinkNode.process_[j];org.apache.kafka.streams.processor.internals.RecordCollectorImpl.send_[j];io.quarkus.kafka.client.serialization.ObjectMapperSerializer.serialize_[j];com.fasterxml.jackson.core.json.UTF8JsonGenerator.writeString_[j] => REPARTITION
             [controlwatch-evaluation-1-StreamThread-1 tid=40];org.apache.kafka.streams.processor.internals.StreamTask.process_[j];io.controlwatch.evaluation.stream.internal.EvaluateEvent.process_[j];io.controlwatch.engine.ControlEngine.evaluate_[j];dev.cel.runtime.DefaultInterpreter$DefaultInterpretable.eval_[j];com.fasterxml.jackson.databind.node.ObjectNode.get_[i] => CEL
             [controlwatch-evaluation-1-StreamThread-1 tid=40];org.apache.kafka.streams.processor.internals.StreamTask.process_[j];io.controlwatch.evaluation.stream.internal.ParseEvent.process_[j];com.fasterxml.jackson.databind.ObjectMapper.readTree_[j];com.fasterxml.jackson.core.json.UTF8StreamJsonParser.nextToken_[j] => JSON_PARSE
@@ -37,6 +37,7 @@ class CpuCategoriesTest {
             [executor-thread-1 tid=60];org.jboss.resteasy.reactive.server.handlers.InvocationHandler.handle_[j];io.controlwatch.ingest.api.EventResource.post_[j];io.controlwatch.ingest.service.EventIntake.batch_[j];io.controlwatch.model.CloudEventValidator.validate_[j] => VALIDATE
             [executor-thread-1 tid=60];org.jboss.resteasy.reactive.server.handlers.InvocationHandler.handle_[j];io.controlwatch.ingest.messaging.EventPublisher.publish_[j];org.apache.kafka.clients.producer.KafkaProducer.send_[j] => KAFKA_PRODUCE
             [vert.x-eventloop-thread-0 tid=30];io.netty.channel.nio.NioEventLoop.run_[j];io.vertx.core.http.impl.Http1xServerConnection.handleMessage_[j] => HTTP
+            [executor-thread-1 tid=60];org.jboss.resteasy.reactive.server.handlers.InvocationHandler.handle_[j];io.quarkus.security.runtime.interceptor.SecurityHandler.handle_[j];io.controlwatch.ingest.service.EventIntake.accepted_[j];java.util.ArrayList.add_[j] => CONTROLWATCH
             [vert.x-eventloop-thread-1 tid=31];io.netty.channel.nio.NioEventLoop.run_[j];io.vertx.pgclient.impl.codec.PgDecoder.channelRead_[j] => REACTIVE_PG
             [executor-thread-2 tid=61];io.controlwatch.alerting.persistence.JdbcEvidenceSource.read_[j];org.postgresql.jdbc.PgPreparedStatement.executeQuery_[j] => JDBC
             [executor-thread-2 tid=61];io.controlwatch.alerting.service.EvidenceRecorder.store_[j];org.jboss.logmanager.Logger.logRaw_[j];com.fasterxml.jackson.core.json.UTF8JsonGenerator.writeString_[j] => LOGGING
