@@ -35,7 +35,7 @@ while (($#)); do
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
-[[ $INTERVAL_MS =~ ^[0-9]+$ ]] && ((INTERVAL_MS > 0)) || die "--interval-ms takes whole milliseconds"
+[[ $INTERVAL_MS =~ ^[1-9][0-9]*$ ]] || die "--interval-ms takes whole milliseconds (1 or more)"
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 WORK="$BENCH_WORK/profile-$STAMP"
