@@ -98,16 +98,22 @@ proc_ticks() {
   echo $((${12} + ${13}))
 }
 
-# The PostgreSQL server processes that work for this stack: the postmaster's children except the client
-# backends of other databases (the server may be shared with other work).
+# The PostgreSQL server processes that work for this stack: the postmaster's children except the backends of
+# other databases (the server may be shared with other work).
 postgres_pids() {
   local checkpointer postmaster others
   # the checkpointer lives as long as the server; its parent is the postmaster
   checkpointer=$(psql_db -c "select pid from pg_stat_activity where backend_type = 'checkpointer'" 2>/dev/null) || return 0
-  [[ $checkpointer =~ ^[0-9]+$ ]] || return 0
-  postmaster=$(ps -o ppid= -p "$checkpointer" | tr -d ' ')
+  if [[ $checkpointer =~ ^[0-9]+$ ]]; then
+    postmaster=$(ps -o ppid= -p "$checkpointer" | tr -d ' ')
+  else
+    # a role without pg_read_all_stats sees no backend_type of other processes (a shared cluster, as the machine's
+    # own): the postmaster is then the process listening on the database's port, if that is on this machine
+    postmaster=$(ss -Hltnp "sport = :$BENCH_DB_PORT" 2>/dev/null | sed -n 's/.*"postgres",pid=\([0-9]*\).*/\1/p' | head -n 1)
+  fi
   [[ -n $postmaster ]] || return 0
-  others=$(psql_db -c "select pid from pg_stat_activity where backend_type = 'client backend' and datname is distinct from current_database()" 2>/dev/null | tr '\n' ' ')
+  # (datname is visible to every role; backends of other databases are other work, e.g. other test suites)
+  others=$(psql_db -c "select pid from pg_stat_activity where datname is not null and datname <> current_database()" 2>/dev/null | tr '\n' ' ')
   echo "$postmaster"
   # shellcheck disable=SC2046 # one -e per pid
   pgrep -P "$postmaster" | grep -vxF -e 0 $(for p in $others; do printf -- '-e %s ' "$p"; done) || true

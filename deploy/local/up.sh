@@ -17,7 +17,9 @@
 # generated password kept in .run/db.env), CW_DB_PASSWORD, CW_DB_ADMIN_USER (postgres), CW_DB_ADMIN_PASSWORD,
 # CW_SOURCES_SECRET_KEY (base64 AES key sealing source secrets; generated once into .run/sources.env),
 # CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083), with --demo CW_MAIL_SMTP_PORT (3025),
-# CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085).
+# CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085), CW_JAVA_OPTS (extra JVM options for all three services) and
+# CW_INGEST_JAVA_OPTS / CW_EVALUATION_JAVA_OPTS / CW_ALERTING_JAVA_OPTS (for one; after CW_JAVA_OPTS, so they win),
+# split on spaces; they apply to services this run starts, not to running ones.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -503,11 +505,15 @@ if ((!INFRA_ONLY)); then
       info "$s already running (pid $pid)"
     else
       port_open 127.0.0.1 "$port" && die "port $port for $s is taken by another process (set CW_${s^^}_PORT)"
-      info "starting $s on port $port"
+      # Extra JVM options (e.g. bench/profile.sh's for the profiler); before the service tag, which pid_marker
+      # expects right in front of -jar.
+      own_opts_var="CW_${s^^}_JAVA_OPTS"
+      read -ra extra_opts <<<"${CW_JAVA_OPTS:-} ${!own_opts_var:-}"
+      info "starting $s on port $port${extra_opts[*]:+ (extra JVM options: ${extra_opts[*]})}"
       # Kafka Streams state lives beside the broker's data it was built from, not in the shared /tmp: after
       # down.sh --purge, or with a second checkout, local state of another broker corrupts the evaluation's tasks.
       QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m -Dkafka-streams.state.dir="$CW_RUN/kafka-streams" \
-        "$(service_tag)" -jar "$(service_jar "$s")" >"$CW_LOGS/$s.log" 2>&1 </dev/null &
+        ${extra_opts[@]+"${extra_opts[@]}"} "$(service_tag)" -jar "$(service_jar "$s")" >"$CW_LOGS/$s.log" 2>&1 </dev/null &
       pid=$!
       echo "$pid" >"$CW_PIDS/$s.pid"
     fi

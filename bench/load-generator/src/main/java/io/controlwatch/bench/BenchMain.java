@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  * verify      check a run against PostgreSQL, the alerting API and (--topics) the Kafka topics
  * throughput  load as fast as accepted, then wait until PostgreSQL holds every execution: pipeline events/s
  * latency     load at a fixed rate and time each violating event until its failure is stored
+ * cpu-profile where each service's CPU went (bench/profile.sh): collapsed stacks + CPU seconds -> a table
  * </pre>
  * Stack locations come from the environment (see {@link Stack}).
  */
@@ -33,7 +34,7 @@ public final class BenchMain {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0 || argv[0].equals("--help")) {
-            System.err.println("usage: load-generator size|load|verify|throughput|latency [--option value ...] (see BENCHMARKS.md)");
+            System.err.println("usage: load-generator size|load|verify|throughput|latency|cpu-profile [--option value ...] (see BENCHMARKS.md)");
             System.exit(2);
         }
         Args args = new Args(argv, 1);
@@ -44,6 +45,7 @@ public final class BenchMain {
                 case "verify" -> verify(args);
                 case "throughput" -> throughput(args);
                 case "latency" -> latency(args);
+                case "cpu-profile" -> cpuProfile(args);
                 default -> throw new IllegalArgumentException("unknown command " + argv[0]);
             }
         } catch (IllegalArgumentException e) {
@@ -54,6 +56,23 @@ public final class BenchMain {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * {@code --dir D} holds {@code <service>.collapsed} per profiled service and {@code cpu.txt} (CPU seconds per
+     * process group); prints the Markdown report of {@link CpuCategories#report}.
+     */
+    private static void cpuProfile(Args args) throws java.io.IOException {
+        Path dir = Path.of(args.required("dir"));
+        long events = args.longValue("events", 0);
+        double intervalMs = args.doubleValue("interval-ms", 10);
+        String[] services = args.string("services", "ingest,evaluation,alerting").split(",");
+        args.rejectUnknown();
+        Map<String, CpuCategories.Tally> tallies = new LinkedHashMap<>();
+        for (String s : services) {
+            tallies.put(s, CpuCategories.Tally.of(dir.resolve(s + ".collapsed")));
+        }
+        System.out.print(CpuCategories.report(tallies, CpuCategories.cpuSeconds(dir.resolve("cpu.txt")), events, intervalMs));
+    }
 
     private static void size(Args args) {
         int samples = args.intValue("samples", 20_000);
