@@ -180,7 +180,13 @@ final class KafkaRuleStore implements RuleStore {
         return INDEX + StateKeys.controlId(stateKey) + "\u0000" + pad(at.toEpochMilli()) + "\u0000" + stateKey;
     }
 
-    private static String pad(long millis) {
-        return String.format("%019d", millis);
+    /** 19 digits, zero-padded, so that keys sort by time. Not String.format: it parsed its pattern per call (3 % of
+     * the evaluation service's CPU under load, bench/profile.sh). */
+    static String pad(long millis) {
+        if (millis < 0) {
+            return String.format("%019d", millis); // before 1970: never seen (event times are bounded at ingest)
+        }
+        String digits = Long.toString(millis);
+        return "0000000000000000000".substring(digits.length()) + digits;
     }
 }
