@@ -76,6 +76,10 @@ class ConsoleBrowserIT {
 
         Map<String, String> env = new HashMap<>(ControlWatchStack.environment(stack.kafka, TestPostgres.another()));
         env.put("MP_JWT_VERIFY_ISSUER", realm.issuer());
+        // a second evidence store on the stack's broker must not sign: its checkpoints would land on the stack's
+        // checkpoint topic beside the stack's own, under the same sequence numbers
+        env.remove("CW_EVIDENCE_SIGNING_KEY");
+        env.remove("CW_EVIDENCE_PUBLIC_KEY");
         alerting = ServiceProcess.start("alerting-service", env);
         ingest = ServiceProcess.start("ingest-service", env);
         console = ServiceProcess.start("console-service", Map.of(

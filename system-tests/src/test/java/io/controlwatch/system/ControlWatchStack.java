@@ -1,5 +1,6 @@
 package io.controlwatch.system;
 
+import io.controlwatch.testsupport.TestEvidenceKeys;
 import io.controlwatch.testsupport.TestKafka;
 import io.controlwatch.testsupport.TestPostgres;
 import io.controlwatch.testsupport.TestTokens;
@@ -44,17 +45,21 @@ final class ControlWatchStack {
     static Map<String, String> environment(String kafka, TestPostgres.Database db) {
         // unique consumer groups, so a run against a shared external broker starts from a clean slate
         String run = UUID.randomUUID().toString().substring(0, 8);
-        return Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka,
-                "MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestTokens.publicKeyFile().toString(),
-                "MP_JWT_VERIFY_ISSUER", TestTokens.ISSUER,
-                "CW_DB_URL", db.reactiveUrl(),
-                "CW_DB_USER", db.user(),
-                "CW_DB_PASSWORD", db.password(),
+        return Map.ofEntries(
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafka),
+                Map.entry("MP_JWT_VERIFY_PUBLICKEY_LOCATION", TestTokens.publicKeyFile().toString()),
+                Map.entry("MP_JWT_VERIFY_ISSUER", TestTokens.ISSUER),
+                Map.entry("CW_DB_URL", db.reactiveUrl()),
+                Map.entry("CW_DB_USER", db.user()),
+                Map.entry("CW_DB_PASSWORD", db.password()),
                 // seals source secrets on ingest's registry topic; a fixed test key, as the JWT key above
-                "CW_SOURCES_SECRET_KEY", "c3lzdGVtLXRlc3RzLXNvdXJjZS1zZWNyZXQta2V5ISE=",
-                "QUARKUS_KAFKA_STREAMS_APPLICATION_ID", "cw-evaluation-systest-" + run,
-                "CW_CONSUMER_GROUP", "cw-alerting-systest-" + run);
+                Map.entry("CW_SOURCES_SECRET_KEY", "c3lzdGVtLXRlc3RzLXNvdXJjZS1zZWNyZXQta2V5ISE="),
+                // the alerting service signs checkpoints and export manifests, as in production (AuditorExportIT)
+                Map.entry("CW_EVIDENCE_SIGNING_KEY", TestEvidenceKeys.privateKeyFile().toString()),
+                Map.entry("CW_EVIDENCE_PUBLIC_KEY", TestEvidenceKeys.publicKeyFile().toString()),
+                Map.entry("CW_EVIDENCE_CHECKPOINT_EVERY", "1s"),
+                Map.entry("QUARKUS_KAFKA_STREAMS_APPLICATION_ID", "cw-evaluation-systest-" + run),
+                Map.entry("CW_CONSUMER_GROUP", "cw-alerting-systest-" + run));
     }
 
     private static ControlWatchStack start() {

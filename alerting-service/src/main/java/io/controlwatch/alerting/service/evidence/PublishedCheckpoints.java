@@ -20,8 +20,8 @@ import java.util.TreeMap;
  * What the checkpoint topic {@code cw.evidence-checkpoints.v1} holds, as read for one verification: the SHA-256 of
  * every published checkpoint (32 bytes per sequence, in one array: a year of checkpoints a minute is 17 MB) and, in
  * full, those PostgreSQL did not hold when the read began (the ones deleted from it, or signed during the read).
- * A record that is not a checkpoint signed by a trusted key is not taken, and reported: whoever could write it could
- * write anything.
+ * A record that is not a checkpoint signed by a trusted key, or another checkpoint under a sequence already published,
+ * is not taken, and reported: whoever could write it could write anything.
  */
 public final class PublishedCheckpoints {
 
@@ -41,7 +41,7 @@ public final class PublishedCheckpoints {
         this.storedBefore = storedBefore;
     }
 
-    /** Takes one record of the topic (in offset order; a later record of a sequence replaces an earlier one). */
+    /** Takes one record of the topic, in offset order. */
     void accept(ConsumerRecord<String, String> record) {
         records++;
         String where = "record " + record.partition() + "@" + record.offset() + " of " + record.topic();
@@ -78,7 +78,15 @@ public final class PublishedCheckpoints {
         if (at + Sha256.LENGTH > digests.length) {
             digests = Arrays.copyOf(digests, Math.max(at + Sha256.LENGTH, digests.length * 2));
         }
-        System.arraycopy(digestOf(checkpoint).bytes(), 0, digests, at, Sha256.LENGTH);
+        byte[] digest = digestOf(checkpoint).bytes();
+        if (present.get(index) && !Arrays.equals(digests, at, at + Sha256.LENGTH, digest, 0, Sha256.LENGTH)) {
+            // a relay publishing again sends the same bytes: another checkpoint under a published sequence is a
+            // fork, or a second evidence store writing to this topic; the first published is the one kept
+            invalid.add(Discrepancy.of(Kind.CHECKPOINT_INVALID, where + " holds another checkpoint #" + sequence
+                    + " than the one published before it (a second evidence store on this topic, or a fork)"));
+            return;
+        }
+        System.arraycopy(digest, 0, digests, at, Sha256.LENGTH);
         present.set(index);
         if (!storedBefore.get(index)) {
             notStored.put(sequence, checkpoint);

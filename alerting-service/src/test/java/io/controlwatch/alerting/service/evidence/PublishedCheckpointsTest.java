@@ -95,11 +95,15 @@ class PublishedCheckpointsTest {
         published.accept(record("2", "{\"not\": \"a checkpoint\"}"));                // junk
         published.accept(record("7", run.get(1).toJson()));                         // under another key
         published.accept(record(run(2, SigningKey.generate()).get(1)));             // signed by a stranger
+        published.accept(record(Checkpoint.next(null, Topics.EXECUTIONS, T, run.get(0).checkpoint().partitions(),
+                KEY)));                                                              // another #1: a fork
 
         assertThat(published.count()).isEqualTo(1);
         assertThat(published.published(2)).isFalse();
         assertThat(published.invalid()).extracting(Discrepancy::kind).containsExactly(Kind.CHECKPOINT_INVALID,
-                Kind.CHECKPOINT_INVALID, Kind.CHECKPOINT_INVALID, Kind.CHECKPOINT_SIGNATURE);
+                Kind.CHECKPOINT_INVALID, Kind.CHECKPOINT_INVALID, Kind.CHECKPOINT_SIGNATURE, Kind.CHECKPOINT_INVALID);
+        assertThat(published.matches(run.get(0))).isTrue(); // the first published #1 is kept
+        assertThat(published.invalid().get(4).message()).contains("another checkpoint #1");
         assertThat(published.invalid().get(0).message()).contains("never withdrawn");
         assertThat(published.invalid().get(2).message()).contains("key 7", "#2");
     }
