@@ -7,6 +7,8 @@
 # and one RESULT line, kept in bench/results/console-benchmark.txt. Not a test: the machine is shared, so compare runs
 # on the same machine only.
 #   bench/console-benchmark.sh [executions (1000000)] [findings (100000)] [requests per page (20)] [days (180)]
+# CW_BENCH_KEEP_DB=1 keeps the loaded database (for EXPLAIN ANALYZE); CW_BENCH_DB=<name> measures again on a kept one
+# (the service migrates it first, so a new migration is measured without a reload; its rows age by the time since).
 # Needs: the local PostgreSQL on 127.0.0.1:5432 (user postgres, trust), java 17, curl, jq. No Kafka and no identity
 # provider: the services run without a broker, and the console accepts bearer tokens (quarkus-oidc in service mode
 # with the run's own key, set here on the command line as ConsolePagesTest's ConsoleTestResource sets it; the
@@ -21,7 +23,9 @@ warmups=3
 alerting_port=${CW_BENCH_PORT:-18110}
 console_port=$((alerting_port + 1))
 ingest_port=$((alerting_port + 2))
-db="cw_consolebench_$$"
+db=${CW_BENCH_DB:-cw_consolebench_$$}
+keep=${CW_BENCH_KEEP_DB:-}
+[ -n "${CW_BENCH_DB:-}" ] && keep=1
 pg=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
 work="bench/.work/console-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$work"
@@ -31,7 +35,11 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  "${pg[@]}" -d postgres -c "drop database if exists $db" >/dev/null 2>&1 || true
+  if [ -z "$keep" ]; then
+    "${pg[@]}" -d postgres -c "drop database if exists $db" >/dev/null 2>&1 || true
+  else
+    echo "kept database $db (drop database $db when done)" >&2
+  fi
 }
 trap cleanup EXIT
 
@@ -54,7 +62,7 @@ wait_live() {
 cp=$(cat alerting-service/target/bench-classpath.txt)
 loader=(java -cp "alerting-service/target/test-classes:alerting-service/target/classes:$cp" io.controlwatch.alerting.bench.ConsoleBenchLoad)
 
-"${pg[@]}" -d postgres -c "create database $db"
+[ -n "${CW_BENCH_DB:-}" ] || "${pg[@]}" -d postgres -c "create database $db"
 # the JWT key both services trust, and an analyst token (test-support's TestTokens, a fresh key pair per run;
 # valid for an hour)
 "${loader[@]}" token "$work"
@@ -70,7 +78,13 @@ pids+=($!)
 wait_live "$alerting_port" "${pids[-1]}" "$work/alerting.log"
 
 # the rows, once the service has migrated the database
-"${loader[@]}" "jdbc:postgresql://127.0.0.1:5432/$db" postgres "$executions" "$findings" 6 "$days" | tee "$work/load.txt"
+if [ -z "${CW_BENCH_DB:-}" ]; then
+  "${loader[@]}" "jdbc:postgresql://127.0.0.1:5432/$db" postgres "$executions" "$findings" 6 "$days" | tee "$work/load.txt"
+  "${pg[@]}" -d postgres -c "comment on database $db is '$(cat "$work/load.txt")'"
+else
+  "${pg[@]}" -d postgres -c "select shobj_description(oid, 'pg_database') from pg_database where datname = '$db'" \
+    | tee "$work/load.txt"
+fi
 busiest=$(sed -n 's/.* busiest=\([^ ]*\).*/\1/p' "$work/load.txt")
 
 # ingest, for the sources page. The real ingest service needs a Kafka broker to start (its source registry is a
