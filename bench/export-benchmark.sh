@@ -27,9 +27,12 @@ cleanup() {
 trap cleanup EXIT
 now() { date +%s.%N; }
 
-# the service, its migrations and the loader (test classes); package, never install (shared ~/.m2)
-./mvnw -o -B -q package -pl alerting-service -am -DskipTests
-cp=$(cd alerting-service && ../mvnw -o -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)
+# the service, its migrations and the loader (test classes); package, never install (shared ~/.m2): the classpath is
+# taken in the same reactor build, so the project's own modules resolve to their target/ jars (a build of the module
+# alone looks for them in ~/.m2, where nothing installs them)
+./mvnw -o -B -q package dependency:build-classpath -pl alerting-service -am -DskipTests -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench-classpath.txt
+cp=$(cat alerting-service/target/bench-classpath.txt)
 
 "${pg[@]}" -d postgres -c "create database $db"
 openssl genpkey -algorithm ed25519 -out "$work/evidence-key.pem" 2>/dev/null
