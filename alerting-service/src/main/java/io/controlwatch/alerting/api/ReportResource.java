@@ -85,13 +85,17 @@ public class ReportResource {
             @QueryParam("criterion") String criterionParam,
             @Parameter(description = "Only this control, e.g. cc6.1-console-login-mfa")
             @QueryParam("control") String controlParam,
+            @Parameter(description = "true: each control's passes, failures and errors per UTC day with executions "
+                    + "('daily', JSON only)")
+            @QueryParam("daily") String dailyParam,
             @Context HttpHeaders headers) {
         ReportPeriod period = ReportPeriod.of(fromParam, toParam, config.maxPeriodDays());
         String criterion = QueryParams.text("criterion", criterionParam, 32);
         String control = QueryParams.text("control", controlParam, 80);
+        boolean daily = Boolean.TRUE.equals(QueryParams.bool("daily", dailyParam));
         boolean csv = wantsCsv(headers.getAcceptableMediaTypes());
         Uni<Void> known = KnownControls.require(control);
-        return known.chain(() -> reports.report(period.from(), period.to(), control, criterion))
+        return known.chain(() -> reports.report(period.from(), period.to(), control, criterion, daily && !csv))
                 .invoke(report -> details.rows(report.controls().size()))
                 .map(report -> csv
                         ? Response.ok(csv(report), TEXT_CSV + ";charset=UTF-8").build()

@@ -199,6 +199,21 @@ class ReportApiIT {
     }
 
     @Test
+    void givesEachControlsFiguresPerUtcDayOnlyWhenAsked() {
+        assertThat(control(report("from", FROM, "to", TO, "control", A), A)).doesNotContainKey("daily");
+        JsonPath report = report("from", FROM, "to", TO, "daily", "true");
+        // A: day 1 pass, pass, fail, error; day 2 nothing (no entry); day 3 pass, fail. B: one pass a day, the
+        // second one at midnight exactly: its own day
+        assertThat(report.getList("controls.find { it.controlId == '" + A + "' }.daily")).containsExactly(
+                Map.of("day", "2026-03-01", "population", 4, "passes", 2, "failures", 1, "errors", 1),
+                Map.of("day", "2026-03-03", "population", 2, "passes", 1, "failures", 1, "errors", 0));
+        assertThat(report.getList("controls.find { it.controlId == '" + B + "' }.daily.day"))
+                .containsExactly("2026-03-01", "2026-03-02", "2026-03-03");
+        // the same figures as without it
+        assertThat(control(report, A)).containsEntry("population", 6).containsEntry("daysWithExecutions", 2);
+    }
+
+    @Test
     void rollsUpPerCriterionAndCountsAControlWithoutFindings() {
         JsonPath report = report("from", FROM, "to", TO, "criterion", Y);
         assertThat(report.getList("controls.controlId")).containsExactly(A, B);
@@ -318,7 +333,7 @@ class ReportApiIT {
             assertThat(openapi.getMap("paths.'" + path + "'.get.responses")).as(path).containsKeys("400", "404");
         }
         assertThat(openapi.getList("paths.'/api/v1/reports/operating-effectiveness'.get.parameters.name"))
-                .containsExactlyInAnyOrder("from", "to", "criterion", "control");
+                .containsExactlyInAnyOrder("from", "to", "criterion", "control", "daily");
     }
 
     @Test

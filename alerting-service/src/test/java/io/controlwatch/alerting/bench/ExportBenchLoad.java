@@ -8,12 +8,14 @@ import io.controlwatch.testsupport.TestTokens;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyManager;
 
+import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.LongFunction;
 
 /**
  * Loads N chained executions into the alerting service's (migrated) database for {@code bench/export-benchmark.sh},
@@ -57,52 +60,74 @@ public final class ExportBenchLoad {
         long start = System.nanoTime();
         try (Connection c = DriverManager.getConnection(url, user, "")) {
             for (String control : CONTROLS) {
-                try (PreparedStatement s = c.prepareStatement("insert into control (control_id, version, title, "
-                        + "criteria, severity, pack, pack_version, updated_at) values (?, 'sha256:bench', ?, "
-                        + "array['CC6.1','CC7.2'], 'high', 'soc2-core', 'sha256:benchpack', now()) "
-                        + "on conflict do nothing")) {
-                    s.setString(1, control);
-                    s.setString(2, "Bench control " + control);
-                    s.executeUpdate();
-                }
+                control(c, control, "Bench control " + control, List.of("CC6.1", "CC7.2"), "high", null);
             }
-            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
-            String sql = "copy control_execution (execution_id, control_id, control_version, criteria, severity, "
-                    + "result, reason, message, subject, event_id, event_source, event_type, event_time, ingest_time, "
-                    + "evaluated_at, pack, pack_version, evidence_event_ids, late, backfilled, submitter, exemption_id, "
-                    + "chain_partition, chain_offset, row_digest, chain_head, recorded_at) from stdin";
-            List<ChainHead> heads = new ArrayList<>();
-            for (int p = 0; p < partitions; p++) {
-                heads.add(ChainHead.genesis(Topics.EXECUTIONS, p));
-            }
-            StringBuilder batch = new StringBuilder(BATCH * 700);
-            for (long i = 0; i < rows; i++) {
-                int p = (int) (i % partitions);
-                long offset = 2 * (i / partitions); // every other offset: transaction markers take the rest
-                EvidenceRow row = row(i);
-                ChainHead.Appended a = heads.get(p).appendStored(offset, row, row.eventTime().plusSeconds(1));
-                heads.set(p, a.head());
-                line(batch, a.stored());
-                if ((i + 1) % BATCH == 0 || i == rows - 1) {
-                    copy.copyIn(sql, new StringReader(batch.toString()));
-                    batch.setLength(0);
-                }
-            }
-            for (ChainHead h : heads) {
-                try (PreparedStatement s = c.prepareStatement("insert into evidence_chain_head (chain_partition, "
-                        + "chain_offset, row_count, head, max_event_time) values (?, ?, ?, ?, ?)")) {
-                    s.setInt(1, h.partition());
-                    s.setLong(2, h.offset());
-                    s.setLong(3, h.count());
-                    s.setBytes(4, HexFormat.of().parseHex(h.head().hex()));
-                    s.setTimestamp(5, Timestamp.from(h.maxEventTime()));
-                    s.executeUpdate();
-                }
-            }
+            copyExecutions(c, rows, partitions, ExportBenchLoad::row);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(Locale.ROOT, "LOADED rows=%d partitions=%d seconds=%.1f rows_per_s=%.0f from=%s to=%s%n",
                 rows, partitions, seconds, rows / seconds, T0, T0.plusSeconds(rows).plusSeconds(1));
+    }
+
+    /** A control of the catalogue, as the service records the first execution of one (counters zero until set). */
+    static void control(Connection c, String id, String title, List<String> criteria, String severity, String owner)
+            throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("insert into control (control_id, version, title, criteria, "
+                + "severity, owner, pack, pack_version, updated_at) values (?, 'sha256:bench', ?, ?, ?, ?, "
+                + "'soc2-core', 'sha256:benchpack', now()) on conflict do nothing")) {
+            s.setString(1, id);
+            s.setString(2, title);
+            s.setArray(3, c.createArrayOf("text", criteria.toArray()));
+            s.setString(4, severity);
+            s.setString(5, owner);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Copies executions 0 … rows-1 (made by {@code row}) into control_execution, chained per partition as the
+     * service's EvidenceChainer chains them, then sets the chain heads.
+     */
+    static void copyExecutions(Connection c, long rows, int partitions, LongFunction<EvidenceRow> row)
+            throws SQLException, IOException {
+        CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+        String sql = "copy control_execution (execution_id, control_id, control_version, criteria, severity, "
+                + "result, reason, message, subject, event_id, event_source, event_type, event_time, ingest_time, "
+                + "evaluated_at, pack, pack_version, evidence_event_ids, late, backfilled, submitter, exemption_id, "
+                + "chain_partition, chain_offset, row_digest, chain_head, recorded_at) from stdin";
+        List<ChainHead> heads = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            heads.add(ChainHead.genesis(Topics.EXECUTIONS, p));
+        }
+        StringBuilder batch = new StringBuilder(BATCH * 700);
+        for (long i = 0; i < rows; i++) {
+            int p = (int) (i % partitions);
+            long offset = 2 * (i / partitions); // every other offset: transaction markers take the rest
+            EvidenceRow r = row.apply(i);
+            ChainHead.Appended a = heads.get(p).appendStored(offset, r, r.eventTime().plusSeconds(1));
+            heads.set(p, a.head());
+            line(batch, a.stored());
+            if ((i + 1) % BATCH == 0 || i == rows - 1) {
+                copy.copyIn(sql, new StringReader(batch.toString()));
+                batch.setLength(0);
+            }
+        }
+        for (ChainHead h : heads) {
+            try (PreparedStatement s = c.prepareStatement("insert into evidence_chain_head (chain_partition, "
+                    + "chain_offset, row_count, head, max_event_time) values (?, ?, ?, ?, ?)")) {
+                s.setInt(1, h.partition());
+                s.setLong(2, h.offset());
+                s.setLong(3, h.count());
+                s.setBytes(4, HexFormat.of().parseHex(h.head().hex()));
+                s.setTimestamp(5, Timestamp.from(h.maxEventTime()));
+                s.executeUpdate();
+            }
+        }
+    }
+
+    /** The id of execution i (a version-4-shaped UUID that names its index, so loaders can refer to it). */
+    static String executionId(long i) {
+        return new UUID(0x0000000000004000L, 0x8000000000000000L | i).toString();
     }
 
     /** Execution i: one per second from T0, the shipped pack's controls in turn, a fifth of them failing. */
@@ -111,14 +136,14 @@ public final class ExportBenchLoad {
         boolean fail = i % 5 == 0;
         Instant t = T0.plusSeconds(i);
         String event = "evt-" + i;
-        return new EvidenceRow(new UUID(0x0000000000004000L, 0x8000000000000000L | i).toString(), control,
+        return new EvidenceRow(executionId(i), control,
                 "sha256:bench", List.of("CC6.1", "CC7.2"), "high", fail ? "FAIL" : "PASS",
                 fail ? "violated: mfa" : null, null, "user:u" + (i % 2000) + "@example.com", event,
                 "urn:controlwatch:source:okta", "auth.login", t, t.plusMillis(120), t.plusMillis(180), "soc2-core",
                 "sha256:benchpack", List.of(event), false, false, "source:okta", null);
     }
 
-    private static void line(StringBuilder b, StoredExecution s) {
+    static void line(StringBuilder b, StoredExecution s) {
         EvidenceRow r = s.row();
         b.append(r.executionId()).append('\t').append(r.controlId()).append('\t').append(r.controlVersion())
                 .append('\t').append('{').append(String.join(",", r.criteria())).append('}')
@@ -138,7 +163,7 @@ public final class ExportBenchLoad {
                 .append('\t').append(s.recordedAt()).append('\n');
     }
 
-    private static String nullable(String value) {
+    static String nullable(String value) {
         return value == null ? "\\N" : value;
     }
 }

@@ -288,9 +288,11 @@ public class ConsoleResource {
         String bearer = viewer.bearer();
         if (viewer.canReadReports()) {
             try {
-                List<Views.ControlPeriod> c = report(period, id);
-                summary = c.isEmpty() ? null : c.get(0);
-                trend = trend(bearer, id, period);
+                // one call: the period's figures with the per-day series the trend is drawn from
+                JsonNode c = ApiCall.run("read reports", viewer.name(), () -> api.report(bearer,
+                        period.from().toString(), period.to().toString(), id, true)).path("controls").path(0);
+                summary = c.isMissingNode() ? null : Views.ControlPeriod.of(c);
+                trend = trend(c.path("daily"), period);
                 JsonNode page2 = ApiCall.run("read executions", viewer.name(),
                         () -> api.executions(bearer, id, null, null, null, 20, null));
                 page2.path("items").forEach(e -> executions.add(Views.Execution.of(e)));
@@ -318,18 +320,33 @@ public class ConsoleResource {
                 .data("open", open).data("notices", notices);
     }
 
-    /** Passes and failures per bucket (a day up to 31 days; longer periods in 31 equal buckets). */
-    private List<TrendPoint> trend(String bearer, String id, Period period) {
-        int buckets = Math.min(period.days(), 31);
-        Duration step = Duration.between(period.from(), period.to()).dividedBy(buckets);
+    /**
+     * Passes and failures per UTC day the period touches (the report's days), with the days without executions at
+     * zero; periods over 31 days in 31 or fewer buckets of whole days.
+     */
+    static List<TrendPoint> trend(JsonNode daily, Period period) {
+        Map<Instant, long[]> byDay = new TreeMap<>();
+        Instant first = period.from().truncatedTo(ChronoUnit.DAYS);
+        for (Instant d = first; d.isBefore(period.to()); d = d.plus(1, ChronoUnit.DAYS)) {
+            byDay.put(d, new long[2]);
+        }
+        daily.forEach(d -> {
+            long[] counts = byDay.get(Instant.parse(d.path("day").asText() + "T00:00:00Z"));
+            if (counts != null) {
+                counts[0] += d.path("passes").asLong();
+                counts[1] += d.path("failures").asLong();
+            }
+        });
+        int perBucket = (byDay.size() + 30) / 31;
         List<TrendPoint> points = new ArrayList<>();
-        for (int i = 0; i < buckets; i++) {
-            Instant from = period.from().plus(step.multipliedBy(i));
-            Instant to = i == buckets - 1 ? period.to() : from.plus(step);
-            JsonNode r = ApiCall.run("read reports", viewer.name(),
-                    () -> api.report(bearer, from.toString(), to.toString(), id));
-            JsonNode c = r.path("controls").path(0);
-            points.add(new TrendPoint(from.getEpochSecond(), c.path("passes").asLong(), c.path("failures").asLong()));
+        int i = 0;
+        for (Map.Entry<Instant, long[]> day : byDay.entrySet()) {
+            if (i++ % perBucket == 0) {
+                points.add(new TrendPoint(day.getKey().getEpochSecond(), 0, 0));
+            }
+            TrendPoint last = points.get(points.size() - 1);
+            points.set(points.size() - 1, new TrendPoint(last.at(), last.passes() + day.getValue()[0],
+                    last.failures() + day.getValue()[1]));
         }
         return points;
     }

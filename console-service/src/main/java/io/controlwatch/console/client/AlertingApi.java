@@ -35,6 +35,13 @@ public interface AlertingApi {
     JsonNode report(@HeaderParam("Authorization") String bearer, @QueryParam("from") String from,
                     @QueryParam("to") String to, @QueryParam("control") String control);
 
+    /** The report with each control's figures per UTC day ({@code daily}): one call for a control's trend. */
+    @GET
+    @Path("/reports/operating-effectiveness")
+    JsonNode report(@HeaderParam("Authorization") String bearer, @QueryParam("from") String from,
+                    @QueryParam("to") String to, @QueryParam("control") String control,
+                    @QueryParam("daily") boolean daily);
+
     @GET
     @Path("/findings")
     JsonNode findings(@HeaderParam("Authorization") String bearer, @QueryParam("status") List<String> status,

@@ -1,5 +1,7 @@
 package io.controlwatch.alerting.service.reports;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -28,13 +30,19 @@ public record OperatingEffectiveness(Instant from, Instant to, long days, List<C
      * @param slaBreaches            findings whose SLA fell due in the period before they were resolved
      * @param exemptions             exemptions approved and not yet ended, expired or revoked at some time in the period
      * @param daysWithoutExecutions  UTC days of the period (YYYY-MM-DD) in which the control recorded no execution
+     * @param daily                  only when asked for: the figures per UTC day with executions, oldest first
      */
     public record ControlReport(String controlId, String title, String description, List<String> criteria,
                                 String owner, String severity, String status, List<VersionSeen> versions,
                                 long population, long passes, long failures, long errors, long late, long backfilled,
                                 long exempted, Double exceptionRate, long findingsOpened, long findingsResolved,
                                 long findingsOpenAtEnd, Remediation remediation, long slaBreaches,
-                                List<UUID> exemptions, long daysWithExecutions, List<String> daysWithoutExecutions) {
+                                List<UUID> exemptions, long daysWithExecutions, List<String> daysWithoutExecutions,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) List<DayCount> daily) {
+    }
+
+    /** One UTC day of a control's executions: the population and its results. */
+    public record DayCount(String day, long population, long passes, long failures, long errors) {
     }
 
     /** A control version that produced executions in the period, with its first and last event time. */

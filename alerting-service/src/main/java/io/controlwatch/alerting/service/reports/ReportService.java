@@ -22,30 +22,40 @@ import java.util.TreeMap;
 @ApplicationScoped
 public class ReportService {
 
-    // ?1 from, ?2 to, ?3 control or '', ?4 criterion or ''. Days are UTC calendar days.
+    // ?1 from, ?2 to, ?3 control or '', ?4 criterion or '', ?5 'true' for the per-day series. Days are UTC calendar
+    // days. {executions of the control} is filled in per variant below.
     private static final String REPORT = """
             with p as (
                 select cast(?1 as timestamptz) as p_from, cast(?2 as timestamptz) as p_to,
-                       cast(?3 as text) as p_control, cast(?4 as text) as p_criterion
+                       cast(?3 as text) as p_control, cast(?4 as text) as p_criterion,
+                       cast(cast(?5 as text) as boolean) as p_daily
             ),
             active as (select max(pack_version) as pack_version, count(*) as n from active_pack),
-            pe as materialized (
-                select e.control_id, e.control_version, e.criteria, e.result, e.event_time, e.late, e.backfilled,
-                       e.exemption_id
+            -- One pass over the period's executions, grouped per control, version and UTC day: what follows reads
+            -- these groups (controls x versions x days), never the population again.
+            pd as materialized (
+                select e.control_id, e.control_version, cast(e.event_time at time zone 'UTC' as date) as day,
+                       count(*) as population,
+                       count(*) filter (where e.result = 'PASS') as passes,
+                       count(*) filter (where e.result = 'FAIL') as failures,
+                       count(*) filter (where e.result = 'ERROR') as errors,
+                       count(*) filter (where e.late) as late,
+                       count(*) filter (where e.backfilled) as backfilled,
+                       count(*) filter (where e.exemption_id is not null) as exempted,
+                       bool_or(p.p_criterion = any(e.criteria)) as has_criterion,
+                       min(e.event_time) as first_at, max(e.event_time) as last_at
                 from control_execution e, p
                 where e.event_time >= p.p_from and e.event_time < p.p_to
-                  and (p.p_control = '' or e.control_id = p.p_control)
+                  and {executions of the control}
+                group by e.control_id, e.control_version, cast(e.event_time at time zone 'UTC' as date)
             ),
             counts as (
-                select pe.control_id, count(*) as population,
-                       count(*) filter (where result = 'PASS') as passes,
-                       count(*) filter (where result = 'FAIL') as failures,
-                       count(*) filter (where result = 'ERROR') as errors,
-                       count(*) filter (where late) as late,
-                       count(*) filter (where backfilled) as backfilled,
-                       count(*) filter (where exemption_id is not null) as exempted,
-                       bool_or(p.p_criterion = any(pe.criteria)) as has_criterion
-                from pe, p group by pe.control_id
+                select control_id, cast(sum(population) as bigint) as population,
+                       cast(sum(passes) as bigint) as passes, cast(sum(failures) as bigint) as failures,
+                       cast(sum(errors) as bigint) as errors, cast(sum(late) as bigint) as late,
+                       cast(sum(backfilled) as bigint) as backfilled, cast(sum(exempted) as bigint) as exempted,
+                       bool_or(has_criterion) as has_criterion
+                from pd group by control_id
             ),
             -- the controls that ran in the period, and those of the running pack that should have
             reported as (
@@ -61,9 +71,9 @@ public class ReportService {
                 select control_id, jsonb_agg(jsonb_build_object('version', control_version,
                            'firstExecutionAt', first_at, 'lastExecutionAt', last_at, 'executions', n)
                            order by first_at, control_version) as versions
-                from (select control_id, control_version, min(event_time) as first_at, max(event_time) as last_at,
-                             count(*) as n
-                      from pe group by control_id, control_version) v
+                from (select control_id, control_version, min(first_at) as first_at, max(last_at) as last_at,
+                             cast(sum(population) as bigint) as n
+                      from pd group by control_id, control_version) v
                 group by control_id
             ),
             days as (
@@ -72,7 +82,16 @@ public class ReportService {
                                         date_trunc('day', (p.p_to - interval '1 microsecond') at time zone 'UTC'),
                                         interval '1 day') d
             ),
-            executed_days as (select distinct control_id, cast(event_time at time zone 'UTC' as date) as day from pe),
+            executed_days as (select distinct control_id, day from pd),
+            -- asked for (the console's trend): passes, failures, errors per UTC day with executions
+            daily as (
+                select control_id, jsonb_agg(jsonb_build_object('day', to_char(day, 'YYYY-MM-DD'),
+                           'population', n, 'passes', passes, 'failures', failures, 'errors', errors) order by day) as days
+                from (select control_id, day, cast(sum(population) as bigint) as n, cast(sum(passes) as bigint) as passes,
+                             cast(sum(failures) as bigint) as failures, cast(sum(errors) as bigint) as errors
+                      from pd, p where p.p_daily group by control_id, day) d
+                group by control_id
+            ),
             coverage as (
                 select r.control_id, count(x.day) as days_with,
                        coalesce(jsonb_agg(to_char(d.day, 'YYYY-MM-DD') order by d.day) filter (where x.day is null),
@@ -126,13 +145,16 @@ public class ReportService {
                                'medianSeconds', f.ttr_median, 'p90Seconds', f.ttr_p90, 'maxSeconds', f.ttr_max),
                            'slaBreaches', coalesce(f.sla_breaches, 0), 'exemptions', coalesce(x.ids, '[]'::jsonb),
                            'daysWithExecutions', coalesce(c.days_with, 0),
-                           'daysWithoutExecutions', coalesce(c.days_without, '[]'::jsonb)) as doc
-                from reported r
+                           'daysWithoutExecutions', coalesce(c.days_without, '[]'::jsonb))
+                       || case when p.p_daily then jsonb_build_object('daily', coalesce(dl.days, '[]'::jsonb))
+                               else '{}'::jsonb end as doc
+                from reported r cross join p
                      left join counts n on n.control_id = r.control_id
                      left join versions v on v.control_id = r.control_id
                      left join coverage c on c.control_id = r.control_id
                      left join findings f on f.control_id = r.control_id
                      left join exemptions x on x.control_id = r.control_id
+                     left join daily dl on dl.control_id = r.control_id
             ),
             criterion_rows as (
                 select k.criterion, count(distinct k.control_id) as controls, sum(cr.population) as population,
@@ -154,6 +176,12 @@ public class ReportService {
                     from criterion_rows), '[]'::jsonb))::text
             """;
 
+    // Two statements rather than "(p_control = '' or control_id = p_control)": with the control in the condition
+    // itself the planner reads that control's executions through control_execution_control_period instead of every
+    // control's executions of the period.
+    private static final String ALL_CONTROLS = REPORT.replace("{executions of the control}", "true");
+    private static final String ONE_CONTROL = REPORT.replace("{executions of the control}", "e.control_id = p.p_control");
+
     private final PacksInForce packs;
 
     public ReportService(PacksInForce packs) {
@@ -166,8 +194,15 @@ public class ReportService {
      */
     @WithSession
     public Uni<OperatingEffectiveness> report(Instant from, Instant to, String control, String criterion) {
-        return NativeSql.query(REPORT, from.atOffset(ZoneOffset.UTC), to.atOffset(ZoneOffset.UTC), control == null ? "" : control,
-                        criterion == null ? "" : criterion)
+        return report(from, to, control, criterion, false);
+    }
+
+    /** As {@link #report(Instant, Instant, String, String)}; with {@code daily}, each control's figures per UTC day. */
+    @WithSession
+    public Uni<OperatingEffectiveness> report(Instant from, Instant to, String control, String criterion, boolean daily) {
+        return NativeSql.query(control == null ? ALL_CONTROLS : ONE_CONTROL, from.atOffset(ZoneOffset.UTC),
+                        to.atOffset(ZoneOffset.UTC), control == null ? "" : control, criterion == null ? "" : criterion,
+                        String.valueOf(daily))
                 .chain(json -> (control != null ? Uni.createFrom().item(List.<ManualCriterion>of())
                         : packs.manualCriteria(to)).map(manual -> new OperatingEffectiveness(from, to,
                         json.path("days").asLong(),
