@@ -213,10 +213,11 @@ public final class StatefulRuntime {
 
     /** Decides, control by control, the deadlines its effective time has passed. */
     private void fireDue(RuleStore store, SourceClocks sources, long wall, Instant evaluatedAt, List<ControlExecution> out) {
+        long bound = sources.effectiveTimeBound(wall);
         for (Control control : controls.values()) {
             Instant next = store.nextDeadline(control.id());
-            if (next == null) {
-                continue;
+            if (next == null || next.toEpochMilli() > bound) {
+                continue; // not due whatever its feeders show: their watermarks are not looked at (twice an event)
             }
             long effective = sources.effectiveTime(control.id(), wall);
             if (next.toEpochMilli() > effective) {

@@ -81,6 +81,8 @@ public final class SourceClocks {
     private final int maxFeeders;
     private final Map<String, Clock> clocks = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> feeders = new ConcurrentHashMap<>();
+    /** The highest clock value any source has shown ({@code latest} or stored watermark): see {@link #effectiveTimeBound}. */
+    private volatile long ceiling = Long.MIN_VALUE;
 
     public SourceClocks(RuleStore store, Collection<String> controlIds, long idleAfter, long maxFutureSkew,
                         int maxSources, int maxFeeders) {
@@ -93,6 +95,7 @@ public final class SourceClocks {
             Clock c = Clock.decode(value);
             if (c != null) {
                 clocks.put(key.substring(SOURCE.length()), c);
+                raiseCeiling(c);
             }
         });
         for (String control : controlIds) {
@@ -161,7 +164,21 @@ public final class SourceClocks {
         }
         // what the source's events were judged against stays the floor: a longer delay seen now never moves it back
         c.watermark = Math.max(c.watermark, first ? c.latest : before);
+        raiseCeiling(c);
         store.putMeta(SOURCE + clockId, c.encode());
+    }
+
+    private void raiseCeiling(Clock c) {
+        ceiling = Math.max(ceiling, Math.max(c.latest, c.watermark));
+    }
+
+    /**
+     * An upper bound of {@link #effectiveTime} of every control at {@code wall}, in constant time: a watermark is at
+     * most its clock's latest event time, its stored watermark or the wall clock. A deadline beyond it cannot be due,
+     * so the runtime need not look at any control's feeders for it, however many sources there have been.
+     */
+    public long effectiveTimeBound(long wall) {
+        return Math.max(wall, ceiling);
     }
 
     /** Notes that a source sends events that can change a control's pending decisions. */

@@ -159,6 +159,36 @@ class SourceClocksTest {
     }
 
     @Test
+    void theBoundOfEveryControlsEffectiveTimeHoldsWhateverTheSourcesDidAndIsTight() {
+        SourceClocks clocks = clocks();
+        assertThat(clocks.effectiveTimeBound(W)).as("no source yet: the wall").isEqualTo(W);
+        // a source ahead of the wall (within the skew) raises it to its event time, exactly
+        clocks.observe(PROBE, false, W + 2 * MINUTE, W);
+        clocks.feeds(CONTROL, PROBE);
+        assertThat(clocks.effectiveTime(CONTROL, W)).isEqualTo(W + 2 * MINUTE);
+        assertThat(clocks.effectiveTimeBound(W)).isEqualTo(W + 2 * MINUTE);
+        assertThat(clocks.effectiveTimeBound(W + HOUR)).as("the wall, once past every clock").isEqualTo(W + HOUR);
+        // ... and it survives a restart of the partition (clocks read back from the store)
+        assertThat(clocks().effectiveTimeBound(W)).isEqualTo(W + 2 * MINUTE);
+
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        String[] sources = {POLLER, PROBE, "urn:a", "urn:b", "urn:c"};
+        long wall = W;
+        for (int i = 0; i < 5_000; i++) {
+            wall += random.nextLong(0, 2 * MINUTE);
+            String source = sources[random.nextInt(sources.length)];
+            boolean backfill = random.nextInt(10) == 0;
+            String clock = SourceClocks.clockOf(source, backfill);
+            clocks.observe(clock, backfill, wall + random.nextLong(-2 * HOUR, 10 * MINUTE), wall);
+            if (random.nextBoolean()) {
+                clocks.feeds(CONTROL, clock);
+            }
+            long at = wall + random.nextLong(0, 30 * MINUTE);
+            assertThat(clocks.effectiveTime(CONTROL, at)).as("step %d", i).isLessThanOrEqualTo(clocks.effectiveTimeBound(at));
+        }
+    }
+
+    @Test
     void clocksAndFeedersSurviveARestartOfThePartition() {
         SourceClocks before = clocks();
         before.observe(POLLER, false, W - 4 * MINUTE, W);
