@@ -88,7 +88,9 @@ public class ExportResource {
     @APIResponse(responseCode = "400", description = "A field missing, malformed or out of bounds (problem+json naming "
             + "it), a period that is empty or too long, or criteria no control supports")
     @APIResponse(responseCode = "404", description = "A control named in 'controls' does not exist")
-    @APIResponse(responseCode = "409", description = "The service has no evidence signing key, so it writes no bundle")
+    @APIResponse(responseCode = "409", description = "The service has no evidence signing key, so it writes no bundle; or "
+            + "PostgreSQL holds fewer checkpoints than cw.evidence-checkpoints.v1 (evidence-behind-checkpoint-topic): "
+            + "evidence was removed from the database, and GET /api/v1/evidence/verify lists it")
     @APIResponse(responseCode = "429", description = "Too many exports queued or running on this instance")
     public Response request(Request body) throws SQLException {
         if (body == null) {

@@ -65,6 +65,10 @@ public interface AlertingLogging extends BasicLogger {
     void checkpointRelayFailed(String error);
 
     @LogMessage(level = Logger.Level.ERROR)
+    @Message(id = 3209, value = "Not signing evidence checkpoints: PostgreSQL's latest is #%d but #%d is on cw.evidence-checkpoints.v1, so checkpoints (and perhaps the rows they covered) were removed from the database. GET /api/v1/evidence/verify lists them; signing resumes once they are back in evidence_checkpoint (docs/operations.md)")
+    void checkpointRefused(long stored, long published);
+
+    @LogMessage(level = Logger.Level.ERROR)
     @Message(id = 3206, value = "Evidence checkpoint #%s as stored in PostgreSQL is not a checkpoint the service signed (%s): not published; GET /api/v1/evidence/verify reports it")
     void checkpointUnpublishable(String sequence, String error);
 

@@ -334,6 +334,17 @@ class EvidenceChainIT {
             // ... and no new checkpoint is signed over it: the heads are the signed ones
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
                     count("select coalesce(max(sequence), 0) from evidence_checkpoint") == kept);
+            // evidence flows on: it is chained, but nothing is signed over what is left (that would put a second
+            // checkpoint under a published sequence), and no bundle is written of it
+            sendPasses(control, "after-attack-", 1, t.plusSeconds(1200));
+            await().atMost(Duration.ofSeconds(60)).until(() -> count("select count(*) from control_execution "
+                    + "where control_id = ? and event_id = 'after-attack-0' and chain_partition is not null", control) == 1);
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+                    count("select coalesce(max(sequence), 0) from evidence_checkpoint") == kept);
+            as("auditor").contentType("application/json").body("{\"from\":\"" + FROM + "\",\"to\":\"" + TO + "\"}")
+                    .post("/api/v1/exports").then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.containsString("evidence-behind-checkpoint-topic"))
+                    .body("detail", org.hamcrest.Matchers.containsString("#" + latest));
 
             // the topic says what is gone: every removed checkpoint, and the rows they covered
             JsonPath v = verify();
@@ -348,6 +359,8 @@ class EvidenceChainIT {
         } finally {
             try (Connection c = db(); Statement s = c.createStatement()) {
                 c.setAutoCommit(false);
+                s.execute("delete from control_execution where event_id = 'after-attack-0' and control_id = '"
+                        + control + "'");
                 s.execute("insert into control_execution select * from tamper_saved_rows");
                 s.execute("insert into evidence_checkpoint select * from tamper_saved_checkpoints");
                 s.execute("delete from evidence_chain_head");

@@ -5,20 +5,28 @@ import io.controlwatch.alerting.config.EvidenceConfig;
 import io.controlwatch.alerting.logging.AlertingLogging;
 import io.controlwatch.alerting.messaging.Channels;
 import io.controlwatch.alerting.persistence.NativeSql;
+import io.controlwatch.common.messaging.CompactedTopics;
 import io.controlwatch.evidence.SignedCheckpoint;
+import io.controlwatch.model.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -55,13 +63,23 @@ public class CheckpointPublisher {
 
     private final MutinyEmitter<String> topic;
     private final EvidenceConfig config;
+    private final Map<String, Object> kafka;
     private final Counter published;
     private final AtomicLong unpublished = new AtomicLong();
+    /**
+     * The highest sequence known to be on the topic: what this instance published, and what a read of the whole
+     * topic found (once, at start, off the event loop; again at each tick until one succeeds). Always a lower bound
+     * of the topic's true highest sequence, so comparing PostgreSQL's latest checkpoint with it never alarms falsely.
+     */
+    private final AtomicLong publishedHigh = new AtomicLong();
+    private final AtomicBoolean topicRead = new AtomicBoolean();
+    private final AtomicBoolean reading = new AtomicBoolean();
 
     public CheckpointPublisher(@Channel(Channels.CHECKPOINTS_OUT) MutinyEmitter<String> topic, EvidenceConfig config,
-                               MeterRegistry registry) {
+                               @Identifier("default-kafka-broker") Map<String, Object> kafka, MeterRegistry registry) {
         this.topic = topic;
         this.config = config;
+        this.kafka = kafka;
         this.published = Counter.builder(PUBLISHED).description("Signed evidence checkpoints published to "
                 + "cw.evidence-checkpoints.v1 (acknowledged by every in-sync replica)").register(registry);
         Gauge.builder(UNPUBLISHED, unpublished, AtomicLong::get).description("Signed evidence checkpoints stored "
@@ -69,11 +87,46 @@ public class CheckpointPublisher {
                 .register(registry);
     }
 
+    void onStart(@Observes StartupEvent start) {
+        readTopicHigh();
+    }
+
+    /** The highest checkpoint sequence known to be published (0 when none is known). */
+    public long publishedHigh() {
+        return publishedHigh.get();
+    }
+
+    /** Reads the highest published sequence from the topic, on a worker thread, unless done or under way. */
+    void readTopicHigh() {
+        if (topicRead.get() || !reading.compareAndSet(false, true)) {
+            return;
+        }
+        Infrastructure.getDefaultWorkerPool().execute(() -> {
+            try {
+                AtomicLong high = new AtomicLong();
+                CompactedTopics.readWhole(kafka, Topics.EVIDENCE_CHECKPOINTS, config.topicReadTimeout(), false, r -> {
+                    try {
+                        high.accumulateAndGet(Long.parseLong(r.key()), Math::max);
+                    } catch (NumberFormatException notASequence) {
+                        // not a checkpoint's key: verify reports the record, it raises nothing here
+                    }
+                });
+                publishedHigh.accumulateAndGet(high.get(), Math::max);
+                topicRead.set(true);
+            } catch (RuntimeException e) {
+                AlertingLogging.LOG.checkpointTopicUnreadable(String.valueOf(e.getMessage()));
+            } finally {
+                reading.set(false);
+            }
+        });
+    }
+
     /**
      * Publishes the unpublished checkpoints in sequence order, a bounded batch at a time, and marks each once Kafka
      * holds it; stops at the first that fails (the next tick resumes there). Answers how many were published.
      */
     public Uni<Integer> publishPending() {
+        readTopicHigh(); // until a read of the topic succeeded
         return Panache.withSession(() -> NativeSql.query(PENDING, config.publishBatch()))
                 .chain(pending -> publishInOrder(pending, 0, new ArrayList<>()))
                 .call(done -> Panache.withSession(() -> NativeSql.query(COUNT_PENDING))
@@ -103,6 +156,7 @@ public class CheckpointPublisher {
                 .chain(() -> {
                     sent.add(sequence);
                     published.increment();
+                    publishedHigh.accumulateAndGet(sequence, Math::max);
                     return publishInOrder(pending, index + 1, sent);
                 })
                 .onFailure().recoverWithUni(f -> {

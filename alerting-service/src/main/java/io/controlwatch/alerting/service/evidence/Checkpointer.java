@@ -91,6 +91,14 @@ public class Checkpointer {
             if (heads.isEmpty() || (previous != null && previous.checkpoint().partitions().equals(heads))) {
                 return Uni.createFrom().item(Optional.<SignedCheckpoint>empty());
             }
+            long stored = previous == null ? 0 : previous.checkpoint().sequence();
+            long published = publisher.publishedHigh();
+            if (stored < published) {
+                // PostgreSQL lost checkpoints the topic holds: signing #stored+1 over what is left would put a second
+                // checkpoint under a published sequence and bless the loss; verify names what is missing
+                AlertingLogging.LOG.checkpointRefused(stored, published);
+                return Uni.createFrom().item(Optional.<SignedCheckpoint>empty());
+            }
             SignedCheckpoint next = Checkpoint.next(previous, Topics.EXECUTIONS, clock.instant(), heads,
                     ring.get().current());
             Checkpoint c = next.checkpoint();

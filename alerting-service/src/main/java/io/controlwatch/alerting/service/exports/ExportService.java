@@ -4,6 +4,7 @@ import io.agroal.api.AgroalDataSource;
 import io.controlwatch.alerting.config.EvidenceConfig;
 import io.controlwatch.alerting.config.ExportsConfig;
 import io.controlwatch.alerting.logging.AlertingLogging;
+import io.controlwatch.alerting.service.evidence.CheckpointPublisher;
 import io.controlwatch.alerting.service.evidence.EvidenceKeys;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
@@ -54,6 +55,7 @@ public class ExportService {
     private final AgroalDataSource dataSource;
     private final ExportsConfig config;
     private final EvidenceKeys keys;
+    private final CheckpointPublisher publisher;
     private final BundleExport bundles;
     private final Clock clock;
     private final Vertx vertx;
@@ -61,10 +63,12 @@ public class ExportService {
     private final Set<UUID> mine = ConcurrentHashMap.newKeySet();
 
     public ExportService(AgroalDataSource dataSource, ExportsConfig config, EvidenceConfig evidence,
-                         EvidenceKeys keys, BundleExport bundles, Clock clock, Vertx vertx) {
+                         EvidenceKeys keys, CheckpointPublisher publisher, BundleExport bundles, Clock clock,
+                         Vertx vertx) {
         this.dataSource = dataSource;
         this.config = config;
         this.keys = keys;
+        this.publisher = publisher;
         this.bundles = bundles;
         this.clock = clock;
         this.vertx = vertx;
@@ -97,6 +101,7 @@ public class ExportService {
         UUID id = UUID.randomUUID();
         Instant now = clock.instant();
         try (Connection c = dataSource.getConnection()) {
+            refuseWhenBehindTheTopic(c);
             List<String> scope = resolveScope(c, controls, criteria);
             try (PreparedStatement s = c.prepareStatement("insert into evidence_export (export_id, state, "
                     + "period_from, period_to, controls, criteria, scope, requested_by, requested_at, updated_at) "
@@ -116,6 +121,28 @@ public class ExportService {
         mine.add(id);
         submit(id);
         return id;
+    }
+
+    /**
+     * A bundle is signed over the checkpoints PostgreSQL holds: when the checkpoint topic shows later ones, checkpoints
+     * (and perhaps the rows they covered) were removed from the database, and a bundle would present what is left as
+     * complete.
+     */
+    private void refuseWhenBehindTheTopic(Connection c) throws SQLException {
+        long published = publisher.publishedHigh();
+        try (PreparedStatement s = c.prepareStatement("select coalesce(max(sequence), 0) from evidence_checkpoint");
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            long stored = r.getLong(1);
+            if (stored < published) {
+                throw new ProblemException(Problem.of(Response.Status.CONFLICT, "evidence-behind-checkpoint-topic",
+                        "Evidence store behind its published checkpoints", "PostgreSQL's latest evidence checkpoint "
+                                + "is #" + stored + " but #" + published + " is on cw.evidence-checkpoints.v1: "
+                                + "checkpoints, and perhaps the executions they covered, were removed from the "
+                                + "database. GET /api/v1/evidence/verify lists what is missing; no bundle is written "
+                                + "until they are back."));
+            }
+        }
     }
 
     /**
