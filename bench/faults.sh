@@ -64,9 +64,8 @@ cleanup() {
     warn "starting PostgreSQL again"
     pg_start || warn "could not start PostgreSQL: start it by hand"
   fi
-  if ((STARTED_STACK)); then
-    info "stopping the stack this run started"
-    "$CW_LOCAL_DIR/down.sh" >/dev/null || true
+  if stop_started_stack; then
+    :
   elif ! stack_alive; then
     info "restarting what is down of the stack"
     restart_stack || warn "could not restart the stack (see $BENCH_WORK/up.log)"
@@ -420,11 +419,7 @@ scenario_alerting_kill_notify() {
 
 # ---------------------------------------------------------------------------------------------
 ensure_jar
-if ! stack_alive; then
-  live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
-  info "starting the local stack (deploy/local/up.sh) ..."
-  "$CW_LOCAL_DIR/up.sh" --no-console >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
-fi
+ensure_stack --no-console
 load_stack_env
 live_pid demo-feed >/dev/null && warn "the demo feed is running; it does not disturb the checks (runs are told apart by source)"
 

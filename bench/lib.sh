@@ -36,6 +36,22 @@ stack_alive() {
   for s in kafka "${CW_SERVICES[@]}"; do live_pid "$s" >/dev/null || return 1; done
 }
 
+# Starts the local stack with up.sh (its arguments passed on) unless it is running; sets STARTED_STACK=1 when this run
+# starts it from nothing, so that the caller's EXIT trap stops it again (stop_started_stack). up.sh's output: $WORK/up.log.
+ensure_stack() {
+  stack_alive && return 0
+  live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
+  info "starting the local stack (deploy/local/up.sh${*:+ $*}) ..."
+  "$CW_LOCAL_DIR/up.sh" "$@" >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
+}
+
+# Stops the stack if this run started it (ensure_stack); true when it did.
+stop_started_stack() {
+  ((${STARTED_STACK:-0})) || return 1
+  info "stopping the stack this run started"
+  "$CW_LOCAL_DIR/down.sh" >/dev/null || true
+}
+
 # Exports the stack's addresses and dev tokens for the load generator (and this script's curl and psql).
 load_stack_env() {
   [[ -r $CW_RUN/tokens.env && -r $CW_RUN/services.env ]] || die "no $CW_RUN/tokens.env: run deploy/local/up.sh first"

@@ -89,21 +89,16 @@ cleanup() {
   if ((NOTIFY_CONFIGURED)); then
     bench_notify_restore >/dev/null 2>&1 || warn "could not put the notification config back"
   fi
-  if ((STARTED_STACK)); then
-    info "stopping the stack this run started"
-    "$CW_LOCAL_DIR/down.sh" >/dev/null || true
-  fi
+  stop_started_stack || true
   exit "$rc"
 }
 trap cleanup EXIT
 
 ensure_jar
-if ! stack_alive; then
-  live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
-  info "starting the local stack (deploy/local/up.sh --no-console, CW_JAVA_OPTS=\"$PROFILE_JVM_OPTS\") ..."
-  CW_JAVA_OPTS="${CW_JAVA_OPTS:-} $PROFILE_JVM_OPTS" "$CW_LOCAL_DIR/up.sh" --no-console >"$WORK/up.log" 2>&1 ||
-    { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
-fi
+# the agent rides on the JVM options up.sh gives every service (a stack already running is profiled only if it
+# was started with them)
+export CW_JAVA_OPTS="${CW_JAVA_OPTS:-} $PROFILE_JVM_OPTS"
+ensure_stack --no-console
 load_stack_env
 for s in "${CW_SERVICES[@]}"; do
   await_ready "$s" 60 || die "$s is not ready"

@@ -56,20 +56,13 @@ cleanup() {
     delete_bench_topic "$RAW_TOPIC"
     delete_bench_topic "$E2E_TOPIC"
   fi
-  if ((STARTED_STACK)); then
-    info "stopping the stack this run started"
-    "$CW_LOCAL_DIR/down.sh" >/dev/null || true
-  fi
+  stop_started_stack || true
   exit "$rc"
 }
 trap cleanup EXIT
 
 ensure_jar
-if ! stack_alive; then
-  live_pid kafka >/dev/null || live_pid ingest >/dev/null || STARTED_STACK=1
-  info "starting the local stack (deploy/local/up.sh) ..."
-  "$CW_LOCAL_DIR/up.sh" >"$WORK/up.log" 2>&1 || { tail -n 30 "$WORK/up.log" >&2; die "up.sh failed"; }
-fi
+ensure_stack
 load_stack_env
 for s in "${CW_SERVICES[@]}"; do await_ready "$s" 60 || die "$s is not ready"; done
 live_pid demo-feed >/dev/null && warn "the demo feed is running: its load makes every pipeline figure worse"
