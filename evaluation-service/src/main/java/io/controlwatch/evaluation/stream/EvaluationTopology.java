@@ -6,11 +6,10 @@ import io.controlwatch.evaluation.stream.internal.EvaluateEvent;
 import io.controlwatch.evaluation.stream.internal.Evaluated;
 import io.controlwatch.evaluation.stream.internal.ParseEvent;
 import io.controlwatch.evaluation.stream.internal.ParsedEvent;
+import io.controlwatch.evaluation.stream.internal.RoutedEventSerde;
 import io.controlwatch.evaluation.stream.internal.StatefulRules;
-import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.kafka.client.serialization.ObjectMapperSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -87,7 +86,7 @@ public final class EvaluationTopology {
                 .mapValues(Evaluated::routed, Named.as("routed-event"))
                 .repartition(Repartitioned.<String, RoutedEvent>as(RULE_INPUT)
                         .withKeySerde(Serdes.String())
-                        .withValueSerde(new ObjectMapperSerde<>(RoutedEvent.class, ModelJson.mapper()))
+                        .withValueSerde(new RoutedEventSerde())
                         .withNumberOfPartitions(settings.rulePartitions()))
                 .process(() -> new StatefulRules(pack, clock, registry, settings.rulePartitions()), Named.as("stateful-rules"),
                         StatefulRules.STATE_STORE, StatefulRules.DEADLINES_STORE)
