@@ -36,7 +36,7 @@ public final class CompactedTopics {
     public static Map<TopicPartition, Long> readToEnd(Map<String, Object> kafka, String topic, Duration bound,
                                                       boolean committedOnly,
                                                       java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
-        return read(kafka, topic, bound, committedOnly, apply, false);
+        return read(kafka, topic, bound, committedOnly, apply, false, 0);
     }
 
     /**
@@ -47,13 +47,28 @@ public final class CompactedTopics {
      */
     public static void readWhole(Map<String, Object> kafka, String topic, Duration bound, boolean committedOnly,
                                  java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
-        read(kafka, topic, bound, committedOnly, apply, true);
+        read(kafka, topic, bound, committedOnly, apply, true, 0);
+    }
+
+    /**
+     * As {@link #readWhole}, but only the last {@code perPartition} records of each partition: for a reader that needs
+     * what was written last (the highest key of a topic written in key order), at a cost that does not grow with the
+     * topic.
+     *
+     * @throws IllegalStateException when the topic's end was not reached in time
+     */
+    public static void readTail(Map<String, Object> kafka, String topic, int perPartition, Duration bound,
+                                java.util.function.Consumer<ConsumerRecord<String, String>> apply) {
+        if (perPartition < 1) {
+            throw new IllegalArgumentException("perPartition must be positive: " + perPartition);
+        }
+        read(kafka, topic, bound, false, apply, true, perPartition);
     }
 
     private static Map<TopicPartition, Long> read(Map<String, Object> kafka, String topic, Duration bound,
                                                   boolean committedOnly,
                                                   java.util.function.Consumer<ConsumerRecord<String, String>> apply,
-                                                  boolean whole) {
+                                                  boolean whole, int tail) {
         Map<String, Object> settings = new HashMap<>(kafka);
         settings.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         if (committedOnly) {
@@ -66,8 +81,13 @@ public final class CompactedTopics {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            if (tail > 0) {
+                Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions);
+                partitions.forEach(p -> consumer.seek(p, Math.max(start.get(p), end.get(p) - tail)));
+            } else {
+                consumer.seekToBeginning(partitions);
+            }
             long deadline = System.nanoTime() + bound.toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(apply);

@@ -23,6 +23,7 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ public class CheckpointPublisher {
 
     static final String PUBLISHED = "cw.evidence.checkpoints.published";
     static final String UNPUBLISHED = "cw.evidence.checkpoints.unpublished";
+    static final String UNPUBLISHABLE = "cw.evidence.checkpoints.unpublishable";
 
     private static final String PENDING = """
             select coalesce(jsonb_agg(p.body order by p.sequence), '[]')::text from (
@@ -65,10 +67,11 @@ public class CheckpointPublisher {
     private final EvidenceConfig config;
     private final Map<String, Object> kafka;
     private final Counter published;
+    private final Counter unpublishable;
     private final AtomicLong unpublished = new AtomicLong();
     /**
-     * The highest sequence known to be on the topic: what this instance published, and what a read of the whole
-     * topic found (once, at start, off the event loop; again at each tick until one succeeds). Always a lower bound
+     * The highest sequence known to be on the topic: what this instance published, and what a read of the topic's
+     * tail found (once, at start, off the event loop; again at each tick until one succeeds). Always a lower bound
      * of the topic's true highest sequence, so comparing PostgreSQL's latest checkpoint with it never alarms falsely.
      */
     private final AtomicLong publishedHigh = new AtomicLong();
@@ -82,6 +85,9 @@ public class CheckpointPublisher {
         this.kafka = kafka;
         this.published = Counter.builder(PUBLISHED).description("Signed evidence checkpoints published to "
                 + "cw.evidence-checkpoints.v1 (acknowledged by every in-sync replica)").register(registry);
+        this.unpublishable = Counter.builder(UNPUBLISHABLE).description("Stored evidence checkpoints that no longer "
+                + "read as one the service signed (edited in PostgreSQL): passed over by the relay, reported by verify")
+                .register(registry);
         Gauge.builder(UNPUBLISHED, unpublished, AtomicLong::get).description("Signed evidence checkpoints stored "
                 + "in PostgreSQL but not yet on cw.evidence-checkpoints.v1, as the last relay run left them")
                 .register(registry);
@@ -103,15 +109,7 @@ public class CheckpointPublisher {
         }
         Infrastructure.getDefaultWorkerPool().execute(() -> {
             try {
-                AtomicLong high = new AtomicLong();
-                CompactedTopics.readWhole(kafka, Topics.EVIDENCE_CHECKPOINTS, config.topicReadTimeout(), false, r -> {
-                    try {
-                        high.accumulateAndGet(Long.parseLong(r.key()), Math::max);
-                    } catch (NumberFormatException notASequence) {
-                        // not a checkpoint's key: verify reports the record, it raises nothing here
-                    }
-                });
-                publishedHigh.accumulateAndGet(high.get(), Math::max);
+                publishedHigh.accumulateAndGet(highestSequence(kafka, config.topicReadTimeout()), Math::max);
                 topicRead.set(true);
             } catch (RuntimeException e) {
                 AlertingLogging.LOG.checkpointTopicUnreadable(String.valueOf(e.getMessage()));
@@ -119,6 +117,28 @@ public class CheckpointPublisher {
                 reading.set(false);
             }
         });
+    }
+
+    /** Records read from the end of each partition to find the highest sequence (see {@link #highestSequence}). */
+    static final int TAIL = 100;
+
+    /**
+     * The highest checkpoint sequence among the last {@value #TAIL} records of each partition of the topic (0 when
+     * none). Checkpoints are published in sequence order, so the highest is among the last of its partition (a relay
+     * that publishes a batch again after a crash repeats it in order too); records whose key is no sequence are
+     * skipped here and reported by verify. A lower bound in any case, which is all the callers rely on; its cost does
+     * not grow with the years of checkpoints the topic keeps.
+     */
+    static long highestSequence(Map<String, Object> kafka, Duration bound) {
+        AtomicLong high = new AtomicLong();
+        CompactedTopics.readTail(kafka, Topics.EVIDENCE_CHECKPOINTS, TAIL, bound, r -> {
+            try {
+                high.accumulateAndGet(Long.parseLong(r.key()), Math::max);
+            } catch (NumberFormatException notASequence) {
+                // not a checkpoint's key: verify reports the record, it raises nothing here
+            }
+        });
+        return high.get();
     }
 
     /**
@@ -146,6 +166,7 @@ public class CheckpointPublisher {
             // and verify reports it as missing from the topic
             AlertingLogging.LOG.checkpointUnpublishable(pending.get(index).path("sequence").asText("?"),
                     unreadable.getMessage());
+            unpublishable.increment();
             sent.add(pending.get(index).path("sequence").asLong());
             return publishInOrder(pending, index + 1, sent);
         }
