@@ -19,6 +19,7 @@ public final class InMemoryRuleStore implements RuleStore {
     private final Map<String, RuleState> parsed = new HashMap<>();
     private final TreeMap<String, String> meta = new TreeMap<>();
     private final Map<String, TreeSet<Deadline>> deadlines = new HashMap<>();
+    private long indexWrites;
 
     @Override
     public RuleState get(String stateKey) {
@@ -79,6 +80,7 @@ public final class InMemoryRuleStore implements RuleStore {
 
     @Override
     public void addDeadline(Instant at, String stateKey) {
+        indexWrites++;
         deadlines.computeIfAbsent(StateKeys.controlId(stateKey), c -> new TreeSet<>((a, b) -> {
             int byTime = a.at().compareTo(b.at());
             return byTime != 0 ? byTime : a.stateKey().compareTo(b.stateKey());
@@ -87,6 +89,7 @@ public final class InMemoryRuleStore implements RuleStore {
 
     @Override
     public void removeDeadline(Instant at, String stateKey) {
+        indexWrites++;
         TreeSet<Deadline> of = deadlines.get(StateKeys.controlId(stateKey));
         if (of != null) {
             of.remove(new Deadline(at, stateKey));
@@ -114,6 +117,31 @@ public final class InMemoryRuleStore implements RuleStore {
     @Override
     public boolean owns(String stateKey) {
         return true;
+    }
+
+    /**
+     * The control's earliest deadline as its states say, for tests. The index ({@link #nextDeadline}) may hold an
+     * earlier one: {@link StatefulRuntime} leaves an entry in place when a deadline moves later.
+     */
+    public Instant earliestDeadline(String controlId) {
+        Long earliest = null;
+        for (String stateKey : values.keySet()) {
+            RuleState state = StateKeys.controlId(stateKey).equals(controlId) ? get(stateKey) : null;
+            if (state != null && state.nextDeadline != null && (earliest == null || state.nextDeadline < earliest)) {
+                earliest = state.nextDeadline;
+            }
+        }
+        return earliest == null ? null : Instant.ofEpochMilli(earliest);
+    }
+
+    /** The control's deadline index entries, earliest first, for tests. */
+    public List<Deadline> indexed(String controlId) {
+        return List.copyOf(deadlines.getOrDefault(controlId, new TreeSet<>()));
+    }
+
+    /** Index entries added and removed so far, for tests: what the evaluation service writes to a changelog. */
+    public long indexWrites() {
+        return indexWrites;
     }
 
     /** Number of (control, key) states held, for tests. */

@@ -16,6 +16,12 @@ public abstract class RuleState {
     /** When this state next needs attention (epoch millis), or null. */
     public Long nextDeadline;
     /**
+     * Where the deadline index holds this state (epoch millis), when known: at most {@code nextDeadline}. A deadline
+     * that moves later (an absence's, on every arrival) keeps its entry, which is moved once it comes up; null: the
+     * entry, if any, is at {@code nextDeadline} (states written before this field, or whose entry was just taken).
+     */
+    public Long indexedAt;
+    /**
      * The effective time up to which a deadline of this state was last decided (epoch millis), or null: an event
      * older than that (less the grace) would revise a decision, so it is late whatever its source's clock says.
      */

@@ -226,6 +226,9 @@ public final class StatefulRuntime {
             Instant now = Instant.ofEpochMilli(effective);
             for (RuleStore.Deadline due : store.dueDeadlines(control.id(), now)) {
                 store.removeDeadline(due.at(), due.stateKey());
+                if (!takeDueEntry(control, store, due, effective)) {
+                    continue;
+                }
                 apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, null, effective, new Step() {
                     @Override
                     public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
@@ -238,6 +241,32 @@ public final class StatefulRuntime {
                 });
             }
         }
+    }
+
+    /**
+     * Whether a due index entry (already removed) is to be decided now. An entry left behind when the state's
+     * deadline moved later (see {@link #save}) is moved to the state's deadline instead, and an entry the state no
+     * longer uses is dropped: only a deadline the state itself has reached is decided, as when every move was indexed.
+     */
+    private static boolean takeDueEntry(Control control, RuleStore store, RuleStore.Deadline due, long effective) {
+        RuleState state = store.get(due.stateKey());
+        if (state == null || !control.version().equals(state.controlVersion) || state.indexedAt == null) {
+            return true; // gone, of another version, or indexed at its deadline: as before the lazy index
+        }
+        if (state.indexedAt != due.at().toEpochMilli()) {
+            return false; // the state is indexed elsewhere: a leftover
+        }
+        if (state.nextDeadline != null && state.nextDeadline > effective) {
+            store.addDeadline(Instant.ofEpochMilli(state.nextDeadline), due.stateKey());
+            state.indexedAt = state.nextDeadline;
+            store.put(due.stateKey(), state);
+            return false;
+        }
+        // the entry is gone: said in the stored state too, so that a rule failing on this deadline cannot leave the
+        // state believing in an entry (its next event indexes it afresh)
+        state.indexedAt = null;
+        store.put(due.stateKey(), state);
+        return true;
     }
 
     /** One change of one state: load (or start) it, change it, save it and its deadline. */
@@ -259,6 +288,7 @@ public final class StatefulRuntime {
         RuleState stored = store.get(stateKey);
         S state = load(l, stored, control);
         Long previousDeadline = state.nextDeadline;
+        Long indexedAt = state.indexedAt;
         // what a deadline decides belongs to a backfill when the backfill's events were the last to shape the state
         boolean fromBackfill = event != null ? event.backfilled() : Boolean.TRUE.equals(state.backfill);
         try {
@@ -275,10 +305,8 @@ public final class StatefulRuntime {
         if (event != null) {
             state.backfill = event.backfilled() ? Boolean.TRUE : null;
         }
-        if (previousDeadline != null) {
-            store.removeDeadline(Instant.ofEpochMilli(previousDeadline), stateKey);
-        }
-        save(store, stateKey, state, settings.sourceIdleAfter().toMillis(), now);
+        save(store, stateKey, state, settings.sourceIdleAfter().toMillis(), now,
+                indexedAt != null ? indexedAt : previousDeadline, indexedAt != null);
     }
 
     /**
@@ -316,19 +344,40 @@ public final class StatefulRuntime {
      * Saves a state and its next deadline. A state with nothing left to decide is still kept for {@code keep} after
      * its last decision, so that an event of a source that did not hold that decision back is found late rather
      * than deciding the same window or deadline a second time; then it is deleted.
+     * <p>
+     * A deadline that moves later keeps its index entry ({@code entry}, when {@code known} to exist): the entry comes
+     * up early and {@link #takeDueEntry} moves it then. An absence's deadline moves on every arrival; indexing each
+     * move cost a delete and a new key per event (a changelog record per event that no cache can merge).
+     *
+     * @param entry where the index holds the state now, or null
+     * @param known whether that entry is known to exist (else it may not, and is only removed)
      */
-    private static void save(RuleStore store, String stateKey, RuleState state, long keep, long now) {
+    private static void save(RuleStore store, String stateKey, RuleState state, long keep, long now, Long entry,
+                             boolean known) {
         if (state.empty()) {
             if (state.decidedUpTo == null || keep <= 0 || now >= state.decidedUpTo + keep) {
+                if (entry != null) {
+                    store.removeDeadline(Instant.ofEpochMilli(entry), stateKey);
+                }
                 store.delete(stateKey);
                 return;
             }
             state.nextDeadline = state.decidedUpTo + keep;
         }
-        store.put(stateKey, state);
-        if (state.nextDeadline != null) {
-            store.addDeadline(Instant.ofEpochMilli(state.nextDeadline), stateKey);
+        Long next = state.nextDeadline;
+        if (next == null) {
+            if (entry != null) {
+                store.removeDeadline(Instant.ofEpochMilli(entry), stateKey);
+            }
+            state.indexedAt = null;
+        } else if (!(known && entry <= next)) {
+            if (entry != null && !entry.equals(next)) {
+                store.removeDeadline(Instant.ofEpochMilli(entry), stateKey);
+            }
+            store.addDeadline(Instant.ofEpochMilli(next), stateKey);
+            state.indexedAt = next;
         }
+        store.put(stateKey, state);
     }
 
     /** Keys an absence control declares are expected from the moment the control (this version) starts. */
@@ -346,7 +395,7 @@ public final class StatefulRuntime {
                 if (store.owns(stateKey) && store.get(stateKey) == null) {
                     AbsenceLogic.State state = absence.declared(start);
                     state.controlVersion = control.version();
-                    save(store, stateKey, state, 0, Long.MIN_VALUE);
+                    save(store, stateKey, state, 0, Long.MIN_VALUE, null, false);
                 }
             }
             store.putMeta(marker, start.toString());

@@ -81,7 +81,7 @@ class AbsenceStateTest {
             assertThat(e.reason()).isNull();
             assertThat(e.evidenceEventIds()).containsExactly("h1");
         });
-        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(T0.plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).filteredOn(e -> e.controlId().equals(BEAT)).isEmpty();
         assertThat(p.tick(T0.plus(W).plus(G))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement().satisfies(e -> {
             assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
@@ -92,9 +92,50 @@ class AbsenceStateTest {
             assertThat(e.message()).isEqualTo("no agent.heartbeat or agent.started from k1 within 1h (due "
                     + T0.plus(W) + ", last " + T0 + ")");
         });
-        assertThat(p.store.nextDeadline(BEAT)).as("one failure per silence: nothing more is due").isNull();
+        assertThat(p.store.earliestDeadline(BEAT)).as("one failure per silence: nothing more is due").isNull();
         p.tick(T0.plus(Duration.ofDays(2)));
         assertThat(p.of(BEAT)).hasSize(2);
+    }
+
+    @Test
+    void aMovingDeadlineIsIndexedOnceAndStillDecidedExactlyAtItsTime() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h0", T0);
+        long writesAfterFirst = p.store.indexWrites();
+        Instant last = T0;
+        for (int i = 1; i <= 1_000; i++) { // an arrival a second: each moves the deadline by a second
+            last = T0.plusSeconds(i);
+            assertThat(beatAt(p, "h" + i, last)).extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS);
+        }
+        assertThat(p.store.indexWrites()).as("the arrivals wrote nothing to the deadline index").isEqualTo(writesAfterFirst);
+        assertThat(p.store.indexed(BEAT)).extracting(RuleStore.Deadline::at).containsExactly(T0.plus(W).plus(G));
+        Instant lastArrival = last;
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(lastArrival.plus(W).plus(G));
+
+        // the entry comes up at the first arrival's deadline: nothing is decided, the entry moves to the real one
+        assertThat(p.tick(T0.plus(W).plus(G))).filteredOn(e -> e.controlId().equals(BEAT)).isEmpty();
+        assertThat(p.store.indexed(BEAT)).extracting(RuleStore.Deadline::at).containsExactly(lastArrival.plus(W).plus(G));
+        assertThat(p.tick(lastArrival.plus(W).plus(G).minus(MS))).filteredOn(e -> e.controlId().equals(BEAT)).isEmpty();
+        assertThat(p.tick(lastArrival.plus(W).plus(G))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+                    assertThat(e.eventTime()).isEqualTo(lastArrival.plus(W));
+                    assertThat(e.evidenceEventIds()).containsExactly("h1000");
+                });
+        assertThat(p.store.indexed(BEAT)).isEmpty();
+    }
+
+    @Test
+    void anArrivalAfterTheMovedEntryCameUpStillMovesTheDeadline() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        beatAt(p, "h2", T0.plus(Duration.ofMinutes(30)));
+        p.tick(T0.plus(W).plus(G)); // the entry left at h1's deadline comes up and moves to h2's
+        Instant third = T0.plus(Duration.ofMinutes(80));
+        assertThat(beatAt(p, "h3", third)).extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS);
+        assertThat(p.tick(third.plus(W).plus(G).minus(MS))).filteredOn(e -> e.controlId().equals(BEAT)).isEmpty();
+        assertThat(p.tick(third.plus(W).plus(G))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement()
+                .satisfies(e -> assertThat(e.evidenceEventIds()).containsExactly("h3"));
     }
 
     @Test
@@ -109,7 +150,7 @@ class AbsenceStateTest {
             assertThat(e.reason()).isEqualTo("resolved: arrived 2h after the deadline " + T0.plus(W));
             assertThat(e.message()).isNull();
         });
-        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(back.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(back.plus(W).plus(G));
         assertThat(beatAt(p, "h3", back.plusSeconds(1))).singleElement()
                 .satisfies(e -> assertThat(e.reason()).as("resolved once").isNull());
     }
@@ -119,7 +160,7 @@ class AbsenceStateTest {
         RuntimeHarness p = new RuntimeHarness(ENGINE);
         beatAt(p, "h1", T0);
         assertThat(beatAt(p, "h2", T0.plus(W))).extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS);
-        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(W).plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(T0.plus(W).plus(W).plus(G));
     }
 
     @Test
@@ -132,7 +173,7 @@ class AbsenceStateTest {
         assertThat(out.get(0).eventTime()).isEqualTo(T0.plus(W));
         assertThat(out.get(0).evidenceEventIds()).containsExactly("h1");
         assertThat(out.get(1).reason()).isEqualTo("resolved: arrived 5m after the deadline " + T0.plus(W));
-        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(late.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(late.plus(W).plus(G));
         p.tick(late.plus(W));
         assertThat(p.of(BEAT)).as("failed once").hasSize(3);
     }
@@ -147,7 +188,7 @@ class AbsenceStateTest {
                 .containsExactly(ExecutionResult.PASS);
         // the same time as the latest: not newer either
         beatAt(p, "h2b", T0.plus(Duration.ofMinutes(30)));
-        assertThat(p.store.nextDeadline(BEAT)).isEqualTo(T0.plus(Duration.ofMinutes(30)).plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(BEAT)).isEqualTo(T0.plus(Duration.ofMinutes(30)).plus(W).plus(G));
         assertThat(p.tick(T0.plus(Duration.ofHours(3)))).filteredOn(e -> e.controlId().equals(BEAT)).singleElement()
                 .satisfies(e -> {
                     assertThat(e.evidenceEventIds()).containsExactly("h2");
@@ -159,7 +200,7 @@ class AbsenceStateTest {
     void aDeclaredKeyNeverHeardFromFailsOneIntervalAfterTheControlStartedAndSaysSo() {
         RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.tick(T0);
-        assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(ANY)).isEqualTo(T0.plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).isEmpty();
         assertThat(p.tick(T0.plus(W).plus(G))).singleElement().satisfies(e -> {
             assertThat(e.controlId()).isEqualTo(ANY);
@@ -195,7 +236,7 @@ class AbsenceStateTest {
         RuntimeHarness p = new RuntimeHarness(ENGINE);
         p.tick(T0);
         p.event(system("p1", "billing", T0.plus(W)), T0.plus(W));
-        assertThat(p.store.nextDeadline(ANY)).isEqualTo(T0.plus(W).plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(ANY)).isEqualTo(T0.plus(W).plus(W).plus(G));
         p.tick(T0.plus(W).plus(W).plus(G).minus(MS));
         assertThat(p.of(ANY)).isEmpty();
     }

@@ -147,7 +147,7 @@ class CorrelationStateTest {
     void followedWithin_theFirstPendingFailsExactlyAtDeadlinePlusGraceWithItsReasonAndMessage() {
         RuntimeHarness p = partition();
         now(p, "o1", A, "ticket.opened", "k1", T0);
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(G).minus(MS))).isEmpty();
         assertThat(p.tick(T0.plus(W).plus(G))).singleElement().satisfies(e -> {
             assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
@@ -157,12 +157,12 @@ class CorrelationStateTest {
             assertThat(e.message()).isEqualTo("ticket k1 not closed within 1h (due 2026-03-02T11:00:00Z)");
         });
         // the failure stays open for a late follow-up for 10 intervals, then it is forgotten
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W.multipliedBy(10)));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W.multipliedBy(10)));
         assertThat(p.tick(T0.plus(W.multipliedBy(10)).minus(MS))).isEmpty();
         assertThat(p.store.stateCount()).isEqualTo(1);
         assertThat(p.tick(T0.plus(W.multipliedBy(10)))).isEmpty();
         assertThat(p.store.stateCount()).as("forgotten after 10 intervals").isZero();
-        assertThat(p.store.nextDeadline(FW)).isNull();
+        assertThat(p.store.earliestDeadline(FW)).isNull();
         assertThat(now(p, "c1", B, "ticket.closed", "k1", T0.plus(W.multipliedBy(10)))).as("nothing left to resolve")
                 .isEmpty();
     }
@@ -249,7 +249,7 @@ class CorrelationStateTest {
         assertThat(now(p, "c1", B, "ticket.closed", "k1", T0.plus(W))).extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(W) + " [o1, c1]");
         // the follow-up is remembered for late firsts until within + grace after it, then forgotten
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W).plus(W).plus(G));
         assertThat(p.tick(T0.plus(W).plus(W).plus(G).minus(MS))).isEmpty();
         assertThat(p.store.stateCount()).isEqualTo(1);
         assertThat(p.tick(T0.plus(W).plus(W).plus(G))).as("passed: never failed").isEmpty();
@@ -291,7 +291,7 @@ class CorrelationStateTest {
         RuntimeHarness q = partition();
         now(q, "c1", B, "ticket.closed", "k2", T0.plus(W).plus(MS));
         assertThat(q.event(ev("o1", A, "ticket.opened", "k2", T0), T0.plus(W).plusSeconds(1))).isEmpty();
-        assertThat(q.store.nextDeadline(FW)).as("the first waits for its deadline + grace")
+        assertThat(q.store.earliestDeadline(FW)).as("the first waits for its deadline + grace")
                 .isEqualTo(T0.plus(W).plus(G));
     }
 
@@ -300,13 +300,13 @@ class CorrelationStateTest {
         RuntimeHarness p = partition();
         now(p, "o2", A, "ticket.opened", "k1", T0.plus(Duration.ofMinutes(5)));
         p.event(ev("o1", A, "ticket.opened", "k1", T0), T0.plus(Duration.ofMinutes(5)));
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
         now(p, "o3", A, "ticket.opened", "k1", T0.plus(Duration.ofMinutes(6)));
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W).plus(G));
         p.tick(T0.plus(W).plus(G).plus(Duration.ofMinutes(5)));
         assertThat(p.of(FW)).extracting(ControlExecution::evidenceEventIds)
                 .containsExactlyInAnyOrder(List.of("o1"), List.of("o2"));
-        assertThat(p.store.nextDeadline(FW)).isEqualTo(T0.plus(W).plus(G).plus(Duration.ofMinutes(6)));
+        assertThat(p.store.earliestDeadline(FW)).isEqualTo(T0.plus(W).plus(G).plus(Duration.ofMinutes(6)));
     }
 
     @Test
@@ -398,7 +398,7 @@ class CorrelationStateTest {
     void precededWithin_aThenWithoutFirstFailsOnceAtItsTimePlusGraceWithItsReasonAndMessage() {
         RuntimeHarness p = partition();
         now(p, "d1", B, "change.done", "k1", T0);
-        assertThat(p.store.nextDeadline(PW)).isEqualTo(T0.plus(G));
+        assertThat(p.store.earliestDeadline(PW)).isEqualTo(T0.plus(G));
         assertThat(p.tick(T0.plus(G).minus(MS))).isEmpty();
         assertThat(p.tick(T0.plus(G))).singleElement().satisfies(e -> {
             assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
@@ -408,7 +408,7 @@ class CorrelationStateTest {
             assertThat(e.message()).isEqualTo("change k1 not approved in the 1h before it");
         });
         assertThat(p.store.stateCount()).as("decided: nothing left").isZero();
-        assertThat(p.store.nextDeadline(PW)).isNull();
+        assertThat(p.store.earliestDeadline(PW)).isNull();
         assertThat(p.tick(T0.plus(Duration.ofDays(1)))).isEmpty();
     }
 
@@ -461,7 +461,7 @@ class CorrelationStateTest {
     void precededWithin_aFirstIsRememberedUntilWithinPlusGraceAfterIt() {
         RuntimeHarness p = partition();
         now(p, "a1", A, "change.approved", "k1", T0);
-        assertThat(p.store.nextDeadline(PW)).isEqualTo(T0.plus(W).plus(G));
+        assertThat(p.store.earliestDeadline(PW)).isEqualTo(T0.plus(W).plus(G));
         p.tick(T0.plus(W).plus(G).minus(MS));
         assertThat(p.store.stateCount()).isEqualTo(1);
         p.tick(T0.plus(W).plus(G));
@@ -507,7 +507,7 @@ class CorrelationStateTest {
         now(p, "g1", B, "person.login", "k1", T0);
         now(p, "g2", B, "person.login", "k1", T0.plus(Duration.ofMinutes(5)));
         p.tick(T0.plus(G)); // g1 can no longer be decided; g2 can, for 5 more minutes
-        assertThat(p.store.nextDeadline(NFA)).isEqualTo(T0.plus(Duration.ofMinutes(5)).plus(G));
+        assertThat(p.store.earliestDeadline(NFA)).isEqualTo(T0.plus(Duration.ofMinutes(5)).plus(G));
         assertThat(p.event(ev("l1", A, "person.left", "k1", T0), T0.plus(G).plusSeconds(1)))
                 .extracting(CorrelationStateTest::summary)
                 .containsExactly("PASS k1 " + T0.plus(Duration.ofMinutes(5)) + " [l1, g2]");
@@ -518,7 +518,7 @@ class CorrelationStateTest {
         RuntimeHarness p = partition();
         now(p, "l1", A, "person.left", "k1", T0);
         assertThat(p.event(ev("g0", B, "person.login", "k1", T0.minus(MS)), T0.plusSeconds(1))).isEmpty();
-        assertThat(p.store.nextDeadline(NFA)).as("it waits the grace for an earlier leaving").isEqualTo(T0.minus(MS).plus(G));
+        assertThat(p.store.earliestDeadline(NFA)).as("it waits the grace for an earlier leaving").isEqualTo(T0.minus(MS).plus(G));
         p.tick(T0.plus(Duration.ofHours(1)));
         assertThat(p.of(NFA)).isEmpty();
     }
@@ -527,7 +527,7 @@ class CorrelationStateTest {
     void notFollowedAfter_aLoginBeforeAnyLeavingWaitsTheGraceThenIsForgottenWithoutExecution() {
         RuntimeHarness p = partition();
         now(p, "g1", B, "person.login", "k1", T0);
-        assertThat(p.store.nextDeadline(NFA)).isEqualTo(T0.plus(G));
+        assertThat(p.store.earliestDeadline(NFA)).isEqualTo(T0.plus(G));
         p.tick(T0.plus(G).minus(MS));
         assertThat(p.store.stateCount()).isEqualTo(1);
         assertThat(p.tick(T0.plus(G))).isEmpty();
@@ -544,7 +544,7 @@ class CorrelationStateTest {
                 .extracting(CorrelationStateTest::summary).containsExactlyInAnyOrder(
                         "FAIL k1 " + T0.plus(W) + " [l1, g1]",
                         "FAIL k1 " + T0.plus(W).plus(Duration.ofMinutes(5)) + " [l1, g2]");
-        assertThat(p.store.nextDeadline(NFA)).as("the leaving is remembered for good, nothing is pending").isNull();
+        assertThat(p.store.earliestDeadline(NFA)).as("the leaving is remembered for good, nothing is pending").isNull();
         // a second, earlier record of leaving does not decide the same logins again
         assertThat(p.event(ev("l0", A, "person.left", "k1", T0.minus(Duration.ofMinutes(1))),
                 T0.plus(W).plus(Duration.ofMinutes(7)))).isEmpty();
@@ -557,7 +557,7 @@ class CorrelationStateTest {
         now(p, "g1", B, "person.login", "k1", T0);
         assertThat(p.event(ev("l1", A, "person.left", "k1", T0), T0.plusSeconds(1)))
                 .extracting(CorrelationStateTest::summary).containsExactly("PASS k1 " + T0 + " [l1, g1]");
-        assertThat(p.store.nextDeadline(NFA)).as("the login before the leaving still waits for an earlier one")
+        assertThat(p.store.earliestDeadline(NFA)).as("the login before the leaving still waits for an earlier one")
                 .isEqualTo(T0.minus(MS).plus(G));
         p.tick(T0.plus(Duration.ofHours(1)));
         assertThat(p.of(NFA)).hasSize(1);

@@ -72,14 +72,14 @@ class ThresholdStateTest {
         RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "t.fail", T0);
         at(p, "e2", "t.fail", T0.plus(SIZE).minus(MS));
-        assertThat(p.store.nextDeadline(TUMBLING)).isEqualTo(T0.plus(SIZE).plus(G));
+        assertThat(p.store.earliestDeadline(TUMBLING)).isEqualTo(T0.plus(SIZE).plus(G));
         assertThat(p.tick(T0.plus(SIZE).plus(G).minus(MS))).isEmpty();
         assertThat(p.tick(T0.plus(SIZE).plus(G))).extracting(ThresholdStateTest::summary).containsExactly(
                 "PASS " + T0.plus(SIZE) + " [e1, e2] count 2 in window [" + T0 + ", 10m) stayed below 3");
         assertThat(p.of(TUMBLING).get(0).message()).as("a pass has no message").isNull();
         p.tick(T0.plus(Duration.ofHours(1)));
         assertThat(p.of(TUMBLING)).as("decided once").hasSize(1);
-        assertThat(p.store.nextDeadline(TUMBLING)).isNull();
+        assertThat(p.store.earliestDeadline(TUMBLING)).isNull();
         assertThat(p.store.stateCount()).isZero();
     }
 
@@ -118,7 +118,7 @@ class ThresholdStateTest {
         RuntimeHarness p = new RuntimeHarness(ENGINE);
         at(p, "e1", "h.fail", T0.plus(Duration.ofMinutes(5)));
         // 10:05 is in the windows from 10:00 and 10:05, not in the one from 09:55 (which ends there)
-        assertThat(p.store.nextDeadline(HOPPING)).as("the window from 10:00 closes first").isEqualTo(T0.plus(SIZE).plus(G));
+        assertThat(p.store.earliestDeadline(HOPPING)).as("the window from 10:00 closes first").isEqualTo(T0.plus(SIZE).plus(G));
         at(p, "e2", "h.fail", T0.plus(Duration.ofMinutes(9)));
         List<ControlExecution> third = at(p, "e3", "h.fail", T0.plus(Duration.ofMinutes(10)));
         // e3 is in [10:05, 10:15) and [10:10, 10:20), not in [10:00, 10:10): only the window from 10:05 reaches 3
