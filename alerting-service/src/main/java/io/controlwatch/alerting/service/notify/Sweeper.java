@@ -86,13 +86,15 @@ public class Sweeper {
             where r.finding_id = x.finding_id and r.receiver = x.receiver
             """;
 
+    // The unresolved statuses by name rather than "<> 'RESOLVED'": the count then reads the open findings through
+    // finding_status_opened instead of the whole table, which grows for as long as the system runs.
     private static final String GAUGES = """
             select jsonb_build_object(
                 'open', coalesce((select jsonb_object_agg(severity, n) from (select severity, count(*) as n from finding
-                                  where status <> 'RESOLVED' group by severity) s), '{}'),
+                                  where status in ('OPEN', 'ACKNOWLEDGED', 'EXEMPTED') group by severity) s), '{}'),
                 'openByCriterion', coalesce((select jsonb_object_agg(criterion || '|' || severity, n) from (
                                   select c as criterion, severity, count(*) as n from finding, unnest(criteria) c
-                                  where status <> 'RESOLVED' group by c, severity) s), '{}'),
+                                  where status in ('OPEN', 'ACKNOWLEDGED', 'EXEMPTED') group by c, severity) s), '{}'),
                 'dead', (select count(*) from notification where status = 'DEAD'),
                 'pending', (select count(*) from notification where status in ('PENDING', 'SENDING')))::text
             """;
