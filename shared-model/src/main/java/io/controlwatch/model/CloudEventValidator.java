@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -211,7 +210,7 @@ public final class CloudEventValidator {
         }
         Instant instant;
         try {
-            instant = OffsetDateTime.parse(time.asText()).toInstant();
+            instant = EventTimes.parse(time.asText());
         } catch (DateTimeParseException e) {
             violations.add(new Violation("time", "must be an RFC 3339 timestamp, e.g. 2026-11-28T09:15:00Z"));
             return;

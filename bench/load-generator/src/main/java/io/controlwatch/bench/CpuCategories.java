@@ -74,7 +74,7 @@ final class CpuCategories {
             new Rule(Category.REPARTITION, "^(io\\.quarkus\\.kafka\\.client\\.serialization\\.ObjectMapper(Serializer|Deserializer)"
                     + "|org\\.apache\\.kafka\\.streams\\.kstream\\.internals\\.(KStreamRepartition|RepartitionNode))"),
             new Rule(Category.VALIDATE, "^(io\\.controlwatch\\.model\\.CloudEventValidator|io\\.controlwatch\\.ingest\\.service\\.EventDataSchemas"
-                    + "|io\\.vertx\\.json\\.schema|org\\.hibernate\\.validator|jakarta\\.validation)\\."),
+                    + "|io\\.vertx\\.json\\.schema|com\\.networknt\\.schema|org\\.hibernate\\.validator|jakarta\\.validation)\\."),
             new Rule(Category.CEL, "^(dev\\.cel|com\\.google\\.api\\.expr|com\\.google\\.protobuf"
                     + "|io\\.controlwatch\\.engine\\.internal\\.CelSupport)\\."),
             new Rule(Category.JSON_PARSE, "^(com\\.fasterxml\\.jackson\\.core\\.(json\\.(ReaderBasedJsonParser|UTF8StreamJsonParser"

@@ -16,6 +16,7 @@ import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.ingest.config.IngestConfig;
 import io.controlwatch.model.CloudEvent;
 import io.controlwatch.model.CloudEventValidator;
+import io.controlwatch.model.EventTimes;
 import io.controlwatch.model.ModelJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.Response;
@@ -281,7 +282,7 @@ public class EventIntake {
         String key = subject != null && !subject.isBlank() ? subject : source;
         JsonNode time = event.get("time");
         // check() has validated it: an RFC 3339 timestamp when present
-        Instant at = time == null || time.isNull() ? null : java.time.OffsetDateTime.parse(time.asText()).toInstant();
+        Instant at = time == null || time.isNull() ? null : EventTimes.parse(time.asText());
         return new AcceptedEvent(event.get("id").asText(), key, stored.toString(), submitter.name(), source, at, backfilled);
     }
 

@@ -23,6 +23,12 @@ class EventDataSchemasTest {
             backup.completed  | {"system":"orders-db","status":"success"}                      |
             backup.completed  | {"status":"success"}                                           | data.system
             acme.custom.thing | {"whatever":1}                                                 |
+            vcs.pull_request.merged  | {"repository":"o/r","number":7,"author":"a","approvals":1,"approvers":["b",2]} | data.approvers.1
+            tls.certificate.observed | {"host":"h","notAfter":"2027-01-31T00:00:00Z","daysRemaining":30} |
+            tls.certificate.observed | {"host":"h","notAfter":"2027-13-31T00:00:00Z","daysRemaining":30} | data.notAfter
+            tls.certificate.observed | {"host":"h","notAfter":"2027-02-30T00:00:00Z","daysRemaining":30} | data.notAfter
+            vendor.review.approved   | {"vendor":"v","reviewer":"r","expires":"2027-06-30"}           |
+            vendor.review.approved   | {"vendor":"v","reviewer":"r","expires":"2027-06-31"}           | data.expires
             """)
     void validates(String type, String data, String offendingField) throws Exception {
         var violations = SCHEMAS.validate(type, ModelJson.mapper().readTree(data));
@@ -31,6 +37,18 @@ class EventDataSchemasTest {
         } else {
             assertThat(violations).extracting(Violation::field).contains(offendingField);
         }
+    }
+
+    @Test
+    void namesTheRuleTheSchemaAndWhereItIsDocumented() throws Exception {
+        var violations = SCHEMAS.validate("auth.login",
+                ModelJson.mapper().readTree("{\"outcome\":\"maybe\",\"mfa\":\"yes\"}"));
+        assertThat(violations).containsExactlyInAnyOrder(
+                new Violation("data.user", "is required (schema of auth.login, see docs/events.md)"),
+                new Violation("data.outcome", "must be one of [\"success\",\"failure\"] (schema of auth.login, see docs/events.md)"),
+                new Violation("data.mfa", "must be of type boolean, not string (schema of auth.login, see docs/events.md)"));
+        assertThat(SCHEMAS.validate("auth.login", ModelJson.mapper().readTree("[]")))
+                .containsExactly(new Violation("data", "must be of type object, not array (schema of auth.login, see docs/events.md)"));
     }
 
     @Test
