@@ -50,6 +50,15 @@ public interface EvaluationConfig {
     @WithDefault("256")
     int maxFeedersPerControl();
 
+    /**
+     * How long the arrivals of a liveness control (an absence keyed by {@code event.source} that records no arrivals,
+     * e.g. cc2.1-event-source-silent) may be held back after one was routed: one repartition record per source and
+     * window instead of one per event. What the control decides is the same; its state learns of a source's newest
+     * event up to this much later. {@code 0} routes every arrival.
+     */
+    @WithDefault("1s")
+    Duration arrivalCoalescing();
+
     /** The stateful runtime's tunables, from the above. */
     default io.controlwatch.engine.StatefulRuntime.Settings runtimeSettings() {
         return new io.controlwatch.engine.StatefulRuntime.Settings(sourceIdleAfter(), maxFutureSkew(), sourceRetention(),

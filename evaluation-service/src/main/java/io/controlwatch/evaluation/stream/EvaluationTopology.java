@@ -2,6 +2,7 @@ package io.controlwatch.evaluation.stream;
 
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.service.ActivePack;
+import io.controlwatch.evaluation.stream.internal.ArrivalCoalescing;
 import io.controlwatch.evaluation.stream.internal.EvaluateEvent;
 import io.controlwatch.evaluation.stream.internal.Evaluated;
 import io.controlwatch.evaluation.stream.internal.ParseEvent;
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * <pre>
  * cw.events.v1 ─ parse ─┬─ not a CloudEvent, or its time too far ahead ──────────► cw.events.dlq.v1
  *                       └─ evaluate ─┬─ single-event executions ──────────────────► cw.executions.v1
- *                                    └─ routed to stateful controls
+ *                                    └─ routed to stateful controls (liveness arrivals coalesced)
  *                                       ─ repartition by (control, key) ─ stateful rules ─► cw.executions.v1
  * </pre>
  * Runs with exactly-once v2: executions, state changes (changelogged stores) and input offsets commit together,
@@ -45,8 +46,12 @@ public final class EvaluationTopology {
      * Tunables of the topology.
      *
      * @param maxFutureSkew events whose time is further ahead of the wall clock are dead-lettered
+     * @param arrivalCoalescing how long arrivals of liveness controls may be held back (zero: never)
      */
-    public record Settings(int rulePartitions, Duration maxFutureSkew) {
+    public record Settings(int rulePartitions, Duration maxFutureSkew, Duration arrivalCoalescing) {
+        public Settings(int rulePartitions, Duration maxFutureSkew) {
+            this(rulePartitions, maxFutureSkew, Duration.ofSeconds(1));
+        }
     }
 
     private EvaluationTopology() {
@@ -66,8 +71,12 @@ public final class EvaluationTopology {
                 .mapValues(ParsedEvent::raw, Named.as("original-bytes"))
                 .to(Topics.EVENTS_DEAD_LETTER, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letter"));
 
+        // the arrivals of liveness controls held back for a moment (ArrivalCoalescing); cached like the rule state
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ArrivalCoalescing.STORE),
+                Serdes.String(), new RoutedEventSerde()).withCachingEnabled());
         Map<String, KStream<String, Evaluated>> evaluated = byValidity.get("parsed-valid")
-                .process(() -> new EvaluateEvent(pack, clock, registry), Named.as("evaluate"))
+                .process(() -> new EvaluateEvent(pack, clock, registry, settings.arrivalCoalescing()), Named.as("evaluate"),
+                        ArrivalCoalescing.STORE)
                 .split(Named.as("evaluated-"))
                 .branch((key, value) -> value.routed() != null, Branched.as("routed"))
                 .defaultBranch(Branched.as("decided"));

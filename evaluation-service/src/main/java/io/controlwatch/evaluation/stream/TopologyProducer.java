@@ -18,6 +18,6 @@ public class TopologyProducer {
     Topology evaluationTopology(ActivePack pack, Clock clock, MeterRegistry registry, EvaluationConfig config) {
         EvaluationLogging.LOG.topology(config.rulePartitions(), config.sourceIdleAfter(), config.maxFutureSkew());
         return EvaluationTopology.build(pack, clock, registry,
-                new EvaluationTopology.Settings(config.rulePartitions(), config.maxFutureSkew()));
+                new EvaluationTopology.Settings(config.rulePartitions(), config.maxFutureSkew(), config.arrivalCoalescing()));
     }
 }

@@ -5,35 +5,46 @@ import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.model.ControlExecution;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * Tests one event against the active pack: single-event controls are decided here (keyed by subject); events for
  * stateful controls are emitted keyed by (control, key), for the repartition that brings each key's events
- * together.
+ * together. The arrivals of liveness controls are coalesced on the way ({@link ArrivalCoalescing}).
  */
 public class EvaluateEvent implements Processor<String, ParsedEvent, String, Evaluated> {
 
     private final Supplier<ActivePack.Loaded> pack;
     private final Clock clock;
     private final MeterRegistry registry;
+    private final Duration coalescing;
     private ProcessorContext<String, Evaluated> context;
+    private ArrivalCoalescing arrivals;
 
-    public EvaluateEvent(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry) {
+    /** @param coalescing how long a liveness control's arrivals may be held back; zero: never */
+    public EvaluateEvent(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry, Duration coalescing) {
         this.pack = pack;
         this.clock = clock;
         this.registry = registry;
+        this.coalescing = coalescing;
     }
 
     @Override
     public void init(ProcessorContext<String, Evaluated> context) {
         this.context = context;
+        this.arrivals = new ArrivalCoalescing(context.getStateStore(ArrivalCoalescing.STORE), coalescing.toMillis());
+        // with coalescing off, still once a second: what an earlier run held is sent on
+        context.schedule(coalescing.isZero() ? Duration.ofSeconds(1) : coalescing, PunctuationType.WALL_CLOCK_TIME,
+                at -> arrivals.release(clock.millis()).forEach(this::route));
     }
 
     @Override
@@ -47,9 +58,20 @@ public class EvaluateEvent implements Processor<String, ParsedEvent, String, Eva
             context.forward(new Record<>(execution.subject(), new Evaluated(ExecutionRecords.json(execution), null),
                     record.timestamp(), ExecutionRecords.headers()));
         }
+        long wall = clock.millis();
         for (RoutedEvent routed : evaluation.routed()) {
-            context.forward(new Record<>(routed.stateKey(), new Evaluated(null, routed), record.timestamp(),
-                    ExecutionRecords.headers()));
+            List<RoutedEvent> now = coalescing.isZero() ? List.of(routed) : arrivals.offer(engine.pack(), routed, wall);
+            if (now.isEmpty()) {
+                registry.counter("cw.arrivals.held", "control", routed.controlId()).increment();
+            }
+            now.forEach(this::route);
         }
+    }
+
+    /** On to the repartition, stamped with the event's ingest time (as the event's own record was). */
+    private void route(RoutedEvent routed) {
+        Instant ingested = routed.event().ingestTime();
+        context.forward(new Record<>(routed.stateKey(), new Evaluated(null, routed),
+                ingested != null ? ingested.toEpochMilli() : clock.millis(), ExecutionRecords.headers()));
     }
 }
