@@ -17,6 +17,7 @@
 #   --warmup N           events posted first to warm the JVMs up, not measured (default 20000)
 #   --latency-share F    latency run rate as a share of the measured pipeline rate (default 0.2)
 #   --latency-seconds S  length of the latency run (default 30)
+#   --latency-warmup S   unmeasured run at the latency rate, notifications on, before it (default 15; 0: none)
 #   --kafka-records N    ProducerPerformance records (default 500000)
 #   --e2e-messages N     EndToEndLatency round trips (default 10000)
 #   --quick              small figures everywhere (a check that the script works, not a benchmark)
@@ -26,16 +27,17 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-EVENTS=200000 WARMUP=20000 LATENCY_SHARE=0.2 LATENCY_SECONDS=30 KAFKA_RECORDS=500000 E2E_MESSAGES=10000
+EVENTS=200000 WARMUP=20000 LATENCY_SHARE=0.2 LATENCY_SECONDS=30 LATENCY_WARMUP=15 KAFKA_RECORDS=500000 E2E_MESSAGES=10000
 while (($#)); do
   case $1 in
     --events) EVENTS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --latency-share) LATENCY_SHARE=$2; shift 2 ;;
     --latency-seconds) LATENCY_SECONDS=$2; shift 2 ;;
+    --latency-warmup) LATENCY_WARMUP=$2; shift 2 ;;
     --kafka-records) KAFKA_RECORDS=$2; shift 2 ;;
     --e2e-messages) E2E_MESSAGES=$2; shift 2 ;;
-    --quick) EVENTS=10000 WARMUP=2000 LATENCY_SECONDS=10 KAFKA_RECORDS=100000 E2E_MESSAGES=2000; shift ;;
+    --quick) EVENTS=10000 WARMUP=2000 LATENCY_SECONDS=10 LATENCY_WARMUP=5 KAFKA_RECORDS=100000 E2E_MESSAGES=2000; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
@@ -131,6 +133,17 @@ RATE=$(awk -v e="$PIPELINE_EPS" -v s="$LATENCY_SHARE" 'BEGIN { r = int(e * s); p
 NOTIFY_CONFIGURED=1
 HOOK_LOG="$WORK/notify-hook.log"
 bench_notify_setup "$HOOK_LOG"
+# The latency run is the first to open findings and send notifications (the throughput run has no receivers): its
+# paths are warmed up first, as the throughput run's are, or the JIT compiling them is what it measures (p99 4.9 s
+# in a first run at 700 events/s, 1.1 s in a third; BENCHMARKS.md, "Where the CPU goes").
+if ((LATENCY_WARMUP > 0)); then
+  info "latency warm-up: $RATE events/s for $LATENCY_WARMUP s with notifications (not measured) ..."
+  WARM_FROM=$(db_now)
+  lg latency --run-dir "$WORK/latency-warmup" --run-id "lw$STAMP" --rate "$RATE" --seconds "$LATENCY_WARMUP" \
+    --batch 10 --concurrency 8 >"$WORK/latency-warmup.out" 2>"$WORK/latency-warmup.err" ||
+    { cat "$WORK/latency-warmup.err" >&2; die "latency warm-up failed"; }
+  notify_wait_settled "$WARM_FROM" 300 || warn "the warm-up's notifications still pending after 5 minutes"
+fi
 NOTIFY_FROM=$(db_now)
 info "latency: $RATE events/s ($LATENCY_SHARE of the sustained rate) for $LATENCY_SECONDS s, batches of 10 ..."
 lg latency --run-dir "$WORK/latency" --run-id "l$STAMP" --rate "$RATE" --seconds "$LATENCY_SECONDS" --batch 10 \
