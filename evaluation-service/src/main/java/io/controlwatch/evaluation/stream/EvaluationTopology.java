@@ -2,7 +2,6 @@ package io.controlwatch.evaluation.stream;
 
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.service.ActivePack;
-import io.controlwatch.evaluation.stream.internal.ArrivalCoalescing;
 import io.controlwatch.evaluation.stream.internal.EvaluateEvent;
 import io.controlwatch.evaluation.stream.internal.Evaluated;
 import io.controlwatch.evaluation.stream.internal.ParseEvent;
@@ -71,12 +70,8 @@ public final class EvaluationTopology {
                 .mapValues(ParsedEvent::raw, Named.as("original-bytes"))
                 .to(Topics.EVENTS_DEAD_LETTER, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letter"));
 
-        // the arrivals of liveness controls held back for a moment (ArrivalCoalescing); cached like the rule state
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ArrivalCoalescing.STORE),
-                Serdes.String(), new RoutedEventSerde()).withCachingEnabled());
         Map<String, KStream<String, Evaluated>> evaluated = byValidity.get("parsed-valid")
-                .process(() -> new EvaluateEvent(pack, clock, registry, settings.arrivalCoalescing()), Named.as("evaluate"),
-                        ArrivalCoalescing.STORE)
+                .process(() -> new EvaluateEvent(pack, clock, registry, settings.arrivalCoalescing()), Named.as("evaluate"))
                 .split(Named.as("evaluated-"))
                 .branch((key, value) -> value.routed() != null, Branched.as("routed"))
                 .defaultBranch(Branched.as("decided"));

@@ -4,10 +4,6 @@ import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.engine.rule.AbsenceRule;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,8 +16,8 @@ import java.util.Set;
  * arrivals, as {@code cc2.1-event-source-silent}). Routed one by one, their arrivals were half of the stateful
  * path's work: a repartition record, a state write and a deadline move for every event (BENCHMARKS.md, "Where the
  * CPU goes"). Here, for a window after an arrival of a (control, source) was routed, the following ones are held
- * back: the newest is kept in a changelogged store (so a crash loses none) and sent on when the window's
- * punctuation comes, or at once before the source's next arrival that must go through, so the order is kept.
+ * back: the newest is kept (in memory) and sent on when the window's punctuation comes, or at once before the
+ * source's next arrival that must go through, so the order is kept.
  * <p>
  * What the control decides stays the same. A held arrival is at most one window newer than an arrival already
  * routed, and the control's interval is longer than the window, so it cannot come after a deadline: all it does
@@ -31,16 +27,20 @@ import java.util.Set;
  * source that sends an event every second is nowhere near its deadline of many minutes. After a stall of the
  * service longer than the control's grace (a process paused or down for minutes), a silence may be decided from the
  * last routed arrival before the held one is sent, which is then recorded late: up to one window of difference in
- * when the silence began.
+ * when the silence began. A crash, or the partition moving to another instance, loses what is held (at most one
+ * arrival per source, at most one window old): the source's next arrival sets the state as it would have; only a
+ * silence that began within that window is measured from up to one window earlier. Held in a changelogged store
+ * instead, they would survive a crash, but a new store is a new changelog topic, which Kafka Streams creates only in
+ * a rebalance, and an upgraded instance rejoining under its static membership ({@code group.instance.id}) does not
+ * rebalance: its task waited for the topic until it timed out (seen on the bench stack).
  */
-public final class ArrivalCoalescing {
+final class ArrivalCoalescing {
 
-    /** The held arrivals, by state key. */
-    public static final String STORE = "held-arrivals";
     /** Keys whose last routing is remembered in memory; beyond, the oldest are forgotten (their next arrival is routed). */
     private static final int REMEMBERED = 100_000;
 
-    private final KeyValueStore<String, RoutedEvent> held;
+    /** The held arrivals, by state key: the newest of each. */
+    private final Map<String, RoutedEvent> held = new LinkedHashMap<>();
     private final long window;
     /** When each (control, source) last had an arrival routed: its event time and the wall-clock time, epoch millis. */
     private final Map<String, long[]> lastRouted = new LinkedHashMap<>(1024, 0.75f, true) {
@@ -52,8 +52,7 @@ public final class ArrivalCoalescing {
     private ControlPack eligibleOf;
     private Set<String> eligible = Set.of();
 
-    ArrivalCoalescing(KeyValueStore<String, RoutedEvent> held, long windowMillis) {
-        this.held = held;
+    ArrivalCoalescing(long windowMillis) {
         this.window = windowMillis;
     }
 
@@ -76,28 +75,17 @@ public final class ArrivalCoalescing {
             return List.of();
         }
         lastRouted.put(key, new long[] {time, wall});
-        RoutedEvent holding = held.get(key);
-        if (holding == null) {
-            return List.of(routed);
-        }
-        held.delete(key);
-        return List.of(holding, routed);
+        RoutedEvent holding = held.remove(key);
+        return holding == null ? List.of(routed) : List.of(holding, routed);
     }
 
-    /** Every held arrival, to send on now (the window's punctuation, or after a restart); the store is emptied. */
+    /** Every held arrival, to send on now (the window's punctuation). */
     List<RoutedEvent> release(long wall) {
-        List<KeyValue<String, RoutedEvent>> all = new ArrayList<>();
-        try (KeyValueIterator<String, RoutedEvent> it = held.all()) {
-            it.forEachRemaining(all::add);
+        List<RoutedEvent> out = new ArrayList<>(held.values());
+        for (RoutedEvent routed : out) {
+            lastRouted.put(routed.stateKey(), new long[] {routed.event().time().toEpochMilli(), wall});
         }
-        List<RoutedEvent> out = new ArrayList<>(all.size());
-        for (KeyValue<String, RoutedEvent> entry : all) {
-            held.delete(entry.key);
-            if (entry.value != null) {
-                lastRouted.put(entry.key, new long[] {entry.value.event().time().toEpochMilli(), wall});
-                out.add(entry.value);
-            }
-        }
+        held.clear();
         return out;
     }
 

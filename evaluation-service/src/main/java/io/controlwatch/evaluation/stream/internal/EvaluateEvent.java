@@ -41,10 +41,11 @@ public class EvaluateEvent implements Processor<String, ParsedEvent, String, Eva
     @Override
     public void init(ProcessorContext<String, Evaluated> context) {
         this.context = context;
-        this.arrivals = new ArrivalCoalescing(context.getStateStore(ArrivalCoalescing.STORE), coalescing.toMillis());
-        // with coalescing off, still once a second: what an earlier run held is sent on
-        context.schedule(coalescing.isZero() ? Duration.ofSeconds(1) : coalescing, PunctuationType.WALL_CLOCK_TIME,
-                at -> arrivals.release(clock.millis()).forEach(this::route));
+        this.arrivals = new ArrivalCoalescing(coalescing.toMillis());
+        if (!coalescing.isZero()) {
+            context.schedule(coalescing, PunctuationType.WALL_CLOCK_TIME,
+                    at -> arrivals.release(clock.millis()).forEach(this::route));
+        }
     }
 
     @Override
