@@ -32,18 +32,20 @@ public class FindingRepository {
     // or a second instance waits for this transaction instead of overwriting it.
     private static final String LOAD = """
             with keys as (
-                select distinct control_id, subject_key
-                from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as k(control_id text, subject_key text)
+                select control_id, subject_key, bool_or(fail) as fail
+                from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as k(control_id text, subject_key text, fail boolean)
+                group by control_id, subject_key
             ),
             unresolved as (
                 select f.* from finding f join keys k on f.control_id = k.control_id and f.subject_key = k.subject_key
                 where f.status <> 'RESOLVED'
                 for update of f
             ),
+            -- only a failure opens a finding that links to the previous one: passes need not look
             last_resolved as (
                 select distinct on (f.control_id, f.subject_key) f.control_id, f.subject_key, f.finding_id
                 from finding f join keys k on f.control_id = k.control_id and f.subject_key = k.subject_key
-                where f.status = 'RESOLVED'
+                where f.status = 'RESOLVED' and k.fail
                 order by f.control_id, f.subject_key, f.opened_at desc
             )
             select jsonb_build_object(
@@ -93,10 +95,12 @@ public class FindingRepository {
             select coalesce(jsonb_agg(r.receiver), '[]')::text from finding_receiver r where r.finding_id = cast(cast(?1 as text) as uuid)
             """;
 
-    public Uni<Loaded> load(Collection<Key> keys) {
+    /** @param failing the keys of {@code keys} that a failure of the batch is about */
+    public Uni<Loaded> load(Collection<Key> keys, Set<Key> failing) {
         ArrayNode json = NativeSql.json().createArrayNode();
         for (Key key : new LinkedHashSet<>(keys)) {
-            json.addObject().put("control_id", key.controlId()).put("subject_key", key.subjectKey());
+            json.addObject().put("control_id", key.controlId()).put("subject_key", key.subjectKey())
+                    .put("fail", failing.contains(key));
         }
         return NativeSql.query(LOAD, json.toString()).map(FindingRepository::loaded);
     }

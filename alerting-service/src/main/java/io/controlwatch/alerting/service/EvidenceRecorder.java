@@ -106,7 +106,9 @@ public class EvidenceRecorder {
         List<Key> keys = slice.stream()
                 .filter(e -> e.result() == ExecutionResult.FAIL || e.result() == ExecutionResult.PASS)
                 .map(e -> new Key(e.controlId(), Finding.keyOf(storable(e.subject())))).toList();
-        Uni<FindingRepository.Loaded> state = keys.isEmpty() ? Uni.createFrom().nullItem() : findings.load(keys);
+        Set<Key> failing = slice.stream().filter(e -> e.result() == ExecutionResult.FAIL)
+                .map(e -> new Key(e.controlId(), Finding.keyOf(storable(e.subject())))).collect(Collectors.toSet());
+        Uni<FindingRepository.Loaded> state = keys.isEmpty() ? Uni.createFrom().nullItem() : findings.load(keys, failing);
         return state.chain(loaded -> {
             Map<String, String> exemptions = loaded == null ? Map.of() : covered(slice, loaded.exemptions(), now);
             return chainAndStore(delivered, exemptions).chain(stored -> {
