@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The evaluation service's real topology (the whole shipped pack) draining a backlog on a real, private in-JVM
-# KRaft broker: events/s from ready to committed end of the events topic. Not a test; run by hand.
+# KRaft broker: events/s from ready to committed end of the events topic, and the service's CPU per event; twice,
+# side by side in one run: every liveness arrival routed (CW_EVALUATION_ARRIVAL_COALESCING=0), then coalesced.
+# Not a test; run by hand.
 #   bench/topology-throughput.sh [events, default 100000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -B -q install -DskipTests -pl shared-model,control-engine,service-common,test-support,evaluation-service,system-tests -am
-./mvnw -B -q -pl system-tests test-compile
-cp=$(cd system-tests && ../mvnw -B -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/dev/stdout)
+# the reactor resolves the sibling modules from their target/ directories: nothing needs to be installed
+./mvnw -B -q -pl evaluation-service -am package -DskipTests -Djacoco.skip=true
+./mvnw -B -q -pl system-tests -am test-compile dependency:build-classpath -DskipTests -Djacoco.skip=true \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 cd system-tests
-exec java -Dcw.repo.root=.. -cp "target/test-classes:$cp" io.controlwatch.system.bench.TopologyThroughput "$@"
+exec java -Dcw.repo.root=.. -cp "target/test-classes:$(cat target/bench-classpath.txt)" \
+  io.controlwatch.system.bench.TopologyThroughput "$@"
