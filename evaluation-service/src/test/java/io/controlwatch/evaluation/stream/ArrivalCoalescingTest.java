@@ -4,7 +4,6 @@ import io.controlwatch.engine.ControlPackLoader;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
-import io.controlwatch.model.ModelJson;
 import io.controlwatch.model.Topics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -86,13 +85,7 @@ class ArrivalCoalescingTest {
     }
 
     List<ControlExecution> read(String controlId) {
-        return executions.readValuesToList().stream().map(json -> {
-            try {
-                return ModelJson.mapper().readValue(json, ControlExecution.class);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).filter(e -> e.controlId().equals(controlId)).toList();
+        return StatefulTopologyTest.read(executions).stream().filter(e -> e.controlId().equals(controlId)).toList();
     }
 
     double held() {

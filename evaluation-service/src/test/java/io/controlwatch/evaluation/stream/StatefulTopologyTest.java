@@ -105,6 +105,11 @@ class StatefulTopologyTest {
     }
 
     List<ControlExecution> read() {
+        return read(executions);
+    }
+
+    /** The executions written to the topic since the last read, parsed (shared by the topology tests). */
+    static List<ControlExecution> read(TestOutputTopic<String, String> executions) {
         return executions.readValuesToList().stream().map(json -> {
             try {
                 return ModelJson.mapper().readValue(json, ControlExecution.class);

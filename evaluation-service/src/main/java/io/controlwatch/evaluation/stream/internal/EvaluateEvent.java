@@ -4,6 +4,7 @@ import io.controlwatch.engine.ControlEngine;
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.model.ControlExecution;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -13,7 +14,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +32,8 @@ public class EvaluateEvent implements Processor<String, ParsedEvent, String, Eva
     private final Duration coalescing;
     private ProcessorContext<String, Evaluated> context;
     private ArrivalCoalescing arrivals;
+    /** The held-arrivals counter of each control, looked up once: most events are held while a source is busy. */
+    private final Map<String, Counter> held = new HashMap<>();
 
     /** @param coalescing how long a liveness control's arrivals may be held back; zero: never */
     public EvaluateEvent(Supplier<ActivePack.Loaded> pack, Clock clock, MeterRegistry registry, Duration coalescing) {
@@ -63,7 +68,8 @@ public class EvaluateEvent implements Processor<String, ParsedEvent, String, Eva
         for (RoutedEvent routed : evaluation.routed()) {
             List<RoutedEvent> now = coalescing.isZero() ? List.of(routed) : arrivals.offer(engine.pack(), routed, wall);
             if (now.isEmpty()) {
-                registry.counter("cw.arrivals.held", "control", routed.controlId()).increment();
+                held.computeIfAbsent(routed.controlId(), id -> registry.counter("cw.arrivals.held", "control", id))
+                        .increment();
             }
             now.forEach(this::route);
         }
