@@ -77,6 +77,10 @@ public interface AlertingLogging extends BasicLogger {
     void checkpointTopicUnreadable(String error);
 
     @LogMessage(level = Logger.Level.WARN)
+    @Message(id = 3216, value = "The checkpoint topic cw.evidence-checkpoints.v1 could not be read for its highest published checkpoint; signing goes on against what this instance published, and the topic is read again at the next tick: %s")
+    void checkpointTopicHighUnreadable(String error);
+
+    @LogMessage(level = Logger.Level.WARN)
     @Message(id = 3203, value = "Signing an evidence checkpoint failed, retrying at the next tick: %s")
     void checkpointFailed(String error);
 

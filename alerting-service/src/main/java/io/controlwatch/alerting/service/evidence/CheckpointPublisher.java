@@ -112,7 +112,7 @@ public class CheckpointPublisher {
                 publishedHigh.accumulateAndGet(highestSequence(kafka, config.topicReadTimeout()), Math::max);
                 topicRead.set(true);
             } catch (RuntimeException e) {
-                AlertingLogging.LOG.checkpointTopicUnreadable(String.valueOf(e.getMessage()));
+                AlertingLogging.LOG.checkpointTopicHighUnreadable(String.valueOf(e.getMessage()));
             } finally {
                 reading.set(false);
             }
