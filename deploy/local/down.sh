@@ -40,7 +40,10 @@ SQL
 
 stop_named demo-feed
 stop_named console
-for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do stop_named "${CW_SERVICES[i]}"; done
+for ((i = ${#CW_SERVICES[@]} - 1; i >= 0; i--)); do
+  # shellcheck disable=SC2046 # instance names have no spaces
+  for name in $(extra_instances "${CW_SERVICES[i]}") "${CW_SERVICES[i]}"; do stop_named "$name"; done
+done
 # the notifications demo's receivers (up.sh --demo), after alerting so that nothing is sent to them meanwhile
 stop_named webhook-receiver
 stop_named mail-catcher

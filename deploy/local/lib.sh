@@ -31,17 +31,35 @@ info() { printf '[cw] %s\n' "$*"; }
 warn() { printf '[cw] WARN: %s\n' "$*" >&2; }
 die() { printf '[cw] ERROR: %s\n' "$*" >&2; exit 1; }
 
-service_port() {
-  case $1 in
-    ingest) echo "${CW_INGEST_PORT:-8081}" ;;
-    evaluation) echo "${CW_EVALUATION_PORT:-8082}" ;;
-    alerting) echo "${CW_ALERTING_PORT:-8083}" ;;
-    console) echo "${CW_CONSOLE_PORT:-8084}" ;;
-    *) die "unknown service $1" ;;
-  esac
+# Instances (up.sh --instances N): the first of a service has the service's name, the k-th (k >= 2) SERVICE-k, with
+# its own pid file, log and port: the service's port + 10 * (k - 1) (evaluation-2: 8092).
+instance_names() {
+  local s=$1 n=${2:-1} k
+  echo "$s"
+  for ((k = 2; k <= n; k++)); do echo "$s-$k"; done
+}
+instance_service() { [[ $1 =~ ^(ingest|evaluation|alerting)-([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}" || echo "$1"; }
+instance_number() { [[ $1 =~ -([0-9]+)$ ]] && echo "${BASH_REMATCH[1]}" || echo 1; }
+# The extra instances of SERVICE that have a pid file, started or not (SERVICE-2, SERVICE-3 ...).
+extra_instances() {
+  local f
+  for f in "$CW_PIDS/$1"-[0-9]*.pid; do [[ -e $f ]] && basename "$f" .pid; done
+  return 0
 }
 
-service_jar() { echo "$CW_ROOT/$1-service/target/quarkus-app/quarkus-run.jar"; }
+service_port() {
+  local base
+  case $(instance_service "$1") in
+    ingest) base=${CW_INGEST_PORT:-8081} ;;
+    evaluation) base=${CW_EVALUATION_PORT:-8082} ;;
+    alerting) base=${CW_ALERTING_PORT:-8083} ;;
+    console) base=${CW_CONSOLE_PORT:-8084} ;;
+    *) die "unknown service $1" ;;
+  esac
+  echo $((base + 10 * ($(instance_number "$1") - 1)))
+}
+
+service_jar() { echo "$CW_ROOT/$(instance_service "$1")-service/target/quarkus-app/quarkus-run.jar"; }
 
 # Put on the services' java command line (before -jar): the system tests run the same jars, and
 # this tells the processes of up.sh apart from theirs (and from another checkout's).

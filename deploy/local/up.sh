@@ -3,8 +3,12 @@
 # deploy/kafka-broker collects), PostgreSQL, the topics, dev JWT keys and tokens, and the three
 # services. Idempotent: whatever already runs (per pid file) is reused. Stop with down.sh.
 #
-# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only] [--no-console]
+# Usage: deploy/local/up.sh [--rebuild] [--demo] [--infra-only] [--no-console] [--instances N]
 #   --rebuild     run the Maven build even if the jars exist
+#   --instances N run N instances of each service (default 1, or CW_INSTANCES): one consumer group, each instance
+#                 on its own port (the k-th on the service's port + 10 * (k - 1), e.g. evaluation-2 on 8092), log
+#                 and pid file (.run/logs/evaluation-2.log); evaluation instances get their own CW_INSTANCE_ID and
+#                 state directory. Useful up to the topics' partition count (docs/operations.md, "Scaling out")
 #   --demo        also start demo-feed.sh in the background, a mail catcher (GreenMail) and a webhook receiver, and
 #                 route the demo failures to both (deploy/local/.run/notifications.yaml)
 #   --no-console  neither Keycloak nor the web console (saves ~450 MB and a minute; e.g. for benchmarks)
@@ -25,9 +29,12 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-REBUILD=0 DEMO=0 INFRA_ONLY=0 CONSOLE=1
-for arg in "$@"; do
+REBUILD=0 DEMO=0 INFRA_ONLY=0 CONSOLE=1 INSTANCES=${CW_INSTANCES:-1}
+while (($#)); do
+  arg=$1
+  shift
   case $arg in
+    --instances) INSTANCES=${1:-}; shift || true ;;
     --rebuild) REBUILD=1 ;;
     --demo) DEMO=1 ;;
     --infra-only) INFRA_ONLY=1 ;;
@@ -36,6 +43,7 @@ for arg in "$@"; do
     *) die "unknown option $arg (see --help)" ;;
   esac
 done
+[[ $INSTANCES =~ ^[1-9]$ ]] || die "--instances takes a number from 1 to 9, not '$INSTANCES'"
 
 mkdir -p "$CW_PIDS" "$CW_LOGS"
 # A private PostgreSQL runs as user postgres and must be able to traverse into .run/pg.
@@ -499,30 +507,41 @@ fi
 if ((!INFRA_ONLY)); then
   services_t0=$SECONDS
   declare -A svc_pid
+  instances=()
   for s in "${CW_SERVICES[@]}"; do
-    port=$(service_port "$s")
-    if pid=$(live_pid "$s"); then
-      info "$s already running (pid $pid)"
+    # shellcheck disable=SC2207 # names without spaces
+    instances+=($(instance_names "$s" "$INSTANCES"))
+  done
+  for name in "${instances[@]}"; do
+    s=$(instance_service "$name")
+    k=$(instance_number "$name")
+    port=$(service_port "$name")
+    if pid=$(live_pid "$name"); then
+      info "$name already running (pid $pid)"
     else
-      port_open 127.0.0.1 "$port" && die "port $port for $s is taken by another process (set CW_${s^^}_PORT)"
+      port_open 127.0.0.1 "$port" && die "port $port for $name is taken by another process (set CW_${s^^}_PORT)"
       # Extra JVM options (e.g. bench/profile.sh's for the profiler); before the service tag, which pid_marker
       # expects right in front of -jar.
       own_opts_var="CW_${s^^}_JAVA_OPTS"
       read -ra extra_opts <<<"${CW_JAVA_OPTS:-} ${!own_opts_var:-}"
-      info "starting $s on port $port${extra_opts[*]:+ (extra JVM options: ${extra_opts[*]})}"
+      info "starting $name on port $port${extra_opts[*]:+ (extra JVM options: ${extra_opts[*]})}"
       # Kafka Streams state lives beside the broker's data it was built from, not in the shared /tmp: after
       # down.sh --purge, or with a second checkout, local state of another broker corrupts the evaluation's tasks.
-      QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m -Dkafka-streams.state.dir="$CW_RUN/kafka-streams" \
-        ${extra_opts[@]+"${extra_opts[@]}"} "$(service_tag)" -jar "$(service_jar "$s")" >"$CW_LOGS/$s.log" 2>&1 </dev/null &
+      # Each evaluation instance has a state directory and a static-membership id of its own (evaluation-0, -1 ...).
+      state_dir="$CW_RUN/kafka-streams"
+      ((k == 1)) || state_dir+="-$k"
+      CW_INSTANCE_ID="$s-$((k - 1))" QUARKUS_HTTP_PORT=$port setsid nohup java -Xmx512m \
+        -Dkafka-streams.state.dir="$state_dir" ${extra_opts[@]+"${extra_opts[@]}"} "$(service_tag)" \
+        -jar "$(service_jar "$s")" >"$CW_LOGS/$name.log" 2>&1 </dev/null &
       pid=$!
-      echo "$pid" >"$CW_PIDS/$s.pid"
+      echo "$pid" >"$CW_PIDS/$name.pid"
     fi
-    svc_pid[$s]=$pid
+    svc_pid[$name]=$pid
   done
 
   # All three start in parallel; wait for each one's readiness check (Kafka and DB connections).
   deadline=$((SECONDS + 180))
-  pending=("${CW_SERVICES[@]}")
+  pending=("${instances[@]}")
   while ((${#pending[@]})); do
     still=()
     for s in "${pending[@]}"; do
@@ -634,6 +653,11 @@ if ((!INFRA_ONLY)); then
   Ingest     POST $ingest/api/v1/events
   Alerting   GET  $alerting/api/v1/failures   GET $alerting/api/v1/controls
   Evaluation      $evaluation
+EOF
+  if ((INSTANCES > 1)); then
+    echo "  Instances  $INSTANCES of each service: the k-th on the port + 10 * (k - 1) (e.g. ingest-2 on $(service_port ingest-2))"
+  fi
+  cat <<EOF
   Metrics    /q/metrics on each service, e.g. $ingest/q/metrics
   Health     /q/health, /q/health/ready on each service
 EOF
