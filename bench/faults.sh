@@ -115,41 +115,6 @@ pg_start() {
 # ---------------------------------------------------------------------------------------------
 # Runs, faults and verdicts.
 # ---------------------------------------------------------------------------------------------
-# start_load NAME EVENTS RATE [load-generator options...]: posts in the background; sets DIR and LOAD_PID.
-start_load() {
-  local name=$1 events=$2 rate=$3
-  shift 3
-  DIR="$WORK/$name"
-  lg load --run-dir "$DIR" --run-id "f${STAMP#*T}-$name" --events "$events" --rate "$rate" --batch 100 \
-    --concurrency "${CONCURRENCY:-4}" --retry-for 180 --max-seconds 600 "$@" >"$DIR.load.out" 2>"$DIR.load.err" &
-  LOAD_PID=$!
-}
-
-# Waits for the load to end (it bounds itself with --max-seconds); sets LOAD to its summary line.
-finish_load() {
-  wait "$LOAD_PID" || { cat "$DIR.load.err" >&2; LOAD_PID=""; return 1; }
-  LOAD_PID=""
-  LOAD=$(grep '^LOAD' "$DIR.load.out")
-}
-
-verify_run() {
-  lg verify --run-dir "$DIR" --max-wait 420 --stall 120 "$@" >"$DIR.verify.out" 2>"$DIR.verify.err" ||
-    { cat "$DIR.verify.err" >&2; return 1; }
-  VERIFY=$(grep '^VERIFY' "$DIR.verify.out")
-}
-
-kill9() {
-  local name=$1 pid i
-  pid=$(live_pid "$name") || { warn "$name is not running"; return 1; }
-  kill -KILL "$pid"
-  for ((i = 0; i < 100; i++)); do
-    alive "$pid" || return 0
-    sleep 0.1
-  done
-  warn "$name (pid $pid) still alive 10 s after SIGKILL"
-  return 1
-}
-
 PASSED=0 RAN=0
 RESULTS=()
 # verdict NAME OK(0/1) EXTRA: one line with the standard counts of $VERIFY plus scenario figures.
@@ -165,22 +130,6 @@ verdict() {
   RESULTS+=("$line")
   echo "$line"
   [[ $v == PASS ]] || { echo "  load:   ${LOAD:-}"; echo "  verify: ${VERIFY:-}"; }
-}
-
-# Seconds from $1 (epoch ms) until the verifier saw the last required execution stored ("-" if never).
-caught_up_after() {
-  local complete
-  complete=$(field "${VERIFY:-}" complete_at_ms)
-  [[ -n $complete && $complete -gt 0 ]] || { echo -; return; }
-  awk -v a="$1" -v b="$complete" 'BEGIN { printf "%.1f", (b - a) / 1000 }'
-}
-
-common_extra() {
-  echo "drain_after_load_s=$(caught_up_after "$(field "${LOAD:-}" last_end_ms)")" \
-    "events_2xx=$(field "$VERIFY" events_2xx) unconfirmed=$(field "$VERIFY" events_unconfirmed)" \
-    "unexpected=$(field "$VERIFY" unexpected) wrong_result=$(field "$VERIFY" wrong_result)" \
-    "counter_drift=$(field "$VERIFY" counter_drift) api_failures=$(field "$VERIFY" api_failures)" \
-    "lost_on_topic=$(field "$VERIFY" lost_on_topic) eos_duplicates=$(field "$VERIFY" eos_duplicates)"
 }
 
 all_ready() {

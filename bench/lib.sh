@@ -74,7 +74,8 @@ load_stack_env() {
 }
 
 # Starts whatever of the stack is not running, with the environment it was first started with (database,
-# broker port), through up.sh, which also waits until every service is ready. Output goes to a log.
+# broker port), through up.sh (its arguments passed on, e.g. --instances 2), which also waits until every service is
+# ready. Output goes to a log.
 restart_stack() {
   local log="$BENCH_WORK/up.log"
   mkdir -p "$BENCH_WORK"
@@ -82,7 +83,7 @@ restart_stack() {
   if ! (unset KAFKA_BOOTSTRAP_SERVERS
     export CW_KAFKA_PORT="$BENCH_KAFKA_PORT" CW_DB_HOST="$BENCH_DB_HOST" CW_DB_PORT="$BENCH_DB_PORT" \
       CW_DB_NAME="$BENCH_DB_NAME" CW_DB_USER CW_DB_PASSWORD
-    "$CW_LOCAL_DIR/up.sh" >"$log" 2>&1); then
+    "$CW_LOCAL_DIR/up.sh" "$@" >"$log" 2>&1); then
     tail -n 30 "$log" >&2
     return 1
   fi
@@ -313,4 +314,65 @@ notify_verify() {
     "$(($(wc -l <"$dir/hook-received-all") - $(wc -l <"$dir/hook-received")))" "$other_keys" \
     "$(awk '$3 != "true"' "$hook_log" 2>/dev/null | wc -l)" "$(tr -d ' ' <"$dir/unnotified")" \
     "$(comm -23 "$dir/mail-expected" "$dir/mail-received" | comm -12 - "$dir/mail-blind" | wc -l)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Runs under faults (bench/faults.sh, bench/scale-out.sh): they use WORK (the script's work directory) and STAMP.
+# ---------------------------------------------------------------------------------------------
+# start_load NAME EVENTS RATE [load-generator options...]: posts in the background; sets DIR and LOAD_PID.
+start_load() {
+  local name=$1 events=$2 rate=$3
+  shift 3
+  DIR="$WORK/$name"
+  lg load --run-dir "$DIR" --run-id "f${STAMP#*T}-$name" --events "$events" --rate "$rate" --batch 100 \
+    --concurrency "${CONCURRENCY:-4}" --retry-for 180 --max-seconds 600 "$@" >"$DIR.load.out" 2>"$DIR.load.err" &
+  LOAD_PID=$!
+}
+
+# Waits for the load to end (it bounds itself with --max-seconds); sets LOAD to its summary line.
+finish_load() {
+  wait "$LOAD_PID" || { cat "$DIR.load.err" >&2; LOAD_PID=""; return 1; }
+  LOAD_PID=""
+  LOAD=$(grep '^LOAD' "$DIR.load.out")
+}
+
+verify_run() {
+  lg verify --run-dir "$DIR" --max-wait 420 --stall 120 "$@" >"$DIR.verify.out" 2>"$DIR.verify.err" ||
+    { cat "$DIR.verify.err" >&2; return 1; }
+  VERIFY=$(grep '^VERIFY' "$DIR.verify.out")
+}
+
+kill9() {
+  local name=$1 pid i
+  pid=$(live_pid "$name") || { warn "$name is not running"; return 1; }
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do
+    alive "$pid" || return 0
+    sleep 0.1
+  done
+  warn "$name (pid $pid) still alive 10 s after SIGKILL"
+  return 1
+}
+
+# Seconds from $1 (epoch ms) until the verifier saw the last required execution stored ("-" if never).
+caught_up_after() {
+  local complete
+  complete=$(field "${VERIFY:-}" complete_at_ms)
+  [[ -n $complete && $complete -gt 0 ]] || { echo -; return; }
+  awk -v a="$1" -v b="$complete" 'BEGIN { printf "%.1f", (b - a) / 1000 }'
+}
+
+common_extra() {
+  echo "drain_after_load_s=$(caught_up_after "$(field "${LOAD:-}" last_end_ms)")" \
+    "events_2xx=$(field "$VERIFY" events_2xx) unconfirmed=$(field "$VERIFY" events_unconfirmed)" \
+    "unexpected=$(field "$VERIFY" unexpected) wrong_result=$(field "$VERIFY" wrong_result)" \
+    "counter_drift=$(field "$VERIFY" counter_drift) api_failures=$(field "$VERIFY" api_failures)" \
+    "lost_on_topic=$(field "$VERIFY" lost_on_topic) eos_duplicates=$(field "$VERIFY" eos_duplicates)"
+}
+
+
+# Sum of a Prometheus counter's series (all labels) on the service instance NAME (0 when it does not answer).
+metric_sum() {
+  curl -s --max-time 5 "http://127.0.0.1:$(service_port "$1")/q/metrics" 2>/dev/null |
+    awk -v m="$2" '$1 == m || index($1, m "{") == 1 { sum += $NF } END { printf "%d", sum }'
 }

@@ -302,6 +302,11 @@ public final class BenchMain {
         r.statuses().forEach((status, n) -> out.put("http_" + (status < 0 ? "noanswer" : status), n));
         out.put("load_seconds", round(r.seconds()));
         out.put("accepted_eps", Math.round(r.acceptedPerSecond()));
+        if (r.acceptedByIngest().size() > 1) {
+            // per ingest instance, in CW_INGEST_URLS order: the load really was shared
+            out.put("accepted_by_ingest", r.acceptedByIngest().stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining("/")));
+        }
         out.put("http_p50_ms", ms(r.requestLatency().getValueAtPercentile(50)));
         out.put("http_p99_ms", ms(r.requestLatency().getValueAtPercentile(99)));
         if (r.poisonAcked() > 0 || r.poisonFailed() > 0) {

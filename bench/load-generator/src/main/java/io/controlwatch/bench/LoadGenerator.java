@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Behaves like a careful client: a batch that gets 503, another 5xx or no answer at all is sent again, unchanged
  * (same ids, so the system must not count it twice), after Retry-After or a short back-off, until
  * {@code retryFor} has passed; 4xx answers are final. Every attempt goes to the {@link Ledger}.
+ * <p>
+ * With several ingest instances ({@link Stack#ingestUrls()}) batch k goes to instance k mod n, and each retry to the
+ * next one, as behind a load balancer: a dead instance costs its in-flight batches one retry, not the run.
  */
 final class LoadGenerator {
 
@@ -40,7 +43,7 @@ final class LoadGenerator {
 
     record Result(long events, long accepted, long unconfirmed, long rejected, long unsent, long requests,
                   Map<Integer, Long> statuses, long firstStartMs, long lastEndMs, Histogram requestLatency,
-                  long poisonAcked, long poisonFailed, HostileSender.Counts hostile) {
+                  long poisonAcked, long poisonFailed, HostileSender.Counts hostile, List<Long> acceptedByIngest) {
 
         double seconds() {
             return Math.max(1, lastEndMs - firstStartMs) / 1000.0;
@@ -68,6 +71,7 @@ final class LoadGenerator {
     private final LongAdder unsent = new LongAdder();
     private final LongAdder requests = new LongAdder();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
+    private final LongAdder[] acceptedByIngest;
     private final AtomicLong firstStartMs = new AtomicLong(Long.MAX_VALUE);
     private final AtomicLong lastEndMs = new AtomicLong();
     private final Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
@@ -87,6 +91,8 @@ final class LoadGenerator {
                 .connectTimeout(Duration.ofSeconds(2)).build();
         this.poison = settings.poisonShare() > 0 ? new PoisonWriter(stack.kafka(), runId) : null;
         this.hostile = settings.hostileShare() > 0 ? new HostileSender(stack, http) : null;
+        this.acceptedByIngest = new LongAdder[stack.ingestUrls().size()];
+        java.util.Arrays.setAll(acceptedByIngest, i -> new LongAdder());
     }
 
     Result run() throws InterruptedException {
@@ -117,7 +123,8 @@ final class LoadGenerator {
         statuses.forEach((k, v) -> codes.put(k, v.sum()));
         return new Result(settings.events(), accepted.sum(), unconfirmed.sum(), rejected.sum(), unsent.sum(),
                 requests.sum(), codes, firstStartMs.get() == Long.MAX_VALUE ? 0 : firstStartMs.get(), lastEndMs.get(),
-                latency, poisonAcked, poisonFailed, hostile == null ? null : hostile.counts());
+                latency, poisonAcked, poisonFailed, hostile == null ? null : hostile.counts(),
+                java.util.Arrays.stream(acceptedByIngest).map(LongAdder::sum).toList());
     }
 
     private void work(long t0, long deadline) {
@@ -145,14 +152,16 @@ final class LoadGenerator {
         byte[] body = factory.batch(first, count, Instant.now()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         long giveUp = Math.min(deadline, firstAttempt + settings.retryFor().toNanos());
         long backoffMs = 100;
+        List<String> targets = stack.ingestUrls();
         for (int attempt = 1; ; attempt++) {
+            int target = (int) ((first / settings.batch() + attempt - 1) % targets.size());
             long startMs = System.currentTimeMillis();
             firstStartMs.accumulateAndGet(startMs, Math::min);
             int status;
             long retryAfterMs = -1;
             String answer = null;
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/api/v1/events"))
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(targets.get(target) + "/api/v1/events"))
                         .timeout(Duration.ofSeconds(40))
                         .header("Content-Type", BATCH_TYPE)
                         .header("Authorization", "Bearer " + stack.ingestToken())
@@ -179,6 +188,7 @@ final class LoadGenerator {
             ledger.attempt(new Ledger.Attempt(first, count, attempt, startMs, endMs, status));
             if (status >= 200 && status < 300) {
                 accepted.add(count);
+                acceptedByIngest[target].add(count);
                 // from when the batch was due: a late start counts as waiting (no coordinated omission)
                 latency.recordValue(Math.min(latency.getHighestTrackableValue(), (System.nanoTime() - due) / 1000));
                 poisonAfter(count);
