@@ -392,7 +392,12 @@ public final class StatefulRuntime {
             AbsenceLogic absence = (AbsenceLogic) logic.get(control.id());
             for (String key : rule.keys()) {
                 String stateKey = StateKeys.of(control.id(), key);
-                if (store.owns(stateKey) && store.get(stateKey) == null) {
+                if (!store.owns(stateKey)) {
+                    continue;
+                }
+                RuleState stored = store.get(stateKey);
+                // a state the control's previous version left is not this version's: the key is expected afresh
+                if (stored == null || !control.version().equals(stored.controlVersion)) {
                     AbsenceLogic.State state = absence.declared(start);
                     state.controlVersion = control.version();
                     save(store, stateKey, state, 0, Long.MIN_VALUE, null, false);

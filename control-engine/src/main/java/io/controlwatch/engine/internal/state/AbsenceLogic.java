@@ -27,9 +27,13 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
         /** The deadline that was missed and not yet resolved, if any. */
         public Long missingSince;
 
+        /**
+         * Nothing known: a state started afresh (e.g. of a changed control's old key, come up at its old deadline) has
+         * nothing to decide and is deleted. A key once seen is expected forever.
+         */
         @Override
         public boolean empty() {
-            return false; // a key once seen is expected forever
+            return lastSeen == null && deadline == 0;
         }
     }
 
@@ -89,6 +93,9 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
 
     @Override
     public void onTime(Decisions decisions, State state, Instant now) {
+        if (state.empty()) {
+            return; // no key to expect: not a silence since 1970
+        }
         if (state.missingSince == null && state.deadline + grace <= now.toEpochMilli()) {
             fail(decisions, state);
         }
