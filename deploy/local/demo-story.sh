@@ -16,7 +16,8 @@
 # Phase 1, history from sources under https://*.archive.example.com that makes stateful rules decide at once:
 # a scan 7 d 2 h ago, an agent heartbeat 3 d 2 h ago, a backup 26 h 15 m ago, each followed by its next one now:
 # three absences missed (FAIL at their deadline) and resolved by the arrival, and each source's own silence
-# (cc2.1) likewise; a high alert 4 h 15 m ago triaged only now (cc7.3 fails, then resolves); a failed backup two
+# (cc2.1) likewise but the scans': silent for more than a week after its failure, it was retired (retireAfter) and
+# comes back as a first sighting, its finding left open; a high alert 4 h 15 m ago triaged only now (cc7.3 fails, then resolves); a failed backup two
 # days ago and a CPU reading over 80 % an hour ago (their windows close: a1.2 and a1.1 thresholds pass); eleven
 # failed logins of one user in a minute, ten users failing from one address, five failed uptime checks (cc7.2
 # burst and spray, a1.2 uptime fail), each thread ending with an event "now" that moves its source's clock

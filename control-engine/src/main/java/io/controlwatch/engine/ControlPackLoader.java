@@ -77,7 +77,7 @@ public final class ControlPackLoader {
     }
 
     record AbsenceSpec(List<String> expect, String when, String key, String within, List<String> keys, String grace,
-                       Boolean passOnArrival) {
+                       Boolean passOnArrival, String retireAfter) {
     }
 
     record MatcherSpec(List<String> on, String when, String key) {
@@ -91,6 +91,8 @@ public final class ControlPackLoader {
     private static final Set<String> MATURITIES = Set.of("stable", "incubating", "sandbox", "deprecated");
     /** Default time a stateful decision waits for out-of-order events. */
     static final Duration DEFAULT_GRACE = Duration.ofMinutes(1);
+    /** The longest {@code retireAfter}: ten years, beyond any audit period, and far from overflowing a deadline. */
+    static final Duration MAX_RETIRE_AFTER = Duration.ofDays(3650);
 
     private ControlPackLoader() {
     }
@@ -326,8 +328,13 @@ public final class ControlPackLoader {
         if (keys.stream().anyMatch(ControlPackLoader::blank)) {
             throw where.error("'absence.keys' must not hold empty keys");
         }
+        Duration retireAfter = duration(spec.retireAfter(), "absence.retireAfter", false, where);
+        if (retireAfter != null && retireAfter.compareTo(MAX_RETIRE_AFTER) > 0) {
+            throw where.error("absence.retireAfter", "'absence.retireAfter' must be at most "
+                    + Durations.format(MAX_RETIRE_AFTER));
+        }
         return new AbsenceRule(expect, trim(spec.when()), spec.key().trim(), within, keys, grace,
-                spec.passOnArrival() == null || spec.passOnArrival());
+                spec.passOnArrival() == null || spec.passOnArrival(), retireAfter);
     }
 
     private static CorrelationRule correlationRule(CorrelationSpec spec, Where where) {

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Consumer;
 
 /**
  * Runs the stateful controls of a pack (threshold, absence, correlation) over a {@link RuleStore}, on event time,
@@ -110,6 +111,14 @@ public final class StatefulRuntime {
      * @param wall wall-clock time now: when the event is evaluated
      */
     public List<ControlExecution> onEvent(RoutedEvent routed, RuleStore store, Instant wall) {
+        return onEvent(routed, store, wall, retired -> { });
+    }
+
+    /**
+     * As {@link #onEvent(RoutedEvent, RuleStore, Instant)}, telling {@code retired} of every absence key retired by
+     * what became due (they record no execution).
+     */
+    public List<ControlExecution> onEvent(RoutedEvent routed, RuleStore store, Instant wall, Consumer<RetiredKey> retired) {
         List<ControlExecution> out = new ArrayList<>();
         Control control = controls.get(routed.controlId());
         if (control == null) {
@@ -144,15 +153,15 @@ public final class StatefulRuntime {
             }
         } else {
             // what was due before this event is decided first: an event never hides a deadline it came after
-            fireDue(store, sources, w, wall, out);
-            apply(control, routed.key(), store, wall, out, event, Long.MIN_VALUE, new Step() {
+            fireDue(store, sources, w, wall, out, retired);
+            apply(control, routed.key(), store, wall, out, retired, event, Long.MIN_VALUE, new Step() {
                 @Override
                 public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
                     l.onEvent(d, state, routed);
                 }
             });
         }
-        fireDue(store, sources, w, wall, out);
+        fireDue(store, sources, w, wall, out, retired);
         return out;
     }
 
@@ -161,12 +170,20 @@ public final class StatefulRuntime {
      * source), and forgets sources silent for longer than the retention.
      */
     public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt) {
+        return onTime(now, store, evaluatedAt, retired -> { });
+    }
+
+    /**
+     * As {@link #onTime(Instant, RuleStore, Instant)}, telling {@code retired} of every absence key retired (they
+     * record no execution).
+     */
+    public List<ControlExecution> onTime(Instant now, RuleStore store, Instant evaluatedAt, Consumer<RetiredKey> retired) {
         SourceClocks sources = clocks(store);
         long w = now.toEpochMilli();
         seedDeclaredKeys(store, sources, w, evaluatedAt);
         sources.forgetSilent(w, settings.sourceRetention().toMillis());
         List<ControlExecution> out = new ArrayList<>();
-        fireDue(store, sources, w, evaluatedAt, out);
+        fireDue(store, sources, w, evaluatedAt, out, retired);
         return out;
     }
 
@@ -212,7 +229,8 @@ public final class StatefulRuntime {
     }
 
     /** Decides, control by control, the deadlines its effective time has passed. */
-    private void fireDue(RuleStore store, SourceClocks sources, long wall, Instant evaluatedAt, List<ControlExecution> out) {
+    private void fireDue(RuleStore store, SourceClocks sources, long wall, Instant evaluatedAt, List<ControlExecution> out,
+                         Consumer<RetiredKey> retired) {
         long bound = sources.effectiveTimeBound(wall);
         for (Control control : controls.values()) {
             Instant next = store.nextDeadline(control.id());
@@ -229,7 +247,7 @@ public final class StatefulRuntime {
                 if (!takeDueEntry(control, store, due, effective)) {
                     continue;
                 }
-                apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, null, effective, new Step() {
+                apply(control, StateKeys.key(due.stateKey()), store, evaluatedAt, out, retired, null, effective, new Step() {
                     @Override
                     public <S extends RuleState> void run(RuleLogic<S> l, Decisions d, S state) {
                         boolean pending = !state.empty(); // else only kept to recognise late events: nothing to decide
@@ -276,13 +294,13 @@ public final class StatefulRuntime {
 
     /** @param now the effective time a deadline is decided at, or {@code Long.MIN_VALUE} for an event */
     private void apply(Control control, String key, RuleStore store, Instant evaluatedAt, List<ControlExecution> out,
-                       EventRef event, long now, Step step) {
-        applyTyped(logic.get(control.id()), control, key, store, evaluatedAt, out, event, now, step);
+                       Consumer<RetiredKey> retired, EventRef event, long now, Step step) {
+        applyTyped(logic.get(control.id()), control, key, store, evaluatedAt, out, retired, event, now, step);
     }
 
     private <S extends RuleState> void applyTyped(RuleLogic<S> l, Control control, String key, RuleStore store,
-                                                  Instant evaluatedAt, List<ControlExecution> out, EventRef event,
-                                                  long now, Step step) {
+                                                  Instant evaluatedAt, List<ControlExecution> out,
+                                                  Consumer<RetiredKey> retired, EventRef event, long now, Step step) {
         String stateKey = StateKeys.of(control.id(), key);
         int decided = out.size();
         RuleState stored = store.get(stateKey);
@@ -291,8 +309,9 @@ public final class StatefulRuntime {
         Long indexedAt = state.indexedAt;
         // what a deadline decides belongs to a backfill when the backfill's events were the last to shape the state
         boolean fromBackfill = event != null ? event.backfilled() : Boolean.TRUE.equals(state.backfill);
+        Decisions decisions = new Decisions(engine.pack(), control, key, evaluatedAt, out, fromBackfill);
         try {
-            step.run(l, new Decisions(engine.pack(), control, key, evaluatedAt, out, fromBackfill), state);
+            step.run(l, decisions, state);
         } catch (RuntimeException e) {
             // nothing of this step is kept: its decisions go, the state is read again as it was stored
             out.subList(decided, out.size()).clear();
@@ -307,6 +326,9 @@ public final class StatefulRuntime {
         }
         save(store, stateKey, state, settings.sourceIdleAfter().toMillis(), now,
                 indexedAt != null ? indexedAt : previousDeadline, indexedAt != null);
+        if (decisions.retired() != null) {
+            retired.accept(decisions.retired());
+        }
     }
 
     /**
@@ -392,7 +414,12 @@ public final class StatefulRuntime {
             AbsenceLogic absence = (AbsenceLogic) logic.get(control.id());
             for (String key : rule.keys()) {
                 String stateKey = StateKeys.of(control.id(), key);
-                if (store.owns(stateKey) && store.get(stateKey) == null) {
+                if (!store.owns(stateKey)) {
+                    continue;
+                }
+                RuleState stored = store.get(stateKey);
+                // a state the control's previous version left is not this version's: the key is expected afresh
+                if (stored == null || !control.version().equals(stored.controlVersion)) {
                     AbsenceLogic.State state = absence.declared(start);
                     state.controlVersion = control.version();
                     save(store, stateKey, state, 0, Long.MIN_VALUE, null, false);

@@ -6,6 +6,8 @@ import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Absence controls on a pack of our own, so that within and grace are exact: when a silence fails, what it says,
- * that it fails once and is resolved by the next arrival, and which arrival sets the next deadline.
+ * that it fails once and is resolved by the next arrival, which arrival sets the next deadline, and when a failed
+ * key that stays silent is retired ({@code retireAfter}).
  */
 class AbsenceStateTest {
 
@@ -56,6 +59,25 @@ class AbsenceStateTest {
                   keys: [billing]
                   passOnArrival: false
             """, "absence-test.yaml"));
+
+    static final String RETIRING = "t-retiring";
+    static final Duration RETIRE_AFTER = Duration.ofDays(1);
+    static final ControlEngine RETIRING_ENGINE = ControlEngine.compile(ControlPackLoader.parse("""
+            pack: retiring-test
+            formatVersion: 1
+            controls:
+              - id: t-retiring
+                title: Every agent reports hourly until it is decommissioned
+                criteria: [CC7.2]
+                severity: medium
+                absence:
+                  expect: [agent.heartbeat]
+                  key: data.k
+                  within: 1h
+                  grace: 10m
+                  retireAfter: 1d
+                  keys: [declared-agent]
+            """, "retiring-test.yaml"));
 
     static CloudEvent beat(String id, String key, Instant time) {
         ObjectNode data = ModelJson.mapper().valueToTree(Map.of("k", key));
@@ -239,5 +261,154 @@ class AbsenceStateTest {
         assertThat(p.store.earliestDeadline(ANY)).isEqualTo(T0.plus(W).plus(W).plus(G));
         p.tick(T0.plus(W).plus(W).plus(G).minus(MS));
         assertThat(p.of(ANY)).isEmpty();
+    }
+
+    /** k1 heard from at T0 fails at T0 + W (decided at T0 + W + G); silent since, it retires a day after that. */
+    static final Instant FAILED_AT = T0.plus(W);
+    static final Instant RETIRES_AT = T0.plus(W).plus(G).plus(RETIRE_AFTER);
+    static final String K1 = StateKeys.of(RETIRING, "k1");
+
+    static List<ControlExecution> retiringBeat(RuntimeHarness p, String id, String key, Instant time) {
+        return p.event(beat(id, key, time), time);
+    }
+
+    static RuntimeHarness failedK1() {
+        RuntimeHarness p = new RuntimeHarness(RETIRING_ENGINE);
+        retiringBeat(p, "h1", "k1", T0);
+        assertThat(p.tick(FAILED_AT.plus(G))).filteredOn(e -> e.subject().equals("k1")).singleElement()
+                .satisfies(e -> assertThat(e.result()).isEqualTo(ExecutionResult.FAIL));
+        return p;
+    }
+
+    @Test
+    void aFailedKeySilentForRetireAfterPastItsFailureIsRetiredExactlyThenWithoutAnExecution() {
+        RuntimeHarness p = failedK1();
+        assertThat(p.store.indexed(RETIRING)).filteredOn(d -> d.stateKey().equals(K1))
+                .extracting(RuleStore.Deadline::at).as("the failed key is indexed at its retirement").containsExactly(RETIRES_AT);
+
+        assertThat(p.tick(RETIRES_AT.minus(MS))).isEmpty();
+        assertThat(p.retired).isEmpty();
+        assertThat(p.tick(RETIRES_AT)).as("retiring records no execution").isEmpty();
+        assertThat(p.retired).containsExactly(new RetiredKey(RETIRING, "k1", FAILED_AT, T0, RETIRES_AT));
+
+        // like every emptied state, kept the idle time after its last decision to recognise late events, then deleted
+        Instant deleted = RETIRES_AT.plus(StatefulRuntime.Settings.DEFAULTS.sourceIdleAfter());
+        p.tick(deleted.minus(MS));
+        assertThat(p.store.get(K1)).isNotNull();
+        p.tick(deleted);
+        assertThat(p.store.get(K1)).isNull();
+        assertThat(p.store.indexed(RETIRING)).noneMatch(d -> d.stateKey().equals(K1));
+        p.tick(RETIRES_AT.plus(Duration.ofDays(30)));
+        assertThat(p.retired).as("retired once").hasSize(1);
+        assertThat(p.of(RETIRING)).filteredOn(e -> e.result() != ExecutionResult.PASS).extracting(ControlExecution::subject)
+                .as("one failure each, nothing more").containsExactlyInAnyOrder("k1", "declared-agent");
+    }
+
+    @Test
+    void aRetiredKeysStateIsDeletedAtOnceWhenNothingIsKeptForLateEvents() {
+        RuntimeHarness p = new RuntimeHarness(RETIRING_ENGINE, CorrelationStateTest.FORGET_AT_ONCE);
+        retiringBeat(p, "h1", "k1", T0);
+        p.tick(FAILED_AT.plus(G));
+        p.tick(RETIRES_AT);
+        assertThat(p.retired).extracting(RetiredKey::key).containsExactly("k1");
+        assertThat(p.store.get(K1)).isNull();
+        assertThat(p.store.indexed(RETIRING)).noneMatch(d -> d.stateKey().equals(K1));
+    }
+
+    @Test
+    void anArrivalBeforeTheRetirementResolvesTheFailureAsWithoutRetireAfter() {
+        RuntimeHarness p = failedK1();
+        Instant back = RETIRES_AT.minus(MS);
+        assertThat(retiringBeat(p, "h2", "k1", back)).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+            assertThat(e.reason()).isEqualTo("resolved: arrived 86999999ms after the deadline " + FAILED_AT);
+        });
+        p.tick(back.plus(W).plus(G).minus(MS));
+        assertThat(p.retired).isEmpty();
+        assertThat(p.store.get(K1).nextDeadline).isEqualTo(back.plus(W).plus(G).toEpochMilli());
+    }
+
+    /** Whether the retirement was decided by a tick first or by the arrival's own clock, the arrival starts afresh. */
+    @ParameterizedTest(name = "ticked before: {0}, arrival {1} after the retirement")
+    @CsvSource({"true, PT0S", "false, PT0S", "true, PT2H", "false, PT2H"})
+    void anArrivalAtOrAfterTheRetirementIsAFirstSightingNotAResolution(boolean tickedFirst, Duration after) {
+        RuntimeHarness p = failedK1();
+        if (tickedFirst) {
+            p.tick(RETIRES_AT);
+        }
+        Instant back = RETIRES_AT.plus(after);
+        List<ControlExecution> arrival = retiringBeat(p, "h2", "k1", back);
+
+        assertThat(p.retired).extracting(RetiredKey::key).containsExactly("k1");
+        assertThat(arrival).filteredOn(e -> e.subject().equals("k1")).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+            assertThat(e.reason()).as("not a resolution").isNull();
+            assertThat(e.late()).isFalse();
+        });
+        // a new expectation: its silence is a new failure, measured from the new arrival only
+        assertThat(p.tick(back.plus(W).plus(G))).filteredOn(e -> e.subject().equals("k1")).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+            assertThat(e.eventTime()).isEqualTo(back.plus(W));
+            assertThat(e.evidenceEventIds()).containsExactly("h2");
+            assertThat(e.reason()).endsWith("(last seen " + back + ")");
+        });
+    }
+
+    @Test
+    void anEventOlderThanTheRetirementArrivingAfterItIsRecordedLateAndRevivesNothing() {
+        RuntimeHarness p = failedK1();
+        p.tick(RETIRES_AT);
+        Instant old = RETIRES_AT.minus(Duration.ofHours(1));
+        assertThat(retiringBeat(p, "h2", "k1", old).stream().filter(e -> e.subject().equals("k1")).toList())
+                .singleElement().satisfies(e -> {
+                    assertThat(e.result()).isEqualTo(ExecutionResult.ERROR);
+                    assertThat(e.late()).isTrue();
+                });
+        p.tick(RETIRES_AT.plus(Duration.ofDays(2)));
+        assertThat(p.of(RETIRING)).filteredOn(e -> e.subject().equals("k1"))
+                .extracting(ControlExecution::result).containsExactly(ExecutionResult.PASS, ExecutionResult.FAIL, ExecutionResult.ERROR);
+        assertThat(p.store.get(K1)).isNull();
+    }
+
+    @Test
+    void aClockThatJumpsPastBothDecidesTheFailureThenTheRetirement() {
+        RuntimeHarness p = new RuntimeHarness(RETIRING_ENGINE);
+        retiringBeat(p, "h1", "k1", T0);
+        assertThat(p.tick(T0.plus(Duration.ofDays(3)))).filteredOn(e -> e.subject().equals("k1")).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+                    assertThat(e.eventTime()).isEqualTo(FAILED_AT);
+                });
+        assertThat(p.retired).containsExactly(new RetiredKey(RETIRING, "k1", FAILED_AT, T0, RETIRES_AT));
+    }
+
+    @Test
+    void aDeclaredKeyIsNeverRetired() {
+        RuntimeHarness p = new RuntimeHarness(RETIRING_ENGINE);
+        p.tick(T0);
+        assertThat(p.tick(T0.plus(W).plus(G))).singleElement().satisfies(e -> {
+            assertThat(e.subject()).isEqualTo("declared-agent");
+            assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+        });
+        assertThat(p.store.indexed(RETIRING)).as("nothing more to decide").isEmpty();
+        p.tick(T0.plus(Duration.ofDays(400)));
+        assertThat(p.retired).isEmpty();
+        Instant back = T0.plus(Duration.ofDays(400));
+        assertThat(retiringBeat(p, "h1", "declared-agent", back)).singleElement()
+                .satisfies(e -> assertThat(e.reason()).startsWith("resolved: arrived"));
+    }
+
+    @Test
+    void withoutRetireAfterAFailedKeyIsExpectedForever() {
+        RuntimeHarness p = new RuntimeHarness(ENGINE);
+        beatAt(p, "h1", T0);
+        p.tick(T0.plus(W).plus(G));
+        assertThat(p.store.indexed(BEAT)).isEmpty();
+        Instant years = T0.plus(Duration.ofDays(3650));
+        p.tick(years);
+        assertThat(p.retired).isEmpty();
+        assertThat(p.store.get(StateKeys.of(BEAT, "k1"))).isNotNull();
+        assertThat(beatAt(p, "h2", years)).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo("resolved: arrived 87599h after the deadline " + T0.plus(W)));
     }
 }

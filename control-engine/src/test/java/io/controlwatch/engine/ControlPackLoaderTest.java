@@ -81,6 +81,7 @@ class ControlPackLoaderTest {
             assertThat(r.within()).isEqualTo(Duration.ofHours(26));
             assertThat(r.keys()).containsExactly("orders-db");
             assertThat(r.passOnArrival()).isTrue();
+            assertThat(r.retireAfter()).as("expected forever").isNull();
         });
         assertThat(pack.controls().get(2).rule()).isInstanceOfSatisfying(CorrelationRule.class, r -> {
             assertThat(r.mode()).isEqualTo(CorrelationRule.Mode.PRECEDED_WITHIN);
@@ -254,6 +255,27 @@ class ControlPackLoaderTest {
                         "packs/p.yaml:4, control 'a-x': 'absence.keys' must not hold empty keys"),
                 Arguments.of("absence without expected types", pack(control("a-x", "absence:\n  expect: []\n  key: data.u\n  within: 1h")),
                         "packs/p.yaml:9, control 'a-x': 'absence.expect' must list at least one event type"),
+                Arguments.of("a retireAfter of zero", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  retireAfter: 0s")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.retireAfter' must be positive"),
+                Arguments.of("a negative retireAfter", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  retireAfter: PT-1H")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.retireAfter' must be positive"),
+                Arguments.of("a retireAfter beyond ten years", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  retireAfter: 3651d")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.retireAfter' must be at most 3650d"),
+                Arguments.of("a retireAfter too long for a duration", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  retireAfter: 999999999999999d")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.retireAfter': '999999999999999d' is too long a duration"),
+                Arguments.of("a retireAfter that is not a duration", pack(control("a-x", "absence:\n  expect: [a]\n  key: data.u\n  within: 1h\n  retireAfter: never")),
+                        "packs/p.yaml:12, control 'a-x': 'absence.retireAfter': 'never' is not a duration (e.g. 30s, 5m, 26h, 90d or PT5M)"),
+                Arguments.of("retireAfter on a threshold", pack(control("t-x", "threshold:\n  on: [a]\n  key: data.u\n  window: 5m\n  atLeast: 3\n  retireAfter: 7d")),
+                        "packs/p.yaml:13, control 't-x': in 'threshold': unknown field 'retireAfter' (known: ["),
+                Arguments.of("retireAfter on a correlation", pack(control("c-x", """
+                        correlation:
+                          first: {on: [a], key: data.k}
+                          then: {on: [b], key: data.k}
+                          mode: followed-within
+                          within: 1h
+                          retireAfter: 7d""")), "packs/p.yaml:13, control 'c-x': in 'correlation': unknown field 'retireAfter' (known: ["),
+                Arguments.of("retireAfter beside the rule block", pack(control("a-x", "absence: {expect: [a], key: data.u, within: 1h}\nretireAfter: 7d")),
+                        "packs/p.yaml:9, control 'a-x': unknown field 'retireAfter' (known: ["),
                 Arguments.of("correlation.first.when that does not compile", pack(control("c-x", """
                         correlation:
                           first:
@@ -384,7 +406,7 @@ class ControlPackLoaderTest {
         assertThat(control.line()).isEqualTo(5);
         assertThat(control.appliesTo()).containsExactly("*");
         assertThat(control.rule()).isEqualTo(new AbsenceRule(java.util.List.of("*"), null, "data.system", Duration.ofHours(26),
-                java.util.List.of(), Duration.ZERO, false));
+                java.util.List.of(), Duration.ZERO, false, null));
         assertThat(control.toDefinition(pack)).satisfies(d -> {
             assertThat(d.id()).isEqualTo("a1.2-database-backup-26h");
             assertThat(d.version()).isEqualTo(control.version());
@@ -433,7 +455,10 @@ class ControlPackLoaderTest {
     void theBoundariesOfCountsAndWindowsAreAccepted() {
         ControlPack pack = ControlPackLoader.parse(pack(
                 control("t-one", "threshold: {on: [a], key: data.u, window: 5m, advance: 5m, atLeast: 1, grace: 0s}")
-                        + control("a-zero-grace", "absence: {expect: [a], key: data.u, within: 1ms, grace: 0s}")), "bounds.yaml");
+                        + control("a-zero-grace", "absence: {expect: [a], key: data.u, within: 1ms, grace: 0s}")
+                        + control("a-retiring", "absence: {expect: [a], key: data.u, within: 1h, retireAfter: 1ms}")
+                        + control("a-retiring-late", "absence: {expect: [a], key: data.u, within: 1h, retireAfter: 3650d}")),
+                "bounds.yaml");
 
         assertThat(pack.controls().get(0).rule()).isInstanceOfSatisfying(ThresholdRule.class, r -> {
             assertThat(r.advance()).isEqualTo(r.window());
@@ -444,6 +469,10 @@ class ControlPackLoaderTest {
             assertThat(r.within()).isEqualTo(Duration.ofMillis(1));
             assertThat(r.passOnArrival()).isTrue();
         });
+        assertThat(pack.controls().get(2).rule()).isInstanceOfSatisfying(AbsenceRule.class,
+                r -> assertThat(r.retireAfter()).isEqualTo(Duration.ofMillis(1)));
+        assertThat(pack.controls().get(3).rule()).isInstanceOfSatisfying(AbsenceRule.class,
+                r -> assertThat(r.retireAfter()).isEqualTo(Duration.ofDays(3650)));
     }
 
     @Test

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * One partition of rule state as the evaluation service runs it, on a wall clock the test moves: each event is
  * evaluated by the engine and its routed parts folded into the stateful runtime and its store; a tick looks at the
- * time. Everything decided is kept in {@link #out}, in order.
+ * time. Everything decided is kept in {@link #out}, in order, and every absence key retired in {@link #retired}.
  */
 final class RuntimeHarness {
 
@@ -23,6 +23,7 @@ final class RuntimeHarness {
     final StatefulRuntime runtime;
     final InMemoryRuleStore store;
     final List<ControlExecution> out = new ArrayList<>();
+    final List<RetiredKey> retired = new ArrayList<>();
 
     RuntimeHarness(ControlEngine engine) {
         this(engine, StatefulRuntime.Settings.DEFAULTS);
@@ -48,13 +49,13 @@ final class RuntimeHarness {
         List<ControlExecution> produced = new ArrayList<>();
         ControlEngine.Evaluation evaluation = engine.evaluate(event, wall, wall);
         produced.addAll(evaluation.executions());
-        evaluation.routed().forEach(r -> produced.addAll(runtime.onEvent(r, store, wall)));
+        evaluation.routed().forEach(r -> produced.addAll(runtime.onEvent(r, store, wall, retired::add)));
         out.addAll(produced);
         return produced;
     }
 
     List<ControlExecution> tick(Instant wall) {
-        List<ControlExecution> produced = runtime.onTime(wall, store, wall);
+        List<ControlExecution> produced = runtime.onTime(wall, store, wall, retired::add);
         out.addAll(produced);
         return produced;
     }

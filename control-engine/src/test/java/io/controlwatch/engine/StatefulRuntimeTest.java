@@ -255,6 +255,31 @@ class StatefulRuntimeTest {
     }
 
     @Test
+    void aChangedAbsenceControlForgetsItsOldKeysWithoutFailingThemAndExpectsItsDeclaredKeysAfresh() {
+        RuntimeHarness v1 = new RuntimeHarness(engine(DECLARING_ABSENCE));
+        v1.event(backup("b1", "reports-db", W), W);
+        v1.event(backup("b2", "orders-db", W), W);
+
+        // the interval changes: version 2 starts afresh at its first tick, half an hour later
+        ControlEngine newer = engine(DECLARING_ABSENCE.replace("within: 1h", "within: 2h"));
+        RuntimeHarness v2 = new RuntimeHarness(newer, new StatefulRuntime(newer), v1.store);
+        Instant start = W.plus(minutes(30));
+        v2.tick(start);
+        // version 1's deadlines come up: nothing of version 1 is decided (once a FAIL "since 1970" per key)
+        assertThat(v2.tick(W.plus(minutes(61)))).isEmpty();
+        assertThat(v2.store.get(StateKeys.of(DECLARED, "reports-db"))).as("a key seen only by version 1").isNull();
+
+        assertThat(v2.tick(start.plus(minutes(121)).minusMillis(1))).isEmpty();
+        assertThat(v2.tick(start.plus(minutes(121)))).as("declared keys, expected from version 2's start")
+                .allSatisfy(e -> {
+                    assertThat(e.result()).isEqualTo(ExecutionResult.FAIL);
+                    assertThat(e.eventTime()).isEqualTo(start.plus(minutes(120)));
+                    assertThat(e.reason()).contains("never seen since the control started");
+                })
+                .extracting(ControlExecution::subject).containsExactlyInAnyOrder("orders-db", "billing-db");
+    }
+
+    @Test
     void aLateEventOfAnAbsenceIsRecordedOnlyWhenNewerThanItsKeysLastArrival() {
         RuntimeHarness h = new RuntimeHarness(shipped);
         h.event(backup("k1", "orders-db", W), W);

@@ -16,9 +16,12 @@ import java.util.List;
  * @param passOnArrival whether every arrival is recorded as a PASS (true: e.g. each backup is evidence); when
  *               false only failures and the arrivals that resolve them are recorded (e.g. "any event from this
  *               source" would otherwise double the evidence for nothing)
+ * @param retireAfter how long a failed key stays expected: a key still silent this long after its failure was due
+ *               (its missed deadline + grace) is retired, its state deleted, and its next event is a first sighting;
+ *               null: expected forever. Declared {@code keys} are never retired.
  */
 public record AbsenceRule(List<String> expect, String when, String key, Duration within, List<String> keys,
-                          Duration grace, boolean passOnArrival) implements Rule {
+                          Duration grace, boolean passOnArrival, Duration retireAfter) implements Rule {
 
     @Override
     public List<String> eventTypes() {

@@ -37,6 +37,11 @@ class DurationsTest {
         assertThatThrownBy(() -> Durations.parse("5w")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("'5w' is not a duration (e.g. 30s, 5m, 26h, 90d or PT5M)");
         assertThatThrownBy(() -> Durations.parse("1h30m")).hasMessage("'1h30m' is not a duration (e.g. 30s, 5m, 26h, 90d or PT5M)");
+        // beyond what a Duration holds: a pack error, not an ArithmeticException out of the loader
+        assertThatThrownBy(() -> Durations.parse("999999999999999d")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'999999999999999d' is too long a duration");
+        assertThatThrownBy(() -> Durations.parse("99999999999999999999s")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("'99999999999999999999s' is too long a duration");
     }
 
     /** The shortest spelling a pack would use: what a reason or message says of a window or a grace. */

@@ -31,7 +31,7 @@ class MessageVariablesTest {
     void eachRuleKindSeesItsOwnFacts() {
         Rule event = new EventRule(List.of("a"), null, "true", null);
         Rule threshold = new ThresholdRule(List.of("t"), null, "data.u", null, Duration.ofMinutes(5), null, 3, Duration.ZERO);
-        Rule absence = new AbsenceRule(List.of("x"), null, "data.s", Duration.ofHours(1), List.of(), Duration.ZERO, true);
+        Rule absence = new AbsenceRule(List.of("x"), null, "data.s", Duration.ofHours(1), List.of(), Duration.ZERO, true, null);
 
         assertThat(MessageVariables.of(event).keySet()).containsExactly("event", "data");
         assertThat(MessageVariables.of(event).get("data")).isEqualTo(SimpleType.DYN);

@@ -8,6 +8,7 @@ import org.jboss.logging.annotations.Message;
 import org.jboss.logging.annotations.MessageLogger;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /** Operator-facing messages of the evaluation service: ids CW002000-CW002999, stable, listed in docs/operations.md. */
 @MessageLogger(projectCode = "CW", length = 6)
@@ -78,4 +79,8 @@ public interface EvaluationLogging extends BasicLogger {
     @LogMessage(level = Logger.Level.WARN)
     @Message(id = 2015, value = "Grace too short: %s")
     void graceTooShort(String warning);
+
+    @LogMessage(level = Logger.Level.INFO)
+    @Message(id = 2016, value = "Control %s retired key '%s' (retireAfter): still silent at %s after missing its deadline %s (last event %s); its failure stays open, its next event starts a new expectation")
+    void absenceKeyRetired(String control, String key, Instant retiredAt, Instant deadline, Instant lastSeen);
 }

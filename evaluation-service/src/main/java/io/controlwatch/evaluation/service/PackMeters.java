@@ -2,6 +2,7 @@ package io.controlwatch.evaluation.service;
 
 import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlPack;
+import io.controlwatch.engine.rule.AbsenceRule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,8 +12,8 @@ import java.util.List;
 
 /**
  * Registers every series of the evaluation's counters at zero as soon as it can exist: one per control and result
- * of the running pack (also after a pack is activated), and the known dead-letter reasons. A dashboard then shows
- * 0 for a control that has not run yet, instead of no data.
+ * of the running pack (also after a pack is activated), one per absence control that retires keys, and the known
+ * dead-letter reasons. A dashboard then shows 0 for a control that has not run yet, instead of no data.
  */
 @ApplicationScoped
 public class PackMeters {
@@ -38,6 +39,9 @@ public class PackMeters {
         for (Control control : pack.controls()) {
             for (String result : RESULTS) {
                 registry.counter("cw.executions", "control", control.id(), "result", result);
+            }
+            if (control.rule() instanceof AbsenceRule absence && absence.retireAfter() != null) {
+                registry.counter("cw.absence.keys.retired", "control", control.id());
             }
         }
     }

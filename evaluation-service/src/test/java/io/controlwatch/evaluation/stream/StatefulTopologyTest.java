@@ -1,7 +1,9 @@
 package io.controlwatch.evaluation.stream;
 
 import io.controlwatch.engine.ControlPackLoader;
+import io.controlwatch.engine.StateKeys;
 import io.controlwatch.evaluation.service.ActivePack;
+import io.controlwatch.evaluation.stream.internal.StatefulRules;
 import io.controlwatch.model.ControlExecution;
 import io.controlwatch.model.ExecutionResult;
 import io.controlwatch.model.ModelJson;
@@ -13,6 +15,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +52,7 @@ class StatefulTopologyTest {
                 title: Backups every 2 h
                 criteria: [A1.2]
                 severity: high
-                absence: {expect: [backup.completed], key: data.system, within: 2h, grace: 5m, keys: [declared-db]}
+                absence: {expect: [backup.completed], key: data.system, within: 2h, grace: 5m, keys: [declared-db], retireAfter: 1d}
               - id: c-deploy-needs-approval
                 title: Deploys need an approved PR
                 criteria: [CC8.1]
@@ -66,12 +70,14 @@ class StatefulTopologyTest {
     TestOutputTopic<String, String> executions;
     ActivePack pack;
     ManualClock clock;
+    SimpleMeterRegistry registry;
 
     @BeforeEach
     void start() {
         pack = new ActivePack(ControlPackLoader.parse(PACK, "topology-test.yaml"));
         clock = new ManualClock(T0);
-        driver = new TopologyTestDriver(EvaluationTopology.build(pack, clock, new SimpleMeterRegistry(),
+        registry = new SimpleMeterRegistry();
+        driver = new TopologyTestDriver(EvaluationTopology.build(pack, clock, registry,
                 // TopologyTestDriver runs every topic with one partition, so one partition of rule state
                 new EvaluationTopology.Settings(1, Duration.ofMinutes(5))), EvaluationTopologyTest.props(), T0);
         events = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
@@ -168,6 +174,53 @@ class StatefulTopologyTest {
             assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
             assertThat(e.reason()).startsWith("resolved");
         });
+    }
+
+    @Test
+    void aFailedKeySilentForItsRetireAfterIsDeletedFromBothStoresCountedAndSeenAfreshWhenItReturns() {
+        send("b1", "backup.completed", T0, "{\"system\":\"orders-db\"}");
+        advance(Duration.ofMinutes(130)); // 12:10: orders-db and declared-db failed at 12:00
+        assertThat(read()).filteredOn(e -> e.result() == ExecutionResult.FAIL).hasSize(2);
+        KeyValueStore<String, String> state = driver.getKeyValueStore(StatefulRules.STATE_STORE);
+        KeyValueStore<String, String> deadlines = driver.getKeyValueStore(StatefulRules.DEADLINES_STORE);
+        String ordersDb = StateKeys.of("a-backups", "orders-db");
+        String declaredDb = StateKeys.of("a-backups", "declared-db");
+        assertThat(state.get(ordersDb)).isNotNull();
+        assertThat(indexed(deadlines)).as("indexed at its retirement").contains(ordersDb);
+
+        // retired at 12:00 + 5m grace + 1d, without an execution; the emptied state is kept the idle time (15 min)
+        Instant retiresAt = T0.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(5)).plus(Duration.ofDays(1));
+        advance(Duration.between(clock.instant(), retiresAt).minusSeconds(1));
+        assertThat(retired()).isZero();
+        advance(Duration.ofSeconds(1));
+        assertThat(retired()).isEqualTo(1);
+        advance(Duration.ofMinutes(15));
+        assertThat(read()).as("retiring records no execution").isEmpty();
+        assertThat(state.get(ordersDb)).as("gone from the state store").isNull();
+        assertThat(indexed(deadlines)).as("and from the deadline index").doesNotContain(ordersDb);
+        assertThat(state.get(declaredDb)).as("a declared key is never retired").isNotNull();
+
+        // its next backup is a first sighting: a PASS, not the resolution of the old failure
+        send("b2", "backup.completed", clock.instant(), "{\"system\":\"orders-db\"}");
+        assertThat(read()).singleElement().satisfies(e -> {
+            assertThat(e.result()).isEqualTo(ExecutionResult.PASS);
+            assertThat(e.reason()).isNull();
+        });
+        assertThat(state.get(ordersDb)).isNotNull();
+    }
+
+    /** The state keys the deadline index holds. */
+    static List<String> indexed(KeyValueStore<String, String> deadlines) {
+        try (KeyValueIterator<String, String> index = deadlines.all()) {
+            List<String> keys = new java.util.ArrayList<>();
+            index.forEachRemaining(entry -> keys.add(entry.value));
+            return keys;
+        }
+    }
+
+    double retired() {
+        var counter = registry.find("cw.absence.keys.retired").tag("control", "a-backups").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test

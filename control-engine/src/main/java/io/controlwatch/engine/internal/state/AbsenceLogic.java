@@ -11,11 +11,15 @@ import io.controlwatch.model.ExecutionResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An expected event per key within an interval. Every arrival passes; the interval ending without one fails once
  * (at the deadline, decided when stream time passes deadline + grace), and the next arrival resolves it. One
- * failure per silence, however long it lasts: the failure stays open until the key is heard from again.
+ * failure per silence, however long it lasts: the failure stays open until the key is heard from again, or, with
+ * {@code retireAfter}, until the key has been silent that long after its failure was due (deadline + grace): it is
+ * then retired (its state forgotten, no execution) and its next arrival is a first sighting. Declared keys never
+ * retire.
  */
 public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
 
@@ -27,20 +31,29 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
         /** The deadline that was missed and not yet resolved, if any. */
         public Long missingSince;
 
+        /**
+         * Nothing known: a key retired, or a state started afresh (e.g. of a changed control's old key, come up at its
+         * old deadline), has nothing to decide and is deleted. Otherwise a key once seen stays expected.
+         */
         @Override
         public boolean empty() {
-            return false; // a key once seen is expected forever
+            return lastSeen == null && deadline == 0;
         }
     }
 
     private final AbsenceRule rule;
     private final long within;
     private final long grace;
+    /** Millis, or null: keys are expected forever. */
+    private final Long retireAfter;
+    private final Set<String> declared;
 
     public AbsenceLogic(AbsenceRule rule) {
         this.rule = rule;
         this.within = rule.within().toMillis();
         this.grace = rule.grace().toMillis();
+        this.retireAfter = rule.retireAfter() == null ? null : rule.retireAfter().toMillis();
+        this.declared = Set.copyOf(rule.keys());
     }
 
     @Override
@@ -84,15 +97,47 @@ public final class AbsenceLogic implements RuleLogic<AbsenceLogic.State> {
             state.deadline = t + within;
             state.missingSince = null;
         }
-        state.nextDeadline = state.missingSince == null ? state.deadline + grace : null;
+        state.nextDeadline = next(state, decisions.key);
     }
 
     @Override
     public void onTime(Decisions decisions, State state, Instant now) {
-        if (state.missingSince == null && state.deadline + grace <= now.toEpochMilli()) {
+        if (state.empty()) {
+            return; // no key to expect: not a silence since 1970
+        }
+        long n = now.toEpochMilli();
+        if (state.missingSince == null && state.deadline + grace <= n) {
             fail(decisions, state);
         }
-        state.nextDeadline = state.missingSince == null ? state.deadline + grace : null;
+        Long retiresAt = retiresAt(state, decisions.key);
+        if (retiresAt != null && retiresAt <= n) {
+            // as a deadline: decided when the clock reaches it, so an arrival at that very time is a first sighting
+            decisions.retired(Instant.ofEpochMilli(state.missingSince),
+                    state.lastSeen == null ? null : Instant.ofEpochMilli(state.lastSeen), Instant.ofEpochMilli(retiresAt));
+            state.lastSeen = null;
+            state.lastEventId = null;
+            state.deadline = 0;
+            state.missingSince = null;
+            state.nextDeadline = null;
+            return;
+        }
+        state.nextDeadline = next(state, decisions.key);
+    }
+
+    /** While a failure is open: nothing more to decide, or, with retireAfter, the key's retirement. */
+    private Long next(State state, String key) {
+        if (state.missingSince == null) {
+            return state.deadline + grace;
+        }
+        return retiresAt(state, key);
+    }
+
+    /** When a failed key stops being expected, or null: never (no retireAfter, a declared key, or not failed). */
+    private Long retiresAt(State state, String key) {
+        if (state.missingSince == null || retireAfter == null || declared.contains(key)) {
+            return null;
+        }
+        return state.missingSince + grace + retireAfter;
     }
 
     private void fail(Decisions decisions, State state) {

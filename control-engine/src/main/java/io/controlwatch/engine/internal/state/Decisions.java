@@ -3,6 +3,7 @@ package io.controlwatch.engine.internal.state;
 import io.controlwatch.engine.Control;
 import io.controlwatch.engine.ControlPack;
 import io.controlwatch.engine.EventRef;
+import io.controlwatch.engine.RetiredKey;
 import io.controlwatch.engine.internal.Executions;
 import io.controlwatch.engine.internal.MessageVariables;
 import io.controlwatch.model.ControlExecution;
@@ -24,6 +25,7 @@ public final class Decisions {
     final Instant evaluatedAt;
     private final List<ControlExecution> out;
     private final boolean backfill;
+    private RetiredKey retired;
 
     /** @param backfill whether the decisions are taken on a backfill's clock (its executions are marked backfilled) */
     public Decisions(ControlPack pack, Control control, String key, Instant evaluatedAt, List<ControlExecution> out,
@@ -34,6 +36,16 @@ public final class Decisions {
         this.evaluatedAt = evaluatedAt;
         this.out = out;
         this.backfill = backfill;
+    }
+
+    /** The key is no longer expected (an absence's retirement): no execution, reported to the runtime's caller. */
+    void retired(Instant deadline, Instant lastSeen, Instant retiredAt) {
+        retired = new RetiredKey(control.id(), key, deadline, lastSeen, retiredAt);
+    }
+
+    /** The retirement decided in this step, or null. */
+    public RetiredKey retired() {
+        return retired;
     }
 
     /** A decision about one event (an arrival, a follow-up): its id comes from that event. */

@@ -1,10 +1,12 @@
 package io.controlwatch.evaluation.stream.internal;
 
+import io.controlwatch.engine.RetiredKey;
 import io.controlwatch.engine.StatefulRuntime;
 import io.controlwatch.engine.RoutedEvent;
 import io.controlwatch.evaluation.logging.EvaluationLogging;
 import io.controlwatch.evaluation.service.ActivePack;
 import io.controlwatch.model.ControlExecution;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -14,7 +16,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -39,6 +43,8 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
     private final Clock clock;
     private final MeterRegistry registry;
     private final int rulePartitions;
+    /** cw.absence.keys.retired by control, looked up once each. */
+    private final Map<String, Counter> retiredKeys = new HashMap<>();
     private ProcessorContext<String, String> context;
     private KafkaRuleStore store;
     private long nextWarningCheck;
@@ -63,7 +69,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
     public void process(Record<String, RoutedEvent> record) {
         StatefulRuntime runtime = pack.get().runtime();
         try {
-            emit(runtime.onEvent(record.value(), store, clock.instant()), record.timestamp());
+            emit(runtime.onEvent(record.value(), store, clock.instant(), this::retired), record.timestamp());
         } catch (RuntimeException e) {
             // the runtime turns a rule's failure into an ERROR execution; this is a defect around it: the event is
             // recorded as an ERROR execution too (and named in the log), and the partition goes on
@@ -79,7 +85,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
         Instant now = clock.instant();
         long wallMillis = now.toEpochMilli();
         try {
-            emit(runtime.onTime(now, store, now), wallMillis);
+            emit(runtime.onTime(now, store, now, this::retired), wallMillis);
         } catch (RuntimeException e) {
             store.forgetCachedStates();
             EvaluationLogging.LOG.deadlineError(e);
@@ -96,6 +102,14 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
                 }
             }
         }
+    }
+
+    /** A key an absence control stopped expecting: no execution records it, so it is counted and logged. */
+    private void retired(RetiredKey retired) {
+        retiredKeys.computeIfAbsent(retired.controlId(), id -> registry.counter("cw.absence.keys.retired", "control", id))
+                .increment();
+        EvaluationLogging.LOG.absenceKeyRetired(retired.controlId(), retired.key(), retired.retiredAt(), retired.deadline(),
+                retired.lastSeen());
     }
 
     private void emit(List<ControlExecution> executions, long timestamp) {
