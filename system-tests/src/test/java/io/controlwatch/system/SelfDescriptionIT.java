@@ -82,7 +82,8 @@ class SelfDescriptionIT {
                 stack.ingest, List.of("cw_events_accepted_total", "cw_events_rejected_total{reason=\"invalid-event\"",
                         "cw_events_rejected_total{reason=\"forbidden-event\""),
                 stack.evaluation, List.of("cw_executions_total{control=\"a1.2-database-backup-26h\"",
-                        "cw_events_dead_lettered_total{reason=\"invalid-json\""),
+                        "cw_events_dead_lettered_total{reason=\"invalid-json\"",
+                        "cw_absence_keys_retired_total{control=\"cc2.1-event-source-silent\""),
                 stack.alerting, List.of("cw_executions_dead_lettered_total{reason=\"incomplete-execution\"",
                         "cw_executions_recorded_total{control=\"cc6.1-console-login-mfa\""));
         SoftAssertions soft = new SoftAssertions();
