@@ -4,7 +4,6 @@ import io.controlwatch.model.Topics;
 import io.controlwatch.system.bench.EvaluationBench.Drain;
 import io.controlwatch.system.bench.EvaluationBench.EvaluationProcess;
 import io.controlwatch.testsupport.TestKafka;
-import io.controlwatch.testsupport.TestPostgres;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.nio.file.Files;
@@ -24,7 +23,8 @@ import java.util.Map;
  */
 public final class TopologyThroughput {
 
-    static final int PORT = 18082;
+    /** The service's HTTP port; {@code -Dcw.bench.port} moves it (another harness or session on 18082). */
+    static final int PORT = Integer.getInteger("cw.bench.port", 18082);
 
     private TopologyThroughput() {
     }
@@ -47,7 +47,6 @@ public final class TopologyThroughput {
         String appId = "throughput-" + System.currentTimeMillis();
         Map<String, String> env = EvaluationBench.environment(servers, appId);
         env.put("CW_EVALUATION_ARRIVAL_COALESCING", coalescing);
-        env.put("CW_DB_URL", TestPostgres.database().reactiveUrl());
         long executionsBefore = EvaluationBench.endOffsets(servers, Topics.EXECUTIONS);
         try (EvaluationProcess evaluation = EvaluationProcess.start(PORT, env, List.of(),
                 Path.of("target/throughput-evaluation.log"))) {
