@@ -1,6 +1,5 @@
 package io.controlwatch.system.bench;
 
-import io.controlwatch.model.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -39,14 +38,18 @@ final class EvaluationBench {
 
     /**
      * Figures of one drain, from ready: seconds until the group had committed the end of each topic awaited (in
-     * order), and the service's CPU seconds until the last.
+     * order), the service's CPU seconds until the last, and where it was once warmed up (null unless asked for).
      */
-    record Drain(List<Double> secondsByTopic, double cpuSeconds) {
+    record Drain(List<Double> secondsByTopic, double cpuSeconds, WarmedUp warmedUp) {
 
         /** Seconds until the last topic was drained. */
         double seconds() {
             return secondsByTopic.get(secondsByTopic.size() - 1);
         }
+    }
+
+    /** The moment, from ready, the group had committed its first {@code events} events, and the CPU used until then. */
+    record WarmedUp(long events, double seconds, double cpuSeconds) {
     }
 
     /** Writes {@code events} records made by {@code event} (given the event's index) to the events topic. */
@@ -85,29 +88,54 @@ final class EvaluationBench {
      */
     static Drain drain(EvaluationProcess evaluation, String servers, String group, List<String> topics, Duration timeout)
             throws Exception {
+        return drain(evaluation, servers, group, topics, timeout, 0);
+    }
+
+    /**
+     * As {@link #drain(EvaluationProcess, String, String, List, Duration)}, and also notes when the group has committed
+     * {@code warmUpShare} of the events topic's backlog (the first topic awaited must be the events topic): the
+     * figures after it leave out the service's JIT warm-up, which costs about the same at every size.
+     */
+    static Drain drain(EvaluationProcess evaluation, String servers, String group, List<String> topics, Duration timeout,
+                       double warmUpShare) throws Exception {
         evaluation.awaitReady();
         Duration cpuAtReady = evaluation.cpu();
         long start = System.nanoTime();
         List<Double> seconds = new ArrayList<>();
+        WarmedUp warmedUp = null;
         try (Admin admin = admin(servers)) {
+            Map<TopicPartition, Long> end = ends(admin, topics.get(0));
+            if (warmUpShare > 0) {
+                Map<TopicPartition, Long> from = committed(admin, group, end.keySet());
+                Map<TopicPartition, Long> mark = end.keySet().stream().collect(Collectors.toMap(p -> p,
+                        p -> from.get(p) + (long) Math.ceil(warmUpShare * (end.get(p) - from.get(p)))));
+                awaitCommitted(admin, group, mark, timeout);
+                warmedUp = new WarmedUp(mark.keySet().stream().mapToLong(p -> mark.get(p) - from.get(p)).sum(),
+                        (System.nanoTime() - start) / 1e9, evaluation.cpu().minus(cpuAtReady).toMillis() / 1000.0);
+            }
             for (String topic : topics) {
-                awaitCommitted(admin, group, topic, timeout);
+                awaitCommitted(admin, group, seconds.isEmpty() ? end : ends(admin, topic), timeout);
                 seconds.add((System.nanoTime() - start) / 1e9);
             }
         }
-        return new Drain(seconds, evaluation.cpu().minus(cpuAtReady).toMillis() / 1000.0);
+        return new Drain(seconds, evaluation.cpu().minus(cpuAtReady).toMillis() / 1000.0, warmedUp);
     }
 
-    private static void awaitCommitted(Admin admin, String group, String topic, Duration timeout) throws Exception {
-        Map<TopicPartition, Long> end = ends(admin, topic);
-        org.awaitility.Awaitility.await("group " + group + " drained " + topic).atMost(timeout)
+    private static void awaitCommitted(Admin admin, String group, Map<TopicPartition, Long> offsets, Duration timeout) {
+        org.awaitility.Awaitility.await("group " + group + " committed " + offsets).atMost(timeout)
                 .pollInterval(Duration.ofMillis(100)).until(() -> {
-                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                            .partitionsToOffsetAndMetadata().get();
-                    // nothing committed is offset 0: a partition that never got a record is drained too
-                    return end.entrySet().stream().allMatch(e -> e.getValue() <= (committed.get(e.getKey()) == null
-                            ? 0 : committed.get(e.getKey()).offset()));
+                    Map<TopicPartition, Long> committed = committed(admin, group, offsets.keySet());
+                    return offsets.entrySet().stream().allMatch(e -> committed.get(e.getKey()) >= e.getValue());
                 });
+    }
+
+    /** The group's committed offsets of {@code partitions}; nothing committed is 0 (a partition that never got a record). */
+    private static Map<TopicPartition, Long> committed(Admin admin, String group, java.util.Set<TopicPartition> partitions)
+            throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get();
+        return partitions.stream().collect(Collectors.toMap(p -> p,
+                p -> committed.get(p) == null ? 0L : committed.get(p).offset()));
     }
 
     static long endOffsets(String servers, String topic) throws Exception {
