@@ -19,7 +19,9 @@ import java.util.Map;
  * <p>
  * Writes the events first, then starts the service and times it from ready until its consumer group has committed
  * the end of the events topic, with its CPU time over the same span; twice, side by side: with every arrival of the
- * liveness control routed ({@code CW_EVALUATION_ARRIVAL_COALESCING=0}), then coalesced (the default).
+ * liveness control routed ({@code CW_EVALUATION_ARRIVAL_COALESCING=0}), then coalesced (the default). With
+ * {@code --jvm "<options>"} (repeatable) it compares JVM option sets instead (e.g. collectors), each drained twice,
+ * interleaved, until the stateful work is done too.
  */
 public final class TopologyThroughput {
 
@@ -30,33 +32,59 @@ public final class TopologyThroughput {
     }
 
     public static void main(String[] args) throws Exception {
-        int events = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int events = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 100_000;
+        // --jvm "<options>" (repeatable): compare JVM option sets instead of coalescing, each drained twice, interleaved
+        List<String> jvmVariants = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--jvm") && i + 1 < args.length) {
+                jvmVariants.add(args[++i]);
+            }
+        }
         try (TestKafka.Isolated kafka = TestKafka.isolatedBroker()) {
             Instant t0 = Instant.now().minus(Duration.ofHours(1));
             EvaluationBench.produce(kafka.bootstrapServers(), events, i -> event(t0, i));
-            // the same backlog twice, side by side: every liveness arrival routed, then coalesced (the default)
-            for (String coalescing : new String[] {"0", "1s"}) {
-                drain(kafka.bootstrapServers(), events, coalescing);
+            if (jvmVariants.isEmpty()) {
+                // the same backlog twice, side by side: every liveness arrival routed, then coalesced (the default)
+                for (String coalescing : new String[] {"0", "1s"}) {
+                    drain(kafka.bootstrapServers(), events, coalescing, List.of(), List.of(Topics.EVENTS));
+                }
+            } else {
+                for (int round = 0; round < 2; round++) {
+                    for (String variant : jvmVariants) {
+                        // to the end of the stateful work: a collector's cost shows wherever the work is done
+                        drain(kafka.bootstrapServers(), events, "1s", List.of(variant.trim().split("\\s+")),
+                                List.of(Topics.EVENTS, "rule-input"));
+                    }
+                }
             }
         }
         System.exit(0);
     }
 
-    /** One service instance of its own application id drains the whole backlog; prints its figures. */
-    static void drain(String servers, int events, String coalescing) throws Exception {
+    /**
+     * One service instance of its own application id drains the whole backlog; prints its figures.
+     *
+     * @param until topics the service's group must have committed to their end ({@code rule-input}: its repartition
+     *              topic of stateful work)
+     */
+    static void drain(String servers, int events, String coalescing, List<String> jvmOptions, List<String> until)
+            throws Exception {
         String appId = "throughput-" + System.currentTimeMillis();
         Map<String, String> env = EvaluationBench.environment(servers, appId);
         env.put("CW_EVALUATION_ARRIVAL_COALESCING", coalescing);
         long executionsBefore = EvaluationBench.endOffsets(servers, Topics.EXECUTIONS);
-        try (EvaluationProcess evaluation = EvaluationProcess.start(PORT, env, List.of(),
+        String repartition = appId + "-rule-input-repartition";
+        List<String> topics = until.stream().map(t -> t.equals("rule-input") ? repartition : t).toList();
+        try (EvaluationProcess evaluation = EvaluationProcess.start(PORT, env, jvmOptions,
                 Path.of("target/throughput-evaluation.log"))) {
-            // as measured since this harness was written: until the events topic is drained (not the rule input)
-            Drain drain = EvaluationBench.drain(evaluation, servers, appId, List.of(Topics.EVENTS), Duration.ofMinutes(10));
+            // by default as measured since this harness was written: until the events topic is drained
+            Drain drain = EvaluationBench.drain(evaluation, servers, appId, topics, Duration.ofMinutes(10));
             long executions = EvaluationBench.endOffsets(servers, Topics.EXECUTIONS) - executionsBefore;
-            long routed = EvaluationBench.endOffsets(servers, appId + "-rule-input-repartition");
-            System.out.printf("RESULT topology coalescing=%s events=%d controls=41 seconds=%.1f events_per_s=%.0f"
+            long routed = EvaluationBench.endOffsets(servers, repartition);
+            System.out.printf("RESULT topology coalescing=%s jvm=%s until=%s events=%d seconds=%.1f events_per_s=%.0f"
                             + " cpu_s=%.1f cpu_us_per_event=%.1f routed_per_event=%.2f executions_written~=%d%n",
-                    coalescing, events, drain.seconds(), events / drain.seconds(), drain.cpuSeconds(),
+                    coalescing, jvmOptions.isEmpty() ? "default" : String.join(",", jvmOptions), String.join("+", until),
+                    events, drain.seconds(), events / drain.seconds(), drain.cpuSeconds(),
                     drain.cpuSeconds() * 1e6 / events, (double) routed / events, executions);
             // executions per control and result, from the service's own counters: the two drains decide the same
             Files.write(Path.of("target/throughput-executions-" + coalescing + ".txt"),
