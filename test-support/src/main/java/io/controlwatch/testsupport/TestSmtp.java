@@ -69,6 +69,38 @@ public final class TestSmtp {
         }
     }
 
+    /**
+     * A mail server that hangs: the in-JVM server stops and its port accepts connections but never says a word (no
+     * greeting), as an overloaded or half-dead SMTP server does. Closing it drops those connections and starts the
+     * real server again on the same port.
+     */
+    public static synchronized AutoCloseable silence() throws IOException {
+        int silentPort = port();
+        stop();
+        java.net.ServerSocket socket = new java.net.ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new java.net.InetSocketAddress("127.0.0.1", silentPort));
+        List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread acceptor = new Thread(() -> {
+            while (!socket.isClosed()) {
+                try {
+                    accepted.add(socket.accept());
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "silent-smtp");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return () -> {
+            socket.close();
+            for (java.net.Socket s : accepted) {
+                s.close();
+            }
+            start();
+        };
+    }
+
     /** Every mail the in-JVM server holds. */
     public static synchronized List<MimeMessage> received() {
         return server == null ? List.of() : List.of(server.getReceivedMessages());

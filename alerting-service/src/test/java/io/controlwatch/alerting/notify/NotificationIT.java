@@ -134,6 +134,8 @@ class NotificationIT {
                       continue: true
                     - match: {control: ["it-life-*"]}
                       receiver: mail
+                    - match: {control: ["it-mailhang-*"]}
+                      receiver: mail
                     - match: {control: ["it-outbox-*", "it-exempt-*"]}
                       receiver: outbox-hook
                     - match: {control: ["it-race-*"]}
@@ -270,6 +272,40 @@ class NotificationIT {
         assertThat(rows("select count(*) from finding_history where finding_id in (select finding_id from finding where control_id = ?)", control))
                 .isEqualTo(4);
         assertThat(finding(again.path("findingId").asText()).path("failureCount").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    @Order(2)
+    void aMailServerThatNeverAnswersCostsAnAttemptNotTheDispatcher() throws Exception {
+        // Seen in bench/faults.sh receiver-outage: with the mail catcher gone and back, one mail send never completed
+        // and every notification after it (webhooks included) stayed PENDING for good.
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String mailControl = "it-mailhang-" + suffix;
+        String hookControl = "it-outbox-after-hang-" + suffix;
+        String mailFinding;
+        try (AutoCloseable silent = TestSmtp.silence()) {
+            publish(execution(mailControl, "carol@example.com", ExecutionResult.FAIL, "h1"));
+            mailFinding = awaitFinding(mailControl, "carol@example.com", "OPEN").path("findingId").asText();
+            String id = mailFinding;
+            await().atMost(WAIT).untilAsserted(() -> assertThat(notification(id, "mail").path("attempts").size()).isGreaterThanOrEqualTo(1));
+            assertThat(notification(mailFinding, "mail").path("attempts").get(0).path("error").asText()).contains("SMTP server");
+            // the dispatcher goes on meanwhile: a webhook notification due now is delivered
+            publish(execution(hookControl, "dave@example.com", ExecutionResult.FAIL, "h2"));
+            String hookFinding = awaitFinding(hookControl, "dave@example.com", "OPEN").path("findingId").asText();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(notification(hookFinding).path("status").asText()).isEqualTo("DELIVERED"));
+        }
+        // the mail server answers again: the mail goes out, once, under the notification's own Message-ID
+        await().atMost(WAIT).untilAsserted(() -> assertThat(notification(mailFinding, "mail").path("status").asText()).isEqualTo("DELIVERED"));
+        if (TestSmtp.inJvm()) {
+            String notificationId = notification(mailFinding, "mail").path("notificationId").asText();
+            assertThat(TestSmtp.received().stream().filter(m -> {
+                try {
+                    return notificationId.equals(m.getHeader("X-ControlWatch-Notification", null));
+                } catch (jakarta.mail.MessagingException e) {
+                    throw new IllegalStateException(e);
+                }
+            })).hasSize(1);
+        }
     }
 
     @Test
@@ -593,7 +629,11 @@ class NotificationIT {
 
     /** The one notification of a finding to the outbox-hook receiver. */
     static JsonNode notification(String findingId) {
-        JsonNode items = json(as("auditor").queryParam("finding", findingId).queryParam("receiver", "outbox-hook")
+        return notification(findingId, "outbox-hook");
+    }
+
+    static JsonNode notification(String findingId, String receiver) {
+        JsonNode items = json(as("auditor").queryParam("finding", findingId).queryParam("receiver", receiver)
                 .get("/api/v1/notifications").then().statusCode(200).extract().asString()).path("items");
         JsonNode last = items.size() == 0 ? null : items.get(items.size() - 1);
         return last == null ? ModelJson.mapper().createObjectNode() : last;

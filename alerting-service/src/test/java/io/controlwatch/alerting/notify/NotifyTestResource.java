@@ -12,6 +12,8 @@ public class NotifyTestResource implements QuarkusTestResourceLifecycleManager {
         return Map.of("cw.notify.dispatch.interval", "200ms",
                 "cw.notify.dispatch.first-retry", "200ms",
                 "cw.notify.dispatch.max-retry", "2s",
+                // a receiver that never answers costs the tests this long per attempt
+                "cw.notify.dispatch.timeout", "3s",
                 "cw.notify.sweep-interval", "300ms",
                 "cw.notify.config-poll", "1s");
     }

@@ -40,7 +40,14 @@ public class NotificationJobs {
         try {
             int claimed;
             do {
-                claimed = VertxContextSupport.subscribeAndAwait(dispatcher::dispatchDue);
+                // Bounded by the lease: a batch that has not finished by then is not waited for (SKIP would keep
+                // every later tick from running). Its notifications stay SENDING until the lease ends and are then
+                // claimed again; a late completion of this attempt is ignored (OutboxRepository.complete).
+                claimed = VertxContextSupport.subscribeAndAwait(() -> dispatcher.dispatchDue()
+                        .ifNoItem().after(settings.dispatch().lease())
+                        .failWith(() -> new java.util.concurrent.TimeoutException(
+                                "a batch of notifications did not finish within the lease, "
+                                        + settings.dispatch().lease() + "; it is claimed again when the lease ends")));
             } while (claimed >= settings.dispatch().batchSize());
         } catch (Throwable e) {
             NotifyLogging.LOG.dispatchFailed(String.valueOf(e));

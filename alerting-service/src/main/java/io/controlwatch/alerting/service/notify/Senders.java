@@ -121,7 +121,11 @@ public class Senders {
             request.putHeader("Content-Type", "application/json");
         }
         headers.forEach(h -> request.putHeader(h[0], h[1]));
-        return request.sendBuffer(Buffer.buffer(body)).map(response -> result(response, start));
+        // the client's timeout is between bytes; this bounds the whole exchange
+        return request.sendBuffer(Buffer.buffer(body)).map(response -> result(response, start))
+                .ifNoItem().after(config.dispatch().timeout().multipliedBy(2))
+                .failWith(() -> new java.util.concurrent.TimeoutException(
+                        "no complete answer within " + config.dispatch().timeout().multipliedBy(2)));
     }
 
     private Delivery result(HttpResponse<Buffer> response, long start) {
@@ -146,7 +150,12 @@ public class Senders {
         if (payload.hasNonNull("from")) {
             mail.setFrom(payload.path("from").asText());
         }
-        return mailer.send(mail).replaceWith(() -> Delivery.ok(250, millisSince(start)));
+        // the mailer has no deadline of its own: an SMTP server that accepts and then says nothing (or a pooled
+        // connection left behind by one that went away) would otherwise hold the dispatcher for good
+        return mailer.send(mail).replaceWith(() -> Delivery.ok(250, millisSince(start)))
+                .ifNoItem().after(config.dispatch().timeout())
+                .failWith(() -> new java.util.concurrent.TimeoutException(
+                        "no answer from the SMTP server within " + config.dispatch().timeout()));
     }
 
     /** Seconds, or an HTTP date; null when absent or unreadable. */
