@@ -51,8 +51,8 @@ trap 'exit 130' INT TERM
 ensure_jar
 ensure_stack --no-console
 load_stack_env
-info "starting the second instances (deploy/local/up.sh --no-console --instances 2) ..."
-restart_stack --no-console --instances 2 || die "the second instances did not start (see $BENCH_WORK/up.log)"
+info "starting the second instances (deploy/local/up.sh --instances 2) ..."
+restart_stack --instances 2 || die "the second instances did not start (see $BENCH_WORK/up.log)"
 export CW_INGEST_URLS="http://127.0.0.1:$(service_port ingest),http://127.0.0.1:$(service_port ingest-2)"
 
 # Each instance's own counters, "first/second", e.g. "41230/39877".
