@@ -53,8 +53,11 @@ public class FindingRepository {
                 'last_resolved', coalesce((select jsonb_agg(to_jsonb(l)) from last_resolved l), '[]'),
                 'owners', coalesce((select jsonb_object_agg(c.control_id, c.owner) from control c
                                     where c.control_id in (select control_id from keys) and c.owner is not null), '{}'),
+                -- "= any(array(...))", not "in (select ...)": the planner joined the whole of finding_receiver,
+                -- which grows by every finding ever notified, by hash against the CTE; this probes its key instead
                 'told', coalesce((select jsonb_agg(jsonb_build_object('finding_id', r.finding_id, 'receiver', r.receiver))
-                                  from finding_receiver r where r.finding_id in (select finding_id from unresolved)), '[]'),
+                                  from finding_receiver r
+                                  where r.finding_id = any(array(select finding_id from unresolved))), '[]'),
                 'exemptions', coalesce((select jsonb_agg(to_jsonb(e)) from exemption e
                                         where e.status = 'ACTIVE' and e.control_id in (select control_id from keys)), '[]')
             )::text

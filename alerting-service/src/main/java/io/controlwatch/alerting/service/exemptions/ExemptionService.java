@@ -65,7 +65,8 @@ public class ExemptionService {
             """;
     private static final String TOLD = """
             select coalesce(jsonb_agg(jsonb_build_object('finding_id', finding_id, 'receiver', receiver)), '[]')::text
-            from finding_receiver where finding_id in (select jsonb_array_elements_text(cast(cast(?1 as text) as jsonb))::uuid)
+            from finding_receiver
+            where finding_id = any(array(select jsonb_array_elements_text(cast(cast(?1 as text) as jsonb))::uuid))
             """;
     private static final String LIST = """
             with p as (select cast(cast(?1 as text) as jsonb) as f)
