@@ -71,8 +71,16 @@ public class NotificationConfigs {
         this.clock = clock;
     }
 
+    /** Set once the start-up load has run: until then {@link #current()} is a placeholder without receivers. */
+    private volatile boolean loaded;
+
     public Active current() {
         return current.get();
+    }
+
+    /** Whether {@link #current()} is the stored config rather than the placeholder of a service still starting. */
+    public boolean loaded() {
+        return loaded;
     }
 
     /**
@@ -94,7 +102,7 @@ public class NotificationConfigs {
                 NotifyLogging.LOG.configFileIgnored(settings.config().get(), latest.path("version").asLong());
             }
             return Uni.createFrom().item(activeOf(latest));
-        })).invoke(this::activate);
+        })).invoke(this::activate).invoke(() -> loaded = true);
     }
 
     /** Replaces the config (an admin's PUT): validated whole first; the caller's transaction stores it and its event. */
