@@ -183,27 +183,22 @@ final class EvaluationBench {
             return new EvaluationProcess(builder.start(), port, log);
         }
 
-        void awaitReady() throws Exception {
+        void awaitReady() {
             HttpClient client = HttpClient.newHttpClient();
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("evaluation service exited with status " + process.exitValue()
-                            + "; see " + log + ":\n" + tail(20));
-                }
-                try {
-                    HttpResponse<Void> response = client.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding());
-                    if (response.statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
-                }
-                // polls without spinning: the service starts on the same two cores
-                Thread.sleep(20);
-            }
-            throw new IllegalStateException("evaluation service not ready; see " + log);
+            // polls every 20 ms rather than spinning: the service starts on the same two cores
+            org.awaitility.Awaitility.await("evaluation service ready; see " + log).atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(20)).until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("evaluation service exited with status "
+                                    + process.exitValue() + "; see " + log + ":\n" + tail(20));
+                        }
+                        try {
+                            return client.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
+                                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                        } catch (IOException notListeningYet) {
+                            return false;
+                        }
+                    });
         }
 
         /** CPU time the process has used so far (user and system, all threads). */

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +46,8 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
     private final int rulePartitions;
     /** cw.absence.keys.retired by control, looked up once each. */
     private final Map<String, Counter> retiredKeys = new HashMap<>();
+    /** One listener for every record, not a method reference made anew on each. */
+    private final Consumer<RetiredKey> onRetired = this::retired;
     private ProcessorContext<String, String> context;
     private KafkaRuleStore store;
     private long nextWarningCheck;
@@ -69,7 +72,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
     public void process(Record<String, RoutedEvent> record) {
         StatefulRuntime runtime = pack.get().runtime();
         try {
-            emit(runtime.onEvent(record.value(), store, clock.instant(), this::retired), record.timestamp());
+            emit(runtime.onEvent(record.value(), store, clock.instant(), onRetired), record.timestamp());
         } catch (RuntimeException e) {
             // the runtime turns a rule's failure into an ERROR execution; this is a defect around it: the event is
             // recorded as an ERROR execution too (and named in the log), and the partition goes on
@@ -85,7 +88,7 @@ public class StatefulRules implements Processor<String, RoutedEvent, String, Str
         Instant now = clock.instant();
         long wallMillis = now.toEpochMilli();
         try {
-            emit(runtime.onTime(now, store, now, this::retired), wallMillis);
+            emit(runtime.onTime(now, store, now, onRetired), wallMillis);
         } catch (RuntimeException e) {
             store.forgetCachedStates();
             EvaluationLogging.LOG.deadlineError(e);
