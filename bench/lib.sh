@@ -139,11 +139,21 @@ postgres_pids() {
   pgrep -P "$postmaster" | grep -vxF -e 0 $(for p in $others; do printf -- '-e %s ' "$p"; done) || true
 }
 
-# "<group> <pid> <ticks>" for every process the pipeline runs on.
+# CPU ticks of a JVM's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre"): warm-up work that a
+# long-running process does once, reported beside the CPU it is part of.
+jit_ticks() {
+  awk '{ c = $0; sub(/^[0-9]+ \(/, "", c); name = substr(c, 1, index(c, ")") - 1)
+         split(substr(c, index(c, ")") + 2), f, " ")
+         if (name ~ /CompilerThre/) t += f[12] + f[13] }
+       END { print t + 0 }' /proc/"$1"/task/*/stat 2>/dev/null || echo 0
+}
+
+# "<group> <pid> <ticks>" for every process the pipeline runs on; the JVMs' JIT compiler threads also as
+# "jit <pid> <ticks>" (counted in their group already).
 cpu_snapshot() {
   local s pid
   for s in "${CW_SERVICES[@]}" kafka; do
-    pid=$(live_pid "$s") && echo "$s $pid $(proc_ticks "$pid")"
+    pid=$(live_pid "$s") && echo "$s $pid $(proc_ticks "$pid")" && echo "jit $pid $(jit_ticks "$pid")"
   done
   for pid in $(postgres_pids); do echo "postgres $pid $(proc_ticks "$pid")"; done
 }
