@@ -41,12 +41,16 @@ public class FindingRepository {
                 where f.status <> 'RESOLVED'
                 for update of f
             ),
-            -- only a failure opens a finding that links to the previous one: passes need not look
+            -- only a failure opens a finding that links to the previous one: passes need not look. The newest
+            -- resolved one of each key from the index (control, subject, opened desc), not all of them sorted: a
+            -- subject that fails and passes again and again has more resolved findings every day
             last_resolved as (
-                select distinct on (f.control_id, f.subject_key) f.control_id, f.subject_key, f.finding_id
-                from finding f join keys k on f.control_id = k.control_id and f.subject_key = k.subject_key
-                where f.status = 'RESOLVED' and k.fail
-                order by f.control_id, f.subject_key, f.opened_at desc
+                select k.control_id, k.subject_key, l.finding_id
+                from keys k cross join lateral (
+                    select f.finding_id from finding f
+                    where f.control_id = k.control_id and f.subject_key = k.subject_key and f.status = 'RESOLVED'
+                    order by f.opened_at desc limit 1) l
+                where k.fail
             )
             select jsonb_build_object(
                 'unresolved', coalesce((select jsonb_agg(to_jsonb(u)) from unresolved u), '[]'),
