@@ -238,7 +238,9 @@ start_mail_catcher() {
   for p in "$smtp" "$api"; do
     port_open 127.0.0.1 "$p" && die "port $p for the mail catcher is taken (set CW_MAIL_SMTP_PORT / CW_MAIL_API_PORT)"
   done
-  setsid nohup java -Xmx256m -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.port="$smtp" \
+  # GreenMail keeps every mail in memory, about 10 KB each: with 256 MiB it ran out after some 25,000 mails of
+  # bench/faults.sh receiver-outage's backlog, died, and left the scenario's mails undeliverable
+  setsid nohup java -Xmx2g -Dgreenmail.smtp.hostname=127.0.0.1 -Dgreenmail.smtp.port="$smtp" \
     -Dgreenmail.api.hostname=127.0.0.1 -Dgreenmail.api.port="$api" -Dgreenmail.auth.disabled \
     -jar "$CW_GREENMAIL_JAR" >>"$CW_LOGS/mail-catcher.log" 2>&1 </dev/null &
   echo $! >"$CW_PIDS/mail-catcher.pid"
