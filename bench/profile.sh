@@ -11,7 +11,7 @@
 #
 # Usage: bench/profile.sh [--events N] [--warmup N] [--interval-ms MS] [--quick]
 #   --events N         events in the profiled throughput run (default 200000)
-#   --warmup N         events posted first to warm the JVMs up, not profiled (default 100000: after run.sh's 20,000 the
+#   --warmup N         events posted first to warm the JVMs up, not profiled (default 100000: after a 20,000-event warm-up the
 #                      JIT compilers still took 30-40 % of each service's CPU for a minute; that is start-up, not per event)
 #   --interval-ms MS   CPU time between two samples of one process (default 5)
 #   --quick            10,000 events after 2,000 (a check that the script works, not a profile)
