@@ -9,6 +9,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 
 import java.io.IOException;
 import java.net.URI;
@@ -186,7 +187,7 @@ final class EvaluationBench {
         void awaitReady() {
             HttpClient client = HttpClient.newHttpClient();
             // polls every 20 ms rather than spinning: the service starts on the same two cores
-            org.awaitility.Awaitility.await("evaluation service ready; see " + log).atMost(Duration.ofSeconds(120))
+            Awaitility.await("evaluation service ready; see " + log).atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(20)).until(() -> {
                         if (!process.isAlive()) {
                             throw new IllegalStateException("evaluation service exited with status "

@@ -37,12 +37,6 @@ public class NotificationJobs {
     @Scheduled(every = "${cw.notify.dispatch.interval:500ms}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void dispatch() {
-        // The scheduler may tick before the start-up load of the config has finished. A dispatch then would find no
-        // receiver for its notifications and put each off by the longest retry (10 minutes): a page late after
-        // every restart (seen in bench/faults.sh alerting-kill-notify).
-        if (!configs.loaded()) {
-            return;
-        }
         try {
             int claimed;
             do {
@@ -63,9 +57,6 @@ public class NotificationJobs {
     @Scheduled(every = "${cw.notify.sweep-interval:5s}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
-        if (!configs.loaded()) {
-            return; // reminders and escalations need the receivers too
-        }
         try {
             VertxContextSupport.subscribeAndAwait(sweeper::sweep);
         } catch (Throwable e) {

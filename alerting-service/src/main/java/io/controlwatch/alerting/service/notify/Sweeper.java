@@ -119,6 +119,9 @@ public class Sweeper {
     }
 
     public Uni<Void> sweep() {
+        if (!configs.loaded()) {
+            return Uni.createFrom().voidItem(); // reminders and escalations need the receivers of the loaded config
+        }
         return Panache.withTransaction(this::expireExemptions)
                 .chain(() -> Panache.withTransaction(this::breachSlas))
                 .chain(() -> Panache.withTransaction(this::remind))
