@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Writes evidence. One statement per batch stores the new executions, their failures and the control counts,
@@ -39,29 +40,64 @@ public class EvidenceRepository {
     public record Stored(String executionId, String controlId, String result) {
     }
 
+    /** A column of the incoming executions: its name in the statement, its SQL type, and its value in a row. */
+    private record Column(String name, String type, Function<ChainedExecution, String> value) {
+    }
+
+    // The executions reach PostgreSQL as one array per column, bound as text[] (the reactive driver sends a String[]
+    // as text[] only) and cast to the column's type, in this order: the statement's parameters ?1..?27 and the
+    // values come from this one list, so they cannot drift apart. Arrays, not one JSON document: PostgreSQL parsed
+    // the JSON at ~8.5 us per execution, two thirds of reading the rows, though little of the whole statement, which
+    // its index writes dominate (BENCHMARKS.md, "The fifth round"). A row's criteria travel as one array literal.
+    private static final List<Column> COLUMNS = List.of(
+            new Column("execution_id", "uuid", c -> c.stored().row().executionId()),
+            new Column("control_id", "text", c -> c.stored().row().controlId()),
+            new Column("control_version", "text", c -> c.stored().row().controlVersion()),
+            new Column("control_title", "text", c -> c.execution().controlTitle()),
+            new Column("criteria_literal", "text", c -> arrayLiteral(c.stored().row().criteria())),
+            new Column("severity", "text", c -> c.stored().row().severity()),
+            new Column("result", "text", c -> c.stored().row().result()),
+            new Column("reason", "text", c -> c.stored().row().reason()),
+            new Column("subject", "text", c -> c.stored().row().subject()),
+            new Column("event_id", "text", c -> c.stored().row().eventId()),
+            new Column("event_source", "text", c -> c.stored().row().eventSource()),
+            new Column("event_type", "text", c -> c.stored().row().eventType()),
+            new Column("event_time", "timestamptz", c -> c.stored().row().eventTime().toString()),
+            new Column("ingest_time", "timestamptz", c -> c.stored().row().ingestTime().toString()),
+            new Column("evaluated_at", "timestamptz", c -> c.stored().row().evaluatedAt().toString()),
+            new Column("pack", "text", c -> c.stored().row().pack()),
+            new Column("pack_version", "text", c -> c.stored().row().packVersion()),
+            new Column("evidence_event_ids", "text", c -> json(c.stored().row().evidenceEventIds())),
+            new Column("late", "boolean", c -> String.valueOf(c.stored().row().late())),
+            new Column("submitter", "text", c -> c.stored().row().submitter()),
+            new Column("backfilled", "boolean", c -> String.valueOf(c.stored().row().backfilled())),
+            new Column("message", "text", c -> c.stored().row().message()),
+            new Column("exemption_id", "uuid", c -> c.stored().row().exemptionId()),
+            new Column("chain_partition", "integer", c -> String.valueOf(c.stored().partition())),
+            new Column("chain_offset", "bigint", c -> String.valueOf(c.stored().offset())),
+            new Column("row_digest", "text", c -> c.stored().recordedDigest().hex()),
+            new Column("chain_head", "text", c -> c.stored().recordedHead().hex()));
+
+    /** {@code select * from unnest(cast(cast(?1 as text[]) as uuid[]), cast(?2 as text[]), ...) as r(...)}. */
+    private static String incoming() {
+        StringBuilder arrays = new StringBuilder();
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            String type = COLUMNS.get(i).type();
+            String text = "cast(?" + (i + 1) + " as text[])";
+            arrays.append(i == 0 ? "" : ", ")
+                    .append(type.equals("text") ? text : "cast(" + text + " as " + type + "[])");
+        }
+        return "select * from unnest(" + arrays + ") as r("
+                + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ")";
+    }
+
     // Data-modifying CTEs: `inserted` holds only the executions that were not stored before; failures and
     // counts are derived from it, so a duplicate can never add a failure or count twice.
-    // The rows arrive as one array per column, so the statement text is the same for every batch size: one cached
-    // query plan instead of one per size (up to 500 plans of up to 9,500 parameters each exhausted the heap). Arrays,
-    // not one JSON document: PostgreSQL parsed the JSON at ~8.5 us per execution, two thirds of what reading the rows
-    // cost it (BENCHMARKS.md, "The fifth round"). Each is bound as text[] (the reactive driver sends a String[] as
-    // text[] only) and cast to its column's type; a row's criteria travel as one array literal.
+    // The statement text is the same for every batch size: one cached query plan instead of one per size (up to 500
+    // plans of up to 9,500 parameters each exhausted the heap).
     private static final String STORE = """
             with incoming as (
-                select * from unnest(
-                    cast(cast(?1 as text[]) as uuid[]), cast(?2 as text[]), cast(?3 as text[]), cast(?4 as text[]),
-                    cast(?5 as text[]), cast(?6 as text[]), cast(?7 as text[]), cast(?8 as text[]), cast(?9 as text[]),
-                    cast(?10 as text[]), cast(?11 as text[]), cast(?12 as text[]),
-                    cast(cast(?13 as text[]) as timestamptz[]), cast(cast(?14 as text[]) as timestamptz[]),
-                    cast(cast(?15 as text[]) as timestamptz[]), cast(?16 as text[]), cast(?17 as text[]),
-                    cast(?18 as text[]), cast(cast(?19 as text[]) as boolean[]), cast(?20 as text[]),
-                    cast(cast(?21 as text[]) as boolean[]), cast(?22 as text[]), cast(cast(?23 as text[]) as uuid[]),
-                    cast(cast(?24 as text[]) as integer[]), cast(cast(?25 as text[]) as bigint[]),
-                    cast(?26 as text[]), cast(?27 as text[])
-                ) as r(execution_id, control_id, control_version, control_title, criteria_literal, severity, result,
-                       reason, subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at,
-                       pack, pack_version, evidence_event_ids, late, submitter, backfilled, message, exemption_id,
-                       chain_partition, chain_offset, row_digest, chain_head)
+                %1$s
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
@@ -70,7 +106,8 @@ public class EvidenceRepository {
                                                submitter, backfilled, message, exemption_id, severity,
                                                chain_partition, chain_offset, row_digest, chain_head)
                 select execution_id, control_id, control_version, cast(criteria_literal as text[]), result, reason,
-                       subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
+                       subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at, pack,
+                       pack_version,
                        evidence_event_ids, late, submitter, backfilled, message, exemption_id, severity,
                        chain_partition, chain_offset, decode(row_digest, 'hex'), decode(chain_head, 'hex')
                 from incoming
@@ -83,7 +120,7 @@ public class EvidenceRepository {
             -- each partition's head moves only from the row count the recorder read under lock: anything else
             -- (a head moved by another instance) leaves the head unwritten, which the recorder sees and rolls back
             head_rows as (
-                select * from jsonb_to_recordset(cast(cast(?28 as text) as jsonb)) as h(
+                select * from jsonb_to_recordset(cast(cast(?%2$d as text) as jsonb)) as h(
                     chain_partition integer, previous_count bigint, chain_offset bigint, row_count bigint, head text,
                     max_event_time timestamptz)
             ),
@@ -136,7 +173,7 @@ public class EvidenceRepository {
                 'stored', coalesce((select jsonb_agg(jsonb_build_object('execution_id', execution_id,
                     'control_id', control_id, 'result', result)) from inserted), '[]'),
                 'heads', (select count(*) from heads_moved) + (select count(*) from heads_started))::text
-            """;
+            """.formatted(incoming(), COLUMNS.size() + 1);
 
     // Locked in partition order (no deadlock between instances), held to the end of the storing transaction.
     private static final String LOCK_HEADS = """
@@ -254,42 +291,16 @@ public class EvidenceRepository {
      * hashed.
      */
     private static Object[] columns(List<ChainedExecution> executions, String headRows) {
-        int n = executions.size();
-        String[][] c = new String[27][n];
-        for (int i = 0; i < n; i++) {
-            ChainedExecution e = executions.get(i);
-            EvidenceRow r = e.stored().row();
-            c[0][i] = r.executionId();
-            c[1][i] = r.controlId();
-            c[2][i] = r.controlVersion();
-            c[3][i] = e.execution().controlTitle();
-            c[4][i] = arrayLiteral(r.criteria());
-            c[5][i] = r.severity();
-            c[6][i] = r.result();
-            c[7][i] = r.reason();
-            c[8][i] = r.subject();
-            c[9][i] = r.eventId();
-            c[10][i] = r.eventSource();
-            c[11][i] = r.eventType();
-            c[12][i] = r.eventTime().toString();
-            c[13][i] = r.ingestTime().toString();
-            c[14][i] = r.evaluatedAt().toString();
-            c[15][i] = r.pack();
-            c[16][i] = r.packVersion();
-            c[17][i] = json(r.evidenceEventIds());
-            c[18][i] = String.valueOf(r.late());
-            c[19][i] = r.submitter();
-            c[20][i] = String.valueOf(r.backfilled());
-            c[21][i] = r.message();
-            c[22][i] = r.exemptionId();
-            c[23][i] = String.valueOf(e.stored().partition());
-            c[24][i] = String.valueOf(e.stored().offset());
-            c[25][i] = e.stored().recordedDigest().hex();
-            c[26][i] = e.stored().recordedHead().hex();
+        Object[] parameters = new Object[COLUMNS.size() + 1];
+        for (int k = 0; k < COLUMNS.size(); k++) {
+            Function<ChainedExecution, String> value = COLUMNS.get(k).value();
+            String[] column = new String[executions.size()];
+            for (int i = 0; i < column.length; i++) {
+                column[i] = value.apply(executions.get(i));
+            }
+            parameters[k] = column;
         }
-        Object[] parameters = new Object[28];
-        System.arraycopy(c, 0, parameters, 0, 27);
-        parameters[27] = headRows;
+        parameters[COLUMNS.size()] = headRows;
         return parameters;
     }
 
