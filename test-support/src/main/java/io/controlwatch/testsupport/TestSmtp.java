@@ -94,6 +94,9 @@ public final class TestSmtp {
         acceptor.start();
         return () -> {
             socket.close();
+            // A socket closed while another thread is blocked in accept() is released by that thread when it wakes:
+            // until the acceptor has ended, the port may still be listening and GreenMail's bind fails
+            acceptor.join(10_000);
             for (java.net.Socket s : accepted) {
                 s.close();
             }
