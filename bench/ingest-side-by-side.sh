@@ -20,8 +20,7 @@ WARMUP=${WARMUP:-300000}
 WORK="$BENCH_DIR/.work/ingest-side-by-side-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$WORK"
 
-first=$(pgrep -f "ingest-service/target/quarkus-app/quarkus-run.jar" | head -1) ||
-  die "no ingest process: start the stack with deploy/local/up.sh first"
+first=$(live_pid ingest) || die "no ingest process: start the stack with deploy/local/up.sh first"
 # the first instance's environment, without what must differ per process
 tr '\0' '\n' <"/proc/$first/environ" | grep -v '^QUARKUS_HTTP_PORT=\|^CW_INSTANCE_ID=' >"$WORK/ingest.env"
 
@@ -43,13 +42,12 @@ for port in 8091 8092; do
   curl -sf "http://127.0.0.1:$port/q/health/ready" >/dev/null || die "the ingest process on $port did not get ready"
 done
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 round() { # label port pid events
   local before after out="$WORK/$1.out"
-  before=$(ticks "$3")
+  before=$(proc_ticks "$3")
   CW_INGEST_URL="http://127.0.0.1:$2" lg throughput --run-dir "$WORK/$1" --run-id "$1-$(date +%s)" --events "$4" \
     --batch 500 --concurrency 4 >"$out" 2>"$WORK/$1.err" || die "round $1 failed: $(tail -3 "$WORK/$1.err")"
-  after=$(ticks "$3")
+  after=$(proc_ticks "$3")
   echo "$1 events=$4 cpu_s=$(awk -v d=$((after - before)) 'BEGIN{printf "%.2f", d/100}')" \
     "cpu_us_per_event=$(awk -v d=$((after - before)) -v n="$4" 'BEGIN{printf "%.1f", d*1e6/100/n}')" \
     "$(grep -o 'accepted_eps=[0-9]*' "$out")"

@@ -78,7 +78,7 @@ public class EvidenceRepository {
             new Column("row_digest", "text", c -> c.stored().recordedDigest().hex()),
             new Column("chain_head", "text", c -> c.stored().recordedHead().hex()));
 
-    /** {@code select * from unnest(cast(cast(?1 as text[]) as uuid[]), cast(?2 as text[]), ...) as r(...)}. */
+    /** {@code select r.*, ... as criteria from unnest(cast(cast(?1 as text[]) as uuid[]), ...) as r(...)}. */
     private static String incoming() {
         StringBuilder arrays = new StringBuilder();
         for (int i = 0; i < COLUMNS.size(); i++) {
@@ -87,7 +87,8 @@ public class EvidenceRepository {
             arrays.append(i == 0 ? "" : ", ")
                     .append(type.equals("text") ? text : "cast(" + text + " as " + type + "[])");
         }
-        return "select * from unnest(" + arrays + ") as r("
+        // the criteria literal is read as text[] here, once for the three statements that store it
+        return "select r.*, cast(r.criteria_literal as text[]) as criteria from unnest(" + arrays + ") as r("
                 + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ")";
     }
 
@@ -105,9 +106,8 @@ public class EvidenceRepository {
                                                evaluated_at, pack, pack_version, evidence_event_ids, late,
                                                submitter, backfilled, message, exemption_id, severity,
                                                chain_partition, chain_offset, row_digest, chain_head)
-                select execution_id, control_id, control_version, cast(criteria_literal as text[]), result, reason,
-                       subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at, pack,
-                       pack_version,
+                select execution_id, control_id, control_version, criteria, result, reason, subject, event_id,
+                       event_source, event_type, event_time, ingest_time, evaluated_at, pack, pack_version,
                        evidence_event_ids, late, submitter, backfilled, message, exemption_id, severity,
                        chain_partition, chain_offset, decode(row_digest, 'hex'), decode(chain_head, 'hex')
                 from incoming
@@ -143,8 +143,7 @@ public class EvidenceRepository {
                                              severity, reason, subject, event_id, event_source, event_type,
                                              event_time, detected_at, evidence_event_ids, submitter, backfilled,
                                              message, exemption_id)
-                select i.execution_id, i.control_id, i.control_version, i.control_title,
-                       cast(i.criteria_literal as text[]), i.severity,
+                select i.execution_id, i.control_id, i.control_version, i.control_title, i.criteria, i.severity,
                        i.reason, i.subject, i.event_id, i.event_source, i.event_type, i.event_time, i.evaluated_at,
                        i.evidence_event_ids, i.submitter, i.backfilled, i.message, i.exemption_id
                 from incoming i join inserted n on n.execution_id = i.execution_id
@@ -154,8 +153,7 @@ public class EvidenceRepository {
             counted as (
                 insert into control (control_id, version, title, criteria, severity, pack, pack_version, executions,
                                      passes, failures, errors, last_executed_at, updated_at)
-                select i.control_id, max(i.control_version), max(i.control_title),
-                       cast(max(i.criteria_literal) as text[]), max(i.severity),
+                select i.control_id, max(i.control_version), max(i.control_title), max(i.criteria), max(i.severity),
                        max(i.pack), max(i.pack_version), count(*),
                        count(*) filter (where i.result = 'PASS'), count(*) filter (where i.result = 'FAIL'),
                        count(*) filter (where i.result = 'ERROR'), max(i.evaluated_at), now()
