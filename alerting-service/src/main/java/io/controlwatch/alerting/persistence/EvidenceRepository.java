@@ -19,6 +19,7 @@ import io.controlwatch.evidence.StoredExecution;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,7 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
+
+import static io.controlwatch.alerting.persistence.ColumnArrays.column;
+import static io.controlwatch.alerting.persistence.ColumnArrays.list;
 
 /**
  * Writes evidence. One statement per batch stores the new executions, their failures and the control counts,
@@ -40,57 +43,38 @@ public class EvidenceRepository {
     public record Stored(String executionId, String controlId, String result) {
     }
 
-    /** A column of the incoming executions: its name in the statement, its SQL type, and its value in a row. */
-    private record Column(String name, String type, Function<ChainedExecution, String> value) {
-    }
-
-    // The executions reach PostgreSQL as one array per column, bound as text[] (the reactive driver sends a String[]
-    // as text[] only) and cast to the column's type, in this order: the statement's parameters ?1..?27 and the
-    // values come from this one list, so they cannot drift apart. Arrays, not one JSON document: PostgreSQL parsed
-    // the JSON at ~8.5 us per execution, two thirds of reading the rows, though little of the whole statement, which
-    // its index writes dominate (BENCHMARKS.md, "The fifth round"). A row's criteria travel as one array literal.
-    private static final List<Column> COLUMNS = List.of(
-            new Column("execution_id", "uuid", c -> c.stored().row().executionId()),
-            new Column("control_id", "text", c -> c.stored().row().controlId()),
-            new Column("control_version", "text", c -> c.stored().row().controlVersion()),
-            new Column("control_title", "text", c -> c.execution().controlTitle()),
-            new Column("criteria_literal", "text", c -> arrayLiteral(c.stored().row().criteria())),
-            new Column("severity", "text", c -> c.stored().row().severity()),
-            new Column("result", "text", c -> c.stored().row().result()),
-            new Column("reason", "text", c -> c.stored().row().reason()),
-            new Column("subject", "text", c -> c.stored().row().subject()),
-            new Column("event_id", "text", c -> c.stored().row().eventId()),
-            new Column("event_source", "text", c -> c.stored().row().eventSource()),
-            new Column("event_type", "text", c -> c.stored().row().eventType()),
-            new Column("event_time", "timestamptz", c -> c.stored().row().eventTime().toString()),
-            new Column("ingest_time", "timestamptz", c -> c.stored().row().ingestTime().toString()),
-            new Column("evaluated_at", "timestamptz", c -> c.stored().row().evaluatedAt().toString()),
-            new Column("pack", "text", c -> c.stored().row().pack()),
-            new Column("pack_version", "text", c -> c.stored().row().packVersion()),
-            new Column("evidence_event_ids", "text", c -> json(c.stored().row().evidenceEventIds())),
-            new Column("late", "boolean", c -> String.valueOf(c.stored().row().late())),
-            new Column("submitter", "text", c -> c.stored().row().submitter()),
-            new Column("backfilled", "boolean", c -> String.valueOf(c.stored().row().backfilled())),
-            new Column("message", "text", c -> c.stored().row().message()),
-            new Column("exemption_id", "uuid", c -> c.stored().row().exemptionId()),
-            new Column("chain_partition", "integer", c -> String.valueOf(c.stored().partition())),
-            new Column("chain_offset", "bigint", c -> String.valueOf(c.stored().offset())),
-            new Column("row_digest", "text", c -> c.stored().recordedDigest().hex()),
-            new Column("chain_head", "text", c -> c.stored().recordedHead().hex()));
-
-    /** {@code select r.*, ... as criteria from unnest(cast(cast(?1 as text[]) as uuid[]), ...) as r(...)}. */
-    private static String incoming() {
-        StringBuilder arrays = new StringBuilder();
-        for (int i = 0; i < COLUMNS.size(); i++) {
-            String type = COLUMNS.get(i).type();
-            String text = "cast(?" + (i + 1) + " as text[])";
-            arrays.append(i == 0 ? "" : ", ")
-                    .append(type.equals("text") ? text : "cast(" + text + " as " + type + "[])");
-        }
-        // the criteria literal is read as text[] here, once for the three statements that store it
-        return "select r.*, cast(r.criteria_literal as text[]) as criteria from unnest(" + arrays + ") as r("
-                + String.join(", ", COLUMNS.stream().map(Column::name).toList()) + ")";
-    }
+    // The executions reach PostgreSQL as one array per column (ColumnArrays), the statement's parameters ?1..?27 in
+    // this order, and the heads' JSON last. Arrays, not one JSON document: PostgreSQL parsed the JSON at ~8.5 us per
+    // execution, two thirds of reading the rows, though little of the whole statement, which its index writes
+    // dominate (BENCHMARKS.md, "The fifth round"). A row's criteria travel as one array literal.
+    private static final ColumnArrays<ChainedExecution> EXECUTIONS = new ColumnArrays<>(List.of(
+            column("execution_id", "uuid", c -> c.stored().row().executionId()),
+            column("control_id", "text", c -> c.stored().row().controlId()),
+            column("control_version", "text", c -> c.stored().row().controlVersion()),
+            column("control_title", "text", c -> c.execution().controlTitle()),
+            list("criteria", c -> c.stored().row().criteria()),
+            column("severity", "text", c -> c.stored().row().severity()),
+            column("result", "text", c -> c.stored().row().result()),
+            column("reason", "text", c -> c.stored().row().reason()),
+            column("subject", "text", c -> c.stored().row().subject()),
+            column("event_id", "text", c -> c.stored().row().eventId()),
+            column("event_source", "text", c -> c.stored().row().eventSource()),
+            column("event_type", "text", c -> c.stored().row().eventType()),
+            column("event_time", "timestamptz", c -> c.stored().row().eventTime().toString()),
+            column("ingest_time", "timestamptz", c -> c.stored().row().ingestTime().toString()),
+            column("evaluated_at", "timestamptz", c -> c.stored().row().evaluatedAt().toString()),
+            column("pack", "text", c -> c.stored().row().pack()),
+            column("pack_version", "text", c -> c.stored().row().packVersion()),
+            column("evidence_event_ids", "text", c -> json(c.stored().row().evidenceEventIds())),
+            column("late", "boolean", c -> String.valueOf(c.stored().row().late())),
+            column("submitter", "text", c -> c.stored().row().submitter()),
+            column("backfilled", "boolean", c -> String.valueOf(c.stored().row().backfilled())),
+            column("message", "text", c -> c.stored().row().message()),
+            column("exemption_id", "uuid", c -> c.stored().row().exemptionId()),
+            column("chain_partition", "integer", c -> String.valueOf(c.stored().partition())),
+            column("chain_offset", "bigint", c -> String.valueOf(c.stored().offset())),
+            column("row_digest", "text", c -> c.stored().recordedDigest().hex()),
+            column("chain_head", "text", c -> c.stored().recordedHead().hex())));
 
     // Data-modifying CTEs: `inserted` holds only the executions that were not stored before; failures and
     // counts are derived from it, so a duplicate can never add a failure or count twice.
@@ -98,7 +82,8 @@ public class EvidenceRepository {
     // plans of up to 9,500 parameters each exhausted the heap).
     private static final String STORE = """
             with incoming as (
-                %1$s
+                -- the criteria literals are read as text[] here, once for the three statements that store them
+                select %1$s from %2$s
             ),
             inserted as (
                 insert into control_execution (execution_id, control_id, control_version, criteria, result, reason,
@@ -120,7 +105,7 @@ public class EvidenceRepository {
             -- each partition's head moves only from the row count the recorder read under lock: anything else
             -- (a head moved by another instance) leaves the head unwritten, which the recorder sees and rolls back
             head_rows as (
-                select * from jsonb_to_recordset(cast(cast(?%2$d as text) as jsonb)) as h(
+                select * from jsonb_to_recordset(cast(cast(?%3$d as text) as jsonb)) as h(
                     chain_partition integer, previous_count bigint, chain_offset bigint, row_count bigint, head text,
                     max_event_time timestamptz)
             ),
@@ -171,7 +156,7 @@ public class EvidenceRepository {
                 'stored', coalesce((select jsonb_agg(jsonb_build_object('execution_id', execution_id,
                     'control_id', control_id, 'result', result)) from inserted), '[]'),
                 'heads', (select count(*) from heads_moved) + (select count(*) from heads_started))::text
-            """.formatted(incoming(), COLUMNS.size() + 1);
+            """.formatted(EXECUTIONS.select("r"), EXECUTIONS.unnest(1, "r"), EXECUTIONS.size() + 1);
 
     // Locked in partition order (no deadlock between instances), held to the end of the storing transaction.
     private static final String LOCK_HEADS = """
@@ -250,7 +235,7 @@ public class EvidenceRepository {
         if (executions.isEmpty()) {
             return Uni.createFrom().item(new StoreResult(List.of(), 0));
         }
-        return NativeSql.query(STORE, columns(executions, headRows(heads))).map(json -> {
+        return NativeSql.query(STORE, parameters(executions, headRows(heads))).map(json -> {
             List<Stored> stored = new ArrayList<>(json.path("stored").size());
             json.path("stored").forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
                     row.path("control_id").asText(), row.path("result").asText())));
@@ -288,39 +273,10 @@ public class EvidenceRepository {
      * chained row's (times to the microsecond, empty text as NULL), so that what PostgreSQL keeps is exactly what was
      * hashed.
      */
-    private static Object[] columns(List<ChainedExecution> executions, String headRows) {
-        Object[] parameters = new Object[COLUMNS.size() + 1];
-        for (int k = 0; k < COLUMNS.size(); k++) {
-            Function<ChainedExecution, String> value = COLUMNS.get(k).value();
-            String[] column = new String[executions.size()];
-            for (int i = 0; i < column.length; i++) {
-                column[i] = value.apply(executions.get(i));
-            }
-            parameters[k] = column;
-        }
-        parameters[COLUMNS.size()] = headRows;
+    private static Object[] parameters(List<ChainedExecution> executions, String headRows) {
+        Object[] parameters = Arrays.copyOf(EXECUTIONS.parameters(executions), EXECUTIONS.size() + 1);
+        parameters[EXECUTIONS.size()] = headRows;
         return parameters;
-    }
-
-    /** A PostgreSQL array literal of these texts, each quoted ({@code {"CC6.1","CC6.6"}}); {@code {}} for none. */
-    static String arrayLiteral(List<String> values) {
-        StringBuilder literal = new StringBuilder(16 * values.size() + 2).append('{');
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                literal.append(',');
-            }
-            literal.append('"');
-            String value = values.get(i);
-            for (int j = 0; j < value.length(); j++) {
-                char ch = value.charAt(j);
-                if (ch == '"' || ch == '\\') {
-                    literal.append('\\');
-                }
-                literal.append(ch);
-            }
-            literal.append('"');
-        }
-        return literal.append('}').toString();
     }
 
     private static String headRows(Map<Integer, EvidenceChainer.HeadChange> heads) {

@@ -20,6 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static io.controlwatch.alerting.persistence.ColumnArrays.column;
+import static io.controlwatch.alerting.persistence.ColumnArrays.list;
+import static io.controlwatch.alerting.persistence.ColumnArrays.time;
+
 /** Findings, their history and evidence. Callers run these in a transaction. */
 @ApplicationScoped
 public class FindingRepository {
@@ -67,9 +71,56 @@ public class FindingRepository {
             )::text
             """;
 
+    // Findings, their history and evidence reach PostgreSQL as one array per column (ColumnArrays), as executions do.
+    private static final ColumnArrays<Finding> FINDINGS = new ColumnArrays<>(List.of(
+            column("finding_id", "uuid", Finding::findingId),
+            column("control_id", "text", Finding::controlId),
+            column("control_title", "text", Finding::controlTitle),
+            column("subject", "text", Finding::subject),
+            column("subject_key", "text", Finding::subjectKey),
+            column("status", "text", Finding::status),
+            column("severity", "text", Finding::severity),
+            list("criteria", Finding::criteria),
+            column("owner", "text", Finding::owner),
+            column("message", "text", Finding::message),
+            column("reason", "text", Finding::reason),
+            column("opened_at", "timestamptz", f -> time(f.openedAt())),
+            column("first_seen_at", "timestamptz", f -> time(f.firstSeenAt())),
+            column("last_seen_at", "timestamptz", f -> time(f.lastSeenAt())),
+            column("failure_count", "bigint", f -> String.valueOf(f.failureCount())),
+            column("sla_due_at", "timestamptz", f -> time(f.slaDueAt())),
+            column("sla_breached", "boolean", f -> String.valueOf(f.slaBreached())),
+            column("acknowledged_at", "timestamptz", f -> time(f.acknowledgedAt())),
+            column("acknowledged_by", "text", Finding::acknowledgedBy),
+            column("assignee", "text", Finding::assignee),
+            column("resolved_at", "timestamptz", f -> time(f.resolvedAt())),
+            column("resolved_by", "text", Finding::resolvedBy),
+            column("resolution_reason", "text", Finding::resolutionReason),
+            column("resolving_execution_id", "uuid", Finding::resolvingExecutionId),
+            column("previous_finding_id", "uuid", Finding::previousFindingId),
+            column("exemption_id", "uuid", Finding::exemptionId),
+            column("quiet", "boolean", f -> String.valueOf(f.quiet())),
+            column("updated_at", "timestamptz", f -> time(f.updatedAt())),
+            column("version", "bigint", f -> String.valueOf(f.version()))));
+
+    private static final ColumnArrays<HistoryEntry> HISTORY_ROWS = new ColumnArrays<>(List.of(
+            column("finding_id", "uuid", HistoryEntry::findingId),
+            column("at", "timestamptz", h -> time(h.at())),
+            column("actor", "text", HistoryEntry::actor),
+            column("action", "text", HistoryEntry::action),
+            column("from_status", "text", HistoryEntry::fromStatus),
+            column("to_status", "text", HistoryEntry::toStatus),
+            column("comment", "text", HistoryEntry::comment)));
+
+    private static final ColumnArrays<Evidence> EVIDENCE_ROWS = new ColumnArrays<>(List.of(
+            column("finding_id", "uuid", Evidence::findingId),
+            column("execution_id", "uuid", Evidence::executionId),
+            column("result", "text", Evidence::result),
+            column("event_time", "timestamptz", e -> time(e.eventTime()))));
+
     private static final String UPSERT = """
-            insert into finding
-            select * from jsonb_populate_recordset(null::finding, cast(cast(?1 as text) as jsonb))
+            insert into finding (%1$s)
+            select %2$s from %3$s
             on conflict (finding_id) do update set
                 status = excluded.status, owner = excluded.owner, message = excluded.message, reason = excluded.reason,
                 first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
@@ -80,19 +131,18 @@ public class FindingRepository {
                 resolution_reason = excluded.resolution_reason, resolving_execution_id = excluded.resolving_execution_id,
                 exemption_id = excluded.exemption_id, quiet = excluded.quiet, updated_at = excluded.updated_at,
                 version = finding.version + 1
-            """;
+            """.formatted(FINDINGS.names(), FINDINGS.select("f"), FINDINGS.unnest(1, "f"));
 
     private static final String HISTORY = """
-            insert into finding_history (finding_id, at, actor, action, from_status, to_status, comment)
-            select finding_id, at, actor, action, from_status, to_status, comment
-            from jsonb_populate_recordset(null::finding_history, cast(cast(?1 as text) as jsonb))
-            """;
+            insert into finding_history (%1$s)
+            select %1$s from %2$s
+            """.formatted(HISTORY_ROWS.names(), HISTORY_ROWS.unnest(1, "h"));
 
     private static final String EVIDENCE = """
-            insert into finding_evidence
-            select * from jsonb_populate_recordset(null::finding_evidence, cast(cast(?1 as text) as jsonb))
+            insert into finding_evidence (%1$s)
+            select %1$s from %2$s
             on conflict do nothing
-            """;
+            """.formatted(EVIDENCE_ROWS.names(), EVIDENCE_ROWS.unnest(1, "e"));
 
     private static final String BY_ID_FOR_UPDATE = """
             select to_jsonb(f)::text from finding f where f.finding_id = cast(cast(?1 as text) as uuid) for update
@@ -131,10 +181,15 @@ public class FindingRepository {
 
     /** Writes the findings' new states, their history and evidence. */
     public Uni<Void> write(List<Finding> findings, List<HistoryEntry> history, List<Evidence> evidence) {
-        return NativeSql.updateRows(UPSERT, findings)
-                .chain(() -> NativeSql.updateRows(HISTORY, history))
-                .chain(() -> NativeSql.updateRows(EVIDENCE, evidence))
+        return insert(UPSERT, FINDINGS, findings)
+                .chain(() -> insert(HISTORY, HISTORY_ROWS, history))
+                .chain(() -> insert(EVIDENCE, EVIDENCE_ROWS, evidence))
                 .replaceWithVoid();
+    }
+
+    /** Runs a statement over these rows; nothing is sent for none. */
+    private static <T> Uni<Integer> insert(String sql, ColumnArrays<T> columns, List<T> rows) {
+        return rows.isEmpty() ? Uni.createFrom().item(0) : NativeSql.update(sql, columns.parameters(rows));
     }
 
     /** The finding, locked for a change; null when there is none. */
