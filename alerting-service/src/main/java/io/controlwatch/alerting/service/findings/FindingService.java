@@ -54,10 +54,11 @@ public class FindingService {
                 'history', coalesce((select jsonb_agg(to_jsonb(h) order by h.history_id) from finding_history h
                                      where h.finding_id = f.finding_id), '[]'),
                 'evidence_count', (select count(*) from finding_evidence e where e.finding_id = f.finding_id),
-                'evidence', coalesce((select jsonb_agg(to_jsonb(x) order by x.event_time desc, x.execution_id) from (
+                -- the newest 100, along finding_evidence's key read backwards (V24)
+                'evidence', coalesce((select jsonb_agg(to_jsonb(x) order by x.event_time desc, x.execution_id desc) from (
                     select e.result as evidence_result, e.event_time as evidence_time, x.*
                     from finding_evidence e join control_execution x on x.execution_id = e.execution_id
-                    where e.finding_id = f.finding_id order by e.event_time desc, e.execution_id limit 100) x), '[]'),
+                    where e.finding_id = f.finding_id order by e.event_time desc, e.execution_id desc limit 100) x), '[]'),
                 'notifications', coalesce((select jsonb_agg(jsonb_build_object('notification_id', n.notification_id,
                     'receiver', n.receiver, 'event_type', n.event_type, 'status', n.status, 'created_at', n.created_at,
                     'delivered_at', n.delivered_at) order by n.created_at) from notification_finding nf
