@@ -1,6 +1,7 @@
 package io.controlwatch.engine.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.collect.ImmutableMap;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
@@ -9,7 +10,6 @@ import dev.cel.common.values.NullValue;
 import io.controlwatch.model.CloudEvent;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +35,11 @@ public final class EventActivation {
     private EventActivation() {
     }
 
-    /** Built once per event and shared by every control the event concerns. */
+    /**
+     * Built once per event and shared by every control the event concerns. Immutable, and a Guava
+     * {@code ImmutableMap}: cel-java copies any other map into one on every evaluation ({@code Activation.copyOf}),
+     * several times per event (2.6 % of the evaluation service's CPU in the profile of 2026-12-06).
+     */
     public static Map<String, Object> of(CloudEvent event) {
         DynamicMessage.Builder context = DynamicMessage.newBuilder(EVENT);
         set(context, SPECVERSION, event.specversion());
@@ -52,10 +56,8 @@ public final class EventActivation {
         set(context, CWSUBMITTER, event.cwsubmitter());
         set(context, CWBACKFILL, event.cwbackfill());
         set(context, CWRAW, event.cwraw());
-        Map<String, Object> activation = new HashMap<>(4);
-        activation.put("event", context.build());
-        activation.put("data", event.data() == null ? NullValue.NULL_VALUE : toCel(event.data()));
-        return activation;
+        return ImmutableMap.of("event", context.build(),
+                "data", event.data() == null ? NullValue.NULL_VALUE : toCel(event.data()));
     }
 
     private static void set(DynamicMessage.Builder message, FieldDescriptor field, Object value) {
