@@ -46,8 +46,9 @@ public class FindingRepository {
                 for update of f
             ),
             -- only a failure opens a finding that links to the previous one: passes need not look. The newest
-            -- resolved one of each key from the index (control, subject, opened desc), not all of them sorted: a
-            -- subject that fails and passes again and again has more resolved findings every day
+            -- resolved one of each key is the first entry of its range in (control, subject, status, opened desc)
+            -- (V25), not all of the key's findings sorted: a subject that fails and passes again and again has
+            -- more resolved findings every day
             last_resolved as (
                 select k.control_id, k.subject_key, l.finding_id
                 from keys k cross join lateral (

@@ -275,6 +275,30 @@ class NotificationIT {
     }
 
     @Test
+    @Order(1)
+    void aSubjectThatFailsAgainAndAgainLinksEachFindingToTheNewestResolvedOne() throws Exception {
+        // the load takes the newest resolved finding of the key from the index's order (V25): with three resolved
+        // findings of one subject, a fourth failure must link to the third, not to any older one
+        String control = "it-flap-" + UUID.randomUUID().toString().substring(0, 8);
+        String previous = null;
+        for (int round = 1; round <= 4; round++) {
+            publish(execution(control, "erin@example.com", ExecutionResult.FAIL, "f" + round));
+            JsonNode open = awaitFinding(control, "erin@example.com", "OPEN");
+            if (previous == null) {
+                assertThat(open.path("previousFindingId").isNull() || open.path("previousFindingId").isMissingNode())
+                        .isTrue();
+            } else {
+                assertThat(open.path("previousFindingId").asText()).isEqualTo(previous);
+            }
+            String id = open.path("findingId").asText();
+            publish(execution(control, "erin@example.com", ExecutionResult.PASS, "p" + round));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(finding(id).path("status").asText()).isEqualTo("RESOLVED"));
+            previous = id;
+        }
+        assertThat(rows("select count(*) from finding where control_id = ?", control)).isEqualTo(4);
+    }
+
+    @Test
     @Order(2)
     void aMailServerThatNeverAnswersCostsAnAttemptNotTheDispatcher() throws Exception {
         // Seen in bench/faults.sh receiver-outage: with the mail catcher gone and back, one mail send never completed
