@@ -141,6 +141,10 @@ class NotificationIT {
                     - match: {control: ["it-race-*"]}
                       receiver: race-hook
                       escalation: escalate-hook
+                    - match: {control: ["it-group-*"]}
+                      receiver: outbox-hook
+                      groupBy: [control]
+                      groupInterval: 1h
                 """.replace("BASE", base).replace("NEXT", NEXT_SECRET).replace("SECRET", SECRET);
     }
 
@@ -296,6 +300,27 @@ class NotificationIT {
             previous = id;
         }
         assertThat(rows("select count(*) from finding where control_id = ?", control)).isEqualTo(4);
+    }
+
+    @Test
+    @Order(1)
+    void aGroupsNextNotificationWaitsTheGroupIntervalAfterItsNewestOne() throws Exception {
+        // the enqueue looks up each group's newest notification (the first entry of its range in
+        // notification_group_latest): a finding of a group notified a moment ago waits groupInterval after it
+        String control = "it-group-" + UUID.randomUUID().toString().substring(0, 8);
+        publish(execution(control, "frank@example.com", ExecutionResult.FAIL, "g1"));
+        String first = awaitFinding(control, "frank@example.com", "OPEN").path("findingId").asText();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(notification(first).path("status").asText()).isEqualTo("DELIVERED"));
+        publish(execution(control, "grace@example.com", ExecutionResult.FAIL, "g2"));
+        String second = awaitFinding(control, "grace@example.com", "OPEN").path("findingId").asText();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(notification(second).path("status").asText()).isEqualTo("PENDING"));
+        assertThat(rows("""
+                select count(*) from notification n join notification_finding f using (notification_id)
+                where f.finding_id = cast(? as uuid)
+                  and n.next_attempt_at = (select p.created_at + interval '1 hour' from notification p
+                                           join notification_finding pf using (notification_id)
+                                           where pf.finding_id = cast('%s' as uuid))""".formatted(first), second))
+                .isEqualTo(1);
     }
 
     @Test
