@@ -1,5 +1,7 @@
 package io.controlwatch.alerting.persistence;
 
+import io.smallrye.mutiny.Uni;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
@@ -83,6 +85,11 @@ final class ColumnArrays<T> {
             parameters[k] = column;
         }
         return parameters;
+    }
+
+    /** Runs a statement whose parameters are these rows' columns; nothing is sent for no rows. */
+    Uni<Integer> update(String sql, List<? extends T> rows) {
+        return rows.isEmpty() ? Uni.createFrom().item(0) : NativeSql.update(sql, parameters(rows));
     }
 
     /** A PostgreSQL array literal of these texts, each quoted ({@code {"CC6.1","CC6.6"}}); {@code {}} for none. */

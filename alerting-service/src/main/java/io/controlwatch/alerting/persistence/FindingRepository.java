@@ -182,15 +182,10 @@ public class FindingRepository {
 
     /** Writes the findings' new states, their history and evidence. */
     public Uni<Void> write(List<Finding> findings, List<HistoryEntry> history, List<Evidence> evidence) {
-        return insert(UPSERT, FINDINGS, findings)
-                .chain(() -> insert(HISTORY, HISTORY_ROWS, history))
-                .chain(() -> insert(EVIDENCE, EVIDENCE_ROWS, evidence))
+        return FINDINGS.update(UPSERT, findings)
+                .chain(() -> HISTORY_ROWS.update(HISTORY, history))
+                .chain(() -> EVIDENCE_ROWS.update(EVIDENCE, evidence))
                 .replaceWithVoid();
-    }
-
-    /** Runs a statement over these rows; nothing is sent for none. */
-    private static <T> Uni<Integer> insert(String sql, ColumnArrays<T> columns, List<T> rows) {
-        return rows.isEmpty() ? Uni.createFrom().item(0) : NativeSql.update(sql, columns.parameters(rows));
     }
 
     /** The finding, locked for a change; null when there is none. */

@@ -3,7 +3,6 @@ package io.controlwatch.alerting.persistence;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.controlwatch.alerting.service.notify.NotificationIntent;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+
+import static io.controlwatch.alerting.persistence.ColumnArrays.column;
+import static io.controlwatch.alerting.persistence.ColumnArrays.time;
 
 /**
  * The notification outbox. Rows are written in the transaction of the change that causes them ({@link #enqueue});
@@ -52,10 +54,14 @@ public class OutboxRepository {
     record Told(String findingId, String receiver, String groupKey, Instant lastNotifiedAt, Instant nextReminderAt) {
     }
 
+    private static final ColumnArrays<NotificationIntent> GROUP_KEYS = new ColumnArrays<>(List.of(
+            column("receiver", "text", NotificationIntent::receiver),
+            column("group_key", "text", NotificationIntent::groupKey),
+            column("event_type", "text", NotificationIntent::eventType)));
+
     private static final String GROUPS = """
             with wanted as (
-                select distinct receiver, group_key, event_type
-                from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as w(receiver text, group_key text, event_type text)
+                select distinct receiver, group_key, event_type from %s
             ),
             pending as (
                 select n.notification_id, n.receiver, n.group_key, n.event_type from notification n
@@ -77,26 +83,71 @@ public class OutboxRepository {
                 'pending', coalesce((select jsonb_agg(to_jsonb(p)) from pending p), '[]'),
                 'latest', coalesce((select jsonb_agg(to_jsonb(l)) from latest l), '[]')
             )::text
-            """;
+            """.formatted(GROUP_KEYS.unnest(1, "w"));
+
+    // Notifications, their findings and receivers, payloads and attempts reach PostgreSQL as one array per column
+    // (ColumnArrays), as executions and findings do.
+    private static final ColumnArrays<NotificationRow> NOTIFICATIONS = new ColumnArrays<>(List.of(
+            column("notification_id", "uuid", NotificationRow::notificationId),
+            column("receiver", "text", NotificationRow::receiver),
+            column("receiver_kind", "text", NotificationRow::receiverKind),
+            column("event_type", "text", NotificationRow::eventType),
+            column("group_key", "text", NotificationRow::groupKey),
+            column("status", "text", NotificationRow::status),
+            column("created_at", "timestamptz", n -> time(n.createdAt())),
+            column("next_attempt_at", "timestamptz", n -> time(n.nextAttemptAt())),
+            column("attempts", "integer", n -> String.valueOf(n.attempts())),
+            column("dead_after", "timestamptz", n -> time(n.deadAfter())),
+            column("exemption_id", "uuid", NotificationRow::exemptionId),
+            column("config_version", "bigint", n -> String.valueOf(n.configVersion())),
+            column("payload", "jsonb", n -> json(n.payload())),
+            column("data", "jsonb", n -> json(n.data())),
+            column("updated_at", "timestamptz", n -> time(n.updatedAt()))));
+
+    private static final ColumnArrays<Link> LINKS = new ColumnArrays<>(List.of(
+            column("notification_id", "uuid", Link::notificationId),
+            column("finding_id", "uuid", Link::findingId)));
+
+    private static final ColumnArrays<Told> TOLD_ROWS = new ColumnArrays<>(List.of(
+            column("finding_id", "uuid", Told::findingId),
+            column("receiver", "text", Told::receiver),
+            column("group_key", "text", Told::groupKey),
+            column("last_notified_at", "timestamptz", t -> time(t.lastNotifiedAt())),
+            column("next_reminder_at", "timestamptz", t -> time(t.nextReminderAt()))));
+
+    private static final ColumnArrays<Map.Entry<String, JsonNode>> PAYLOADS = new ColumnArrays<>(List.of(
+            column("notification_id", "uuid", Map.Entry::getKey),
+            column("payload", "jsonb", e -> json(e.getValue()))));
+
+    private static final ColumnArrays<AttemptResult> ATTEMPTS = new ColumnArrays<>(List.of(
+            column("notification_id", "uuid", AttemptResult::notificationId),
+            column("attempt", "integer", a -> String.valueOf(a.attempt())),
+            column("at", "timestamptz", a -> time(a.at())),
+            column("status_code", "integer", a -> a.statusCode() == null ? null : String.valueOf(a.statusCode())),
+            column("latency_ms", "bigint", a -> String.valueOf(a.latencyMs())),
+            column("outcome", "text", AttemptResult::outcome),
+            column("error", "text", AttemptResult::error),
+            column("next_status", "text", AttemptResult::nextStatus),
+            column("next_attempt_at", "timestamptz", a -> time(a.nextAttemptAt()))));
 
     private static final String INSERT = """
-            insert into notification
-            select * from jsonb_populate_recordset(null::notification, cast(cast(?1 as text) as jsonb))
-            """;
+            insert into notification (%1$s)
+            select %1$s from %2$s
+            """.formatted(NOTIFICATIONS.names(), NOTIFICATIONS.unnest(1, "n"));
 
     private static final String LINK = """
-            insert into notification_finding
-            select * from jsonb_populate_recordset(null::notification_finding, cast(cast(?1 as text) as jsonb))
+            insert into notification_finding (%1$s)
+            select %1$s from %2$s
             on conflict do nothing
-            """;
+            """.formatted(LINKS.names(), LINKS.unnest(1, "l"));
 
     private static final String TOLD = """
-            insert into finding_receiver
-            select * from jsonb_populate_recordset(null::finding_receiver, cast(cast(?1 as text) as jsonb))
+            insert into finding_receiver (%1$s)
+            select %1$s from %2$s
             on conflict (finding_id, receiver) do update set
                 group_key = excluded.group_key, last_notified_at = excluded.last_notified_at,
                 next_reminder_at = excluded.next_reminder_at
-            """;
+            """.formatted(TOLD_ROWS.names(), TOLD_ROWS.unnest(1, "t"));
 
     private static final String CLAIM = """
             with due as (
@@ -129,17 +180,15 @@ public class OutboxRepository {
 
     private static final String SET_PAYLOAD = """
             update notification n set payload = r.payload
-            from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(notification_id uuid, payload jsonb)
+            from %s
             where n.notification_id = r.notification_id and n.payload is null
-            """;
+            """.formatted(PAYLOADS.unnest(1, "r"));
 
     // A completion whose attempt is not the row's latest belongs to a dispatcher whose lease ran out and whose work
     // another dispatcher took over: its attempt is kept, the row left to the newer attempt.
     private static final String COMPLETE = """
             with r as (
-                select * from jsonb_to_recordset(cast(cast(?1 as text) as jsonb)) as r(notification_id uuid,
-                    attempt integer, at timestamptz, status_code integer, latency_ms bigint, outcome text, error text,
-                    next_status text, next_attempt_at timestamptz)
+                select * from %s
             ),
             kept as (
                 insert into notification_attempt (notification_id, attempt, at, status_code, latency_ms, outcome, error)
@@ -151,7 +200,7 @@ public class OutboxRepository {
                 delivered_at = case when r.next_status = 'DELIVERED' then r.at else n.delivered_at end,
                 last_error = r.error, updated_at = r.at
             from r where n.notification_id = r.notification_id and n.status = 'SENDING' and n.attempts = r.attempt
-            """;
+            """.formatted(ATTEMPTS.unnest(1, "r"));
 
     /**
      * Writes notifications for the intents: a new finding joins the notification of its group that is still waiting
@@ -165,7 +214,7 @@ public class OutboxRepository {
         }
         List<NotificationIntent> grouped = intents.stream().filter(NotificationIntent::grouped).toList();
         Uni<JsonNode> groups = grouped.isEmpty() ? Uni.createFrom().item(NativeSql.json().createObjectNode())
-                : NativeSql.query(GROUPS, groupsParameter(grouped));
+                : NativeSql.query(GROUPS, GROUP_KEYS.parameters(grouped));
         return groups.chain(existing -> {
             Map<String, String> pending = new HashMap<>();
             existing.path("pending").forEach(p -> pending.put(groupId(p.path("receiver").asText(),
@@ -198,9 +247,9 @@ public class OutboxRepository {
                 told.put(intent.findingId() + "\n" + intent.receiver(), new Told(intent.findingId(), intent.receiver(),
                         intent.groupKey(), now, intent.repeatInterval() == null ? null : now.plus(intent.repeatInterval())));
             }
-            return NativeSql.updateRows(INSERT, rows)
-                    .chain(() -> NativeSql.updateRows(LINK, links))
-                    .chain(() -> NativeSql.updateRows(TOLD, List.copyOf(told.values())));
+            return NOTIFICATIONS.update(INSERT, rows)
+                    .chain(() -> LINKS.update(LINK, links))
+                    .chain(() -> TOLD_ROWS.update(TOLD, List.copyOf(told.values())));
         }).replaceWithVoid();
     }
 
@@ -210,7 +259,7 @@ public class OutboxRepository {
         String id = UUID.randomUUID().toString();
         NotificationRow row = new NotificationRow(id, receiver, kind, eventType, groupKey, "PENDING", now, now, 0,
                 now.plus(deadAge), exemptionId, configVersion, null, data, now);
-        return NativeSql.updateRows(INSERT, List.of(row)).replaceWith(id);
+        return NOTIFICATIONS.update(INSERT, List.of(row)).replaceWith(id);
     }
 
     /** Claims up to {@code limit} due notifications for {@code lease}; they are this dispatcher's until it ends. */
@@ -233,20 +282,15 @@ public class OutboxRepository {
         if (payloads.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        ArrayNode rows = NativeSql.json().createArrayNode();
-        payloads.forEach((id, payload) -> rows.addObject().put("notification_id", id).set("payload", payload));
-        return NativeSql.update(SET_PAYLOAD, rows.toString());
+        return PAYLOADS.update(SET_PAYLOAD, List.copyOf(payloads.entrySet()));
     }
 
     public Uni<Integer> complete(List<AttemptResult> results) {
-        return NativeSql.updateRows(COMPLETE, results);
+        return ATTEMPTS.update(COMPLETE, results);
     }
 
-    private static String groupsParameter(List<NotificationIntent> intents) {
-        ArrayNode json = NativeSql.json().createArrayNode();
-        intents.forEach(i -> json.addObject().put("receiver", i.receiver()).put("group_key", i.groupKey())
-                .put("event_type", i.eventType()));
-        return json.toString();
+    private static String json(JsonNode value) {
+        return value == null || value.isNull() ? null : value.toString();
     }
 
     private static String groupId(String receiver, String groupKey, String eventType) {
