@@ -13,10 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Native statements on the current Hibernate Reactive session (so they join its transaction), exchanging rows as
- * JSON: every statement takes its rows as JSON parameters (one statement text whatever the number of rows) and a
- * query answers one JSON text, read with Jackson. This keeps the multi-row statements of findings and the outbox
- * free of per-type result mapping.
+ * Native statements on the current Hibernate Reactive session (so they join its transaction): one statement text
+ * whatever the number of rows, and a query answers one JSON text, read with Jackson, which keeps them free of per-type
+ * result mapping. The rows written for every execution (executions, findings, the outbox) travel as one array per
+ * column ({@link ColumnArrays}); what is written at a person's pace (exemptions, a sweep's reminders) as JSON.
  */
 public final class NativeSql {
 
