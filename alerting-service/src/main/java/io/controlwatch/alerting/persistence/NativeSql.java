@@ -33,17 +33,13 @@ public final class NativeSql {
 
     /** Runs a query whose single row and column is a JSON text (e.g. {@code coalesce(jsonb_agg(...), '[]')::text}). */
     public static Uni<JsonNode> query(String sql, Object... parameters) {
-        // Without a result class: Hibernate keys its plan cache by the SQL and the result mapping, and the mapping
-        // of a result class (ImplicitResultClassBuilder) has no equals, so every call missed, put one more plan and
-        // evicted another, all in one hash bin (3 % of the alerting service's samples, BENCHMARKS.md "The sixth
-        // round"). The single text column comes back as a String all the same.
         return Panache.getSession().chain(session -> {
-            var query = session.createNativeQuery(sql);
+            var query = session.createNativeQuery(sql, String.class);
             for (int i = 0; i < parameters.length; i++) {
                 query.setParameter(i + 1, parameters[i]);
             }
             return query.getSingleResultOrNull();
-        }).map(result -> parse(result == null ? null : result.toString()));
+        }).map(NativeSql::parse);
     }
 
     public static Uni<Integer> update(String sql, Object... parameters) {
