@@ -73,6 +73,14 @@ final class ColumnArrays<T> {
                 : alias + "." + c.name()).toList());
     }
 
+    /**
+     * {@code insert into table (name, ...) select ... from unnest(...)}: the rows, as parameters {@code ?1} to
+     * {@code ?size()}, into the table's columns of the same names; the caller appends any {@code on conflict} clause.
+     */
+    String insertInto(String table) {
+        return "insert into " + table + " (" + names() + ")\nselect " + select("r") + " from " + unnest(1, "r") + "\n";
+    }
+
     /** The rows as the statement's parameters, in {@link #unnest}'s order: one {@code String[]} per column. */
     Object[] parameters(List<? extends T> rows) {
         Object[] parameters = new Object[columns.size()];

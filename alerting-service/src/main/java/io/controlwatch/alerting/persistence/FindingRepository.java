@@ -119,9 +119,7 @@ public class FindingRepository {
             column("result", "text", Evidence::result),
             column("event_time", "timestamptz", e -> time(e.eventTime()))));
 
-    private static final String UPSERT = """
-            insert into finding (%1$s)
-            select %2$s from %3$s
+    private static final String UPSERT = FINDINGS.insertInto("finding") + """
             on conflict (finding_id) do update set
                 status = excluded.status, owner = excluded.owner, message = excluded.message, reason = excluded.reason,
                 first_seen_at = excluded.first_seen_at, last_seen_at = excluded.last_seen_at,
@@ -132,18 +130,11 @@ public class FindingRepository {
                 resolution_reason = excluded.resolution_reason, resolving_execution_id = excluded.resolving_execution_id,
                 exemption_id = excluded.exemption_id, quiet = excluded.quiet, updated_at = excluded.updated_at,
                 version = finding.version + 1
-            """.formatted(FINDINGS.names(), FINDINGS.select("f"), FINDINGS.unnest(1, "f"));
+            """;
 
-    private static final String HISTORY = """
-            insert into finding_history (%1$s)
-            select %1$s from %2$s
-            """.formatted(HISTORY_ROWS.names(), HISTORY_ROWS.unnest(1, "h"));
+    private static final String HISTORY = HISTORY_ROWS.insertInto("finding_history");
 
-    private static final String EVIDENCE = """
-            insert into finding_evidence (%1$s)
-            select %1$s from %2$s
-            on conflict do nothing
-            """.formatted(EVIDENCE_ROWS.names(), EVIDENCE_ROWS.unnest(1, "e"));
+    private static final String EVIDENCE = EVIDENCE_ROWS.insertInto("finding_evidence") + "on conflict do nothing";
 
     private static final String BY_ID_FOR_UPDATE = """
             select to_jsonb(f)::text from finding f where f.finding_id = cast(cast(?1 as text) as uuid) for update

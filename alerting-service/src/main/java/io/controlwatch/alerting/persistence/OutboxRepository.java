@@ -130,24 +130,15 @@ public class OutboxRepository {
             column("next_status", "text", AttemptResult::nextStatus),
             column("next_attempt_at", "timestamptz", a -> time(a.nextAttemptAt()))));
 
-    private static final String INSERT = """
-            insert into notification (%1$s)
-            select %1$s from %2$s
-            """.formatted(NOTIFICATIONS.names(), NOTIFICATIONS.unnest(1, "n"));
+    private static final String INSERT = NOTIFICATIONS.insertInto("notification");
 
-    private static final String LINK = """
-            insert into notification_finding (%1$s)
-            select %1$s from %2$s
-            on conflict do nothing
-            """.formatted(LINKS.names(), LINKS.unnest(1, "l"));
+    private static final String LINK = LINKS.insertInto("notification_finding") + "on conflict do nothing";
 
-    private static final String TOLD = """
-            insert into finding_receiver (%1$s)
-            select %1$s from %2$s
+    private static final String TOLD = TOLD_ROWS.insertInto("finding_receiver") + """
             on conflict (finding_id, receiver) do update set
                 group_key = excluded.group_key, last_notified_at = excluded.last_notified_at,
                 next_reminder_at = excluded.next_reminder_at
-            """.formatted(TOLD_ROWS.names(), TOLD_ROWS.unnest(1, "t"));
+            """;
 
     private static final String CLAIM = """
             with due as (

@@ -36,6 +36,12 @@ class ColumnArraysTest {
     }
 
     @Test
+    void anInsertTakesTheRowsFromTheFirstParametersIntoColumnsOfTheSameNames() {
+        assertEquals("insert into t (id, name, at, tags)\nselect r.id, r.name, r.at, cast(r.tags as text[]) as tags from "
+                + ROWS.unnest(1, "r") + "\n", ROWS.insertInto("t"));
+    }
+
+    @Test
     void theParametersAreOneArrayPerColumnInTheStatementsOrderWithNullsKept() {
         Object[] parameters = ROWS.parameters(List.of(
                 new Row("6f1c3c8e-0000-4000-8000-000000000001", "a", Instant.parse("2026-12-06T08:00:00.123456Z"),
