@@ -115,9 +115,13 @@ public class OutboxRepository {
             column("last_notified_at", "timestamptz", t -> time(t.lastNotifiedAt())),
             column("next_reminder_at", "timestamptz", t -> time(t.nextReminderAt()))));
 
-    private static final ColumnArrays<Map.Entry<String, JsonNode>> PAYLOADS = new ColumnArrays<>(List.of(
-            column("notification_id", "uuid", Map.Entry::getKey),
-            column("payload", "jsonb", e -> json(e.getValue()))));
+    /** A claimed notification and what it sends (null: already frozen, or nothing to build it for). */
+    public record Sending(String notificationId, JsonNode payload) {
+    }
+
+    private static final ColumnArrays<Sending> SENDING = new ColumnArrays<>(List.of(
+            column("notification_id", "uuid", Sending::notificationId),
+            column("payload", "jsonb", s -> json(s.payload()))));
 
     private static final ColumnArrays<AttemptResult> ATTEMPTS = new ColumnArrays<>(List.of(
             column("notification_id", "uuid", AttemptResult::notificationId),
@@ -140,21 +144,17 @@ public class OutboxRepository {
                 next_reminder_at = excluded.next_reminder_at
             """;
 
+    // Due rows are locked (FOR UPDATE SKIP LOCKED) and read here, and marked SENDING by MARK_SENDING in the same
+    // transaction, with what is sent at their first attempt: one new version of each row and its index entries per
+    // claim, where a claiming update and a second one for the payload wrote two (BENCHMARKS.md, "The seventh round").
     private static final String CLAIM = """
             with due as (
-                select notification_id from notification
+                select * from notification
                 where (status = 'PENDING' and next_attempt_at <= cast(cast(?1 as text) as timestamptz))
                    or (status = 'SENDING' and lease_until <= cast(cast(?1 as text) as timestamptz))
                 order by next_attempt_at
                 limit cast(cast(?2 as text) as integer)
                 for update skip locked
-            ),
-            claimed as (
-                update notification n set status = 'SENDING', attempts = n.attempts + 1,
-                    lease_until = cast(cast(?1 as text) as timestamptz) + cast(cast(?3 as text) as interval),
-                    updated_at = cast(cast(?1 as text) as timestamptz)
-                from due where n.notification_id = due.notification_id
-                returning n.*
             )
             select coalesce(jsonb_agg(jsonb_build_object(
                 'notification', to_jsonb(c),
@@ -166,14 +166,19 @@ public class OutboxRepository {
                                       where f.finding_id = any(array(select nf.finding_id from notification_finding nf
                                                                      where nf.notification_id = c.notification_id))),
                                      '[]'))), '[]')::text
-            from claimed c
+            from due c
             """;
 
-    private static final String SET_PAYLOAD = """
-            update notification n set payload = r.payload
+    // A payload is frozen at the first attempt and never overwritten: a retry sends the same content under the same
+    // key. Only rows this transaction locked in CLAIM are named.
+    private static final String MARK_SENDING = """
+            update notification n set status = 'SENDING', attempts = n.attempts + 1,
+                lease_until = cast(cast(?3 as text) as timestamptz) + cast(cast(?4 as text) as interval),
+                updated_at = cast(cast(?3 as text) as timestamptz),
+                payload = coalesce(n.payload, r.payload)
             from %s
-            where n.notification_id = r.notification_id and n.payload is null
-            """.formatted(PAYLOADS.unnest(1, "r"));
+            where n.notification_id = r.notification_id
+            """.formatted(SENDING.unnest(1, "r"));
 
     // A completion whose attempt is not the row's latest belongs to a dispatcher whose lease ran out and whose work
     // another dispatcher took over: its attempt is kept, the row left to the newer attempt.
@@ -253,27 +258,36 @@ public class OutboxRepository {
         return NOTIFICATIONS.update(INSERT, List.of(row)).replaceWith(id);
     }
 
-    /** Claims up to {@code limit} due notifications for {@code lease}; they are this dispatcher's until it ends. */
-    public Uni<List<Claimed>> claim(Instant now, int limit, Duration lease) {
-        return NativeSql.query(CLAIM, now.toString(), String.valueOf(limit), lease.toMillis() + " milliseconds").map(json -> {
+    /**
+     * Locks and reads up to {@code limit} due notifications, in a transaction that then marks them SENDING with
+     * {@link #markSending}; they are this dispatcher's until the lease ends.
+     */
+    public Uni<List<Claimed>> claim(Instant now, int limit) {
+        return NativeSql.query(CLAIM, now.toString(), String.valueOf(limit)).map(json -> {
             List<Claimed> claimed = new ArrayList<>();
             for (JsonNode c : json) {
                 JsonNode n = c.path("notification");
                 NotificationRow row = NativeSql.read(n, NotificationRow.class);
                 List<JsonNode> findings = new ArrayList<>();
                 c.path("findings").forEach(findings::add);
-                claimed.add(new Claimed(row, n.path("attempts").asInt(), row.deadAfter(), findings));
+                claimed.add(new Claimed(row, row.attempts() + 1, row.deadAfter(), findings));
             }
             return claimed;
         });
     }
 
-    /** Freezes what is sent for notifications at their first attempt (never overwritten afterwards). */
-    public Uni<Integer> setPayloads(Map<String, JsonNode> payloads) {
-        if (payloads.isEmpty()) {
+    /**
+     * Marks claimed notifications SENDING for {@code lease}, one attempt more, and freezes what each sends at its
+     * first attempt (a payload already frozen is kept).
+     */
+    public Uni<Integer> markSending(List<Sending> claimed, Instant now, Duration lease) {
+        if (claimed.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        return PAYLOADS.update(SET_PAYLOAD, List.copyOf(payloads.entrySet()));
+        List<Object> parameters = new ArrayList<>(List.of(SENDING.parameters(claimed)));
+        parameters.add(now.toString());
+        parameters.add(lease.toMillis() + " milliseconds");
+        return NativeSql.update(MARK_SENDING, parameters.toArray());
     }
 
     public Uni<Integer> complete(List<AttemptResult> results) {

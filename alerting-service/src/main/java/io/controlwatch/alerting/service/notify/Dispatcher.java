@@ -6,6 +6,7 @@ import io.controlwatch.alerting.logging.NotifyLogging;
 import io.controlwatch.alerting.persistence.OutboxRepository;
 import io.controlwatch.alerting.persistence.OutboxRepository.AttemptResult;
 import io.controlwatch.alerting.persistence.OutboxRepository.Claimed;
+import io.controlwatch.alerting.persistence.OutboxRepository.Sending;
 import io.controlwatch.alerting.service.routing.Receiver;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.qute.Location;
@@ -17,9 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -69,25 +68,28 @@ public class Dispatcher {
         }
         Instant now = clock.instant();
         NotificationConfigs.Active config = configs.current();
-        return Panache.withTransaction(() -> outbox.claim(now, settings.dispatch().batchSize(), settings.dispatch().lease())
+        return Panache.withTransaction(() -> outbox.claim(now, settings.dispatch().batchSize())
                 .chain(claimed -> {
                     List<Ready> ready = new ArrayList<>();
-                    Map<String, JsonNode> frozen = new HashMap<>();
+                    List<Sending> sending = new ArrayList<>();
                     for (Claimed c : claimed) {
                         var n = c.notification();
                         if (NotificationConfigs.AUDIT_RECEIVER.equals(n.receiver())) {
                             ready.add(new Ready(c, null, n.data()));
+                            sending.add(new Sending(n.notificationId(), null));
                             continue;
                         }
                         Receiver receiver = config.config().receivers().get(n.receiver());
                         JsonNode payload = n.payload();
+                        JsonNode frozen = null;
                         if (receiver != null && (payload == null || payload.isNull())) {
                             payload = Payloads.build(n, receiver, c.findings(), config.config(), text, html);
-                            frozen.put(n.notificationId(), payload);
+                            frozen = payload;
                         }
                         ready.add(new Ready(c, receiver, payload));
+                        sending.add(new Sending(n.notificationId(), frozen));
                     }
-                    return outbox.setPayloads(frozen).replaceWith(ready);
+                    return outbox.markSending(sending, now, settings.dispatch().lease()).replaceWith(ready);
                 }))
                 .chain(ready -> ready.isEmpty() ? Uni.createFrom().item(0) : deliver(ready, config.version()));
     }
