@@ -63,11 +63,16 @@ public class OutboxRepository {
             with wanted as (
                 select distinct receiver, group_key, event_type from %s
             ),
+            -- each group's waiting notification probed by its key in notification_pending_group: as a join, a
+            -- planner without statistics (autovacuum off or behind) read the whole partial index, which keeps the
+            -- entries of every notification sent until a vacuum (9,149 entries for none waiting: 17.8 ms per call)
             pending as (
-                select n.notification_id, n.receiver, n.group_key, n.event_type from notification n
-                join wanted w on n.receiver = w.receiver and n.group_key = w.group_key and n.event_type = w.event_type
-                where n.status = 'PENDING' and n.attempts = 0
-                for update of n
+                select p.notification_id, w.receiver, w.group_key, w.event_type from wanted w
+                cross join lateral (
+                    select n.notification_id from notification n
+                    where n.receiver = w.receiver and n.group_key = w.group_key and n.event_type = w.event_type
+                      and n.status = 'PENDING' and n.attempts = 0
+                    for update) p
             ),
             -- each group's newest notification is the first entry of its range in notification_group_latest: as
             -- max() over a join, PostgreSQL read and sorted every notification the group ever had, a cost that grew
