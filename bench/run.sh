@@ -157,6 +157,19 @@ LATENCY=$(grep '^LATENCY' "$WORK/latency.out")
 P50=$(field "$LATENCY" p50_ms)
 P99=$(field "$LATENCY" p99_ms)
 MISSING=$(field "$LATENCY" failures_missing)
+# Where that latency goes, from the rows the latency run's failures left: ingest -> evaluated (ingest, the broker, the
+# evaluation service and its exactly-once commit) and evaluated -> recorded (the alerting service's queue and storing
+# transaction). control_execution's ingest_time, evaluated_at and recorded_at come from three processes' clocks (and
+# PostgreSQL's): one machine's clock here.
+STAGES=$(psql_db -F ' ' -c "select
+    round(percentile_cont(0.5) within group (order by extract(epoch from evaluated_at - ingest_time)) * 1000),
+    round(percentile_cont(0.99) within group (order by extract(epoch from evaluated_at - ingest_time)) * 1000),
+    round(percentile_cont(0.5) within group (order by extract(epoch from recorded_at - evaluated_at)) * 1000),
+    round(percentile_cont(0.99) within group (order by extract(epoch from recorded_at - evaluated_at)) * 1000)
+  from control_execution where result = 'FAIL'
+    and ingest_time between to_timestamp($(field "$LATENCY" first_start_ms) / 1000.0)
+                        and to_timestamp($(field "$LATENCY" last_end_ms) / 1000.0)") || STAGES="- - - -"
+read -r EVAL_P50 EVAL_P99 RECORD_P50 RECORD_P99 <<<"$STAGES"
 
 # Notification latency: for each finding opened during the latency run, from the moment its opening failure was
 # recorded (control_execution.recorded_at, the storing transaction's time) to the moment the webhook receiver got its
@@ -202,6 +215,7 @@ table() {
 | Seconds until every MFA execution was stored / until the stateful controls had drained too | $(field "$THROUGHPUT" mfa_complete_seconds) / $(field "$THROUGHPUT" pipeline_seconds) |
 | Latency run rate (events/s) | $RATE |
 | Ingest -> failure recorded p50 / p99 (ms) | $P50 / $P99 |
+| Of it, from the stored rows: ingest -> evaluated p50 / p99, evaluated -> recorded p50 / p99 (ms) | $EVAL_P50 / $EVAL_P99, $RECORD_P50 / $RECORD_P99 |
 | Pipeline p99 / raw Kafka p99 | $LATENCY_RATIO |
 | Failures not recorded within 60 s (latency run) | $MISSING |
 | Failure recorded -> signed webhook received p50 / p99 (ms), findings opened in the latency run | $NOTIFY_P50 / $NOTIFY_P99 ($NOTIFY_COUNT of $NOTIFY_OPENED findings) |
