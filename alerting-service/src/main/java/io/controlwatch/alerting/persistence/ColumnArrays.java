@@ -81,9 +81,13 @@ final class ColumnArrays<T> {
         return "insert into " + table + " (" + names() + ")\nselect " + select("r") + " from " + unnest(1, "r") + "\n";
     }
 
-    /** The rows as the statement's parameters, in {@link #unnest}'s order: one {@code String[]} per column. */
-    Object[] parameters(List<? extends T> rows) {
-        Object[] parameters = new Object[columns.size()];
+    /**
+     * The rows as the statement's parameters, in {@link #unnest}'s order: one {@code String[]} per column, then
+     * {@code following} as the parameters numbered after them ({@code ?size()+1}, ...).
+     */
+    Object[] parameters(List<? extends T> rows, Object... following) {
+        Object[] parameters = new Object[columns.size() + following.length];
+        System.arraycopy(following, 0, parameters, columns.size(), following.length);
         for (int k = 0; k < columns.size(); k++) {
             Function<T, String> value = columns.get(k).value();
             String[] column = new String[rows.size()];

@@ -19,7 +19,6 @@ import io.controlwatch.evidence.StoredExecution;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -235,7 +234,9 @@ public class EvidenceRepository {
         if (executions.isEmpty()) {
             return Uni.createFrom().item(new StoreResult(List.of(), 0));
         }
-        return NativeSql.query(STORE, parameters(executions, headRows(heads))).map(json -> {
+        // the values are the chained rows' (times to the microsecond, empty text as NULL), so that what PostgreSQL
+        // keeps is exactly what was hashed
+        return NativeSql.query(STORE, EXECUTIONS.parameters(executions, headRows(heads))).map(json -> {
             List<Stored> stored = new ArrayList<>(json.path("stored").size());
             json.path("stored").forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
                     row.path("control_id").asText(), row.path("result").asText())));
@@ -266,17 +267,6 @@ public class EvidenceRepository {
                 .setParameter(8, control.pack())
                 .setParameter(9, control.packVersion())
                 .executeUpdate());
-    }
-
-    /**
-     * The executions as the statement's parameters: one array per column, then the heads' JSON. The values are the
-     * chained row's (times to the microsecond, empty text as NULL), so that what PostgreSQL keeps is exactly what was
-     * hashed.
-     */
-    private static Object[] parameters(List<ChainedExecution> executions, String headRows) {
-        Object[] parameters = Arrays.copyOf(EXECUTIONS.parameters(executions), EXECUTIONS.size() + 1);
-        parameters[EXECUTIONS.size()] = headRows;
-        return parameters;
     }
 
     private static String headRows(Map<Integer, EvidenceChainer.HeadChange> heads) {

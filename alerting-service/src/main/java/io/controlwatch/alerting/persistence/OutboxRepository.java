@@ -289,10 +289,8 @@ public class OutboxRepository {
         if (claimed.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        List<Object> parameters = new ArrayList<>(List.of(SENDING.parameters(claimed)));
-        parameters.add(now.toString());
-        parameters.add(lease.toMillis() + " milliseconds");
-        return NativeSql.update(MARK_SENDING, parameters.toArray());
+        return NativeSql.update(MARK_SENDING,
+                SENDING.parameters(claimed, now.toString(), lease.toMillis() + " milliseconds"));
     }
 
     public Uni<Integer> complete(List<AttemptResult> results) {

@@ -321,6 +321,15 @@ class NotificationIT {
                                            join notification_finding pf using (notification_id)
                                            where pf.finding_id = cast('%s' as uuid))""".formatted(first), second))
                 .isEqualTo(1);
+        // a third finding of the group joins the notification that still waits (the enqueue probes each group's key
+        // in notification_pending_group) instead of starting another
+        publish(execution(control, "heidi@example.com", ExecutionResult.FAIL, "g3"));
+        String third = awaitFinding(control, "heidi@example.com", "OPEN").path("findingId").asText();
+        String waiting = notification(second).path("notificationId").asText();
+        await().atMost(WAIT).untilAsserted(() ->
+                assertThat(notification(third).path("notificationId").asText()).isEqualTo(waiting));
+        assertThat(rows("select count(*) from notification_finding where notification_id = cast(? as uuid)", waiting))
+                .isEqualTo(2);
     }
 
     @Test

@@ -56,6 +56,16 @@ class ColumnArraysTest {
     }
 
     @Test
+    void parametersAfterTheRowsFollowTheirColumns() {
+        Object[] parameters = ROWS.parameters(List.of(new Row("6f1c3c8e-0000-4000-8000-000000000001", "a", null,
+                List.of())), "2026-12-06T08:00:00Z", "60000 milliseconds");
+        assertEquals(6, parameters.length);
+        assertArrayEquals(new String[] {"a"}, (String[]) parameters[1]);
+        assertEquals("2026-12-06T08:00:00Z", parameters[4]);
+        assertEquals("60000 milliseconds", parameters[5]);
+    }
+
+    @Test
     void noCriteriaIsTheEmptyArray() {
         assertEquals("{}", ColumnArrays.arrayLiteral(List.of()));
     }
