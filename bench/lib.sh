@@ -158,6 +158,17 @@ cpu_snapshot() {
   for pid in $(postgres_pids); do echo "postgres $pid $(proc_ticks "$pid")"; done
 }
 
+# cpu_snapshot and the bench's notification receivers (mail catcher, webhook receiver): on this machine they take
+# the pipeline's cores while a latency run notifies (a real mail relay or webhook receiver would be elsewhere).
+cpu_snapshot_with_receivers() {
+  local s pid
+  cpu_snapshot
+  for s in mail-catcher bench-webhook; do
+    pid=$(live_pid "$s") && echo "$s $pid $(proc_ticks "$pid")"
+  done
+  return 0
+}
+
 # CPU seconds per group between two snapshots (a process new in the second counts from zero): "<group> <s>".
 cpu_delta() {
   awk -v tck="$CLK_TCK" 'NR == FNR { before[$1 " " $2] = $3; next }

@@ -150,6 +150,7 @@ if ((LATENCY_WARMUP > 0)); then
   notify_wait_settled "$WARM_FROM" 300 || warn "the warm-up's notifications still pending after 5 minutes"
 fi
 NOTIFY_FROM=$(db_now)
+cpu_snapshot_with_receivers >"$WORK/latency-cpu-before.txt"
 info "latency: $RATE events/s ($LATENCY_SHARE of the sustained rate) for $LATENCY_SECONDS s, batches of 10 ..."
 lg latency --run-dir "$WORK/latency" --run-id "l$STAMP" --rate "$RATE" --seconds "$LATENCY_SECONDS" --batch 10 \
   --concurrency 8 >"$WORK/latency.out" 2>"$WORK/latency.err" || { cat "$WORK/latency.err" >&2; die "latency run failed"; }
@@ -183,6 +184,11 @@ awk 'NR == FNR { recorded[$1] = $2; next }
   $3 == "true" && $4 == "controlwatch.finding.opened" { n = split($5, f, ","); for (i = 1; i <= n; i++)
     if ((f[i]) in recorded && !(f[i] in seen)) { seen[f[i]] = 1; print $1 - recorded[f[i]] } }' \
   "$WORK/notify-opened.txt" "$HOOK_LOG" | sort -n >"$WORK/notify-latencies.txt"
+# CPU from the latency run's start until its notifications were delivered: what its rate costs with notifying, the
+# receivers included (bench/notify-cost.sh takes it apart by receiver).
+cpu_snapshot_with_receivers >"$WORK/latency-cpu-after.txt"
+cpu_delta "$WORK/latency-cpu-before.txt" "$WORK/latency-cpu-after.txt" >"$WORK/latency-cpu.txt"
+latency_cpu_of() { awk -v g="$1" '$1 == g { v = $2 } END { print v == "" ? "-" : v }' "$WORK/latency-cpu.txt"; }
 NOTIFY_COUNT=$(wc -l <"$WORK/notify-latencies.txt")
 NOTIFY_OPENED=$(wc -l <"$WORK/notify-opened.txt")
 percentile() { awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$2"; }
@@ -219,6 +225,7 @@ table() {
 | Pipeline p99 / raw Kafka p99 | $LATENCY_RATIO |
 | Failures not recorded within 60 s (latency run) | $MISSING |
 | Failure recorded -> signed webhook received p50 / p99 (ms), findings opened in the latency run | $NOTIFY_P50 / $NOTIFY_P99 ($NOTIFY_COUNT of $NOTIFY_OPENED findings) |
+| Latency run until its notifications were delivered, CPU seconds: ingest / evaluation / alerting / kafka / postgres / mail catcher / webhook receiver (of the services' and kafka's, their JIT compiler threads) | $(latency_cpu_of ingest) / $(latency_cpu_of evaluation) / $(latency_cpu_of alerting) / $(latency_cpu_of kafka) / $(latency_cpu_of postgres) / $(latency_cpu_of mail-catcher) / $(latency_cpu_of bench-webhook) ($(latency_cpu_of jit)) |
 | CPU seconds: ingest / evaluation / alerting / kafka / postgres | $(cpu_of ingest) / $(cpu_of evaluation) / $(cpu_of alerting) / $(cpu_of kafka) / $(cpu_of postgres) |
 | CPU seconds, all pipeline processes | $CPU_TOTAL |
 | Events per CPU second | $EPS_PER_CPU |
