@@ -87,14 +87,19 @@ public class Sweeper {
             """;
 
     // The unresolved statuses by name rather than "<> 'RESOLVED'": the count then reads the open findings through
-    // finding_status_opened instead of the whole table, which grows for as long as the system runs.
+    // finding_status_opened instead of the whole table, which grows for as long as the system runs. They are read
+    // once for both counts (a materialized CTE): read twice, every open finding's page was visited twice every sweep
+    // (7,526 open findings: 14,296 buffers and 38-44 ms, now 7,169 and 29-30 ms; BENCHMARKS.md, "The eighth round").
     private static final String GAUGES = """
+            with open as materialized (
+                select severity, criteria from finding where status in ('OPEN', 'ACKNOWLEDGED', 'EXEMPTED')
+            )
             select jsonb_build_object(
-                'open', coalesce((select jsonb_object_agg(severity, n) from (select severity, count(*) as n from finding
-                                  where status in ('OPEN', 'ACKNOWLEDGED', 'EXEMPTED') group by severity) s), '{}'),
+                'open', coalesce((select jsonb_object_agg(severity, n) from (
+                                  select severity, count(*) as n from open group by severity) s), '{}'),
                 'openByCriterion', coalesce((select jsonb_object_agg(criterion || '|' || severity, n) from (
-                                  select c as criterion, severity, count(*) as n from finding, unnest(criteria) c
-                                  where status in ('OPEN', 'ACKNOWLEDGED', 'EXEMPTED') group by c, severity) s), '{}'),
+                                  select c as criterion, severity, count(*) as n from open, unnest(criteria) c
+                                  group by c, severity) s), '{}'),
                 'dead', (select count(*) from notification where status = 'DEAD'),
                 'pending', (select count(*) from notification where status in ('PENDING', 'SENDING')))::text
             """;
