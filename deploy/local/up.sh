@@ -21,7 +21,8 @@
 # generated password kept in .run/db.env), CW_DB_PASSWORD, CW_DB_ADMIN_USER (postgres), CW_DB_ADMIN_PASSWORD,
 # CW_SOURCES_SECRET_KEY (base64 AES key sealing source secrets; generated once into .run/sources.env),
 # CW_INGEST_PORT (8081), CW_EVALUATION_PORT (8082), CW_ALERTING_PORT (8083), with --demo CW_MAIL_SMTP_PORT (3025),
-# CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085), CW_JAVA_OPTS (extra JVM options for all three services) and
+# CW_MAIL_API_PORT (8086), CW_WEBHOOK_PORT (8085), CW_RECEIVER_JAVA_OPTS (the mail catcher's and the webhook
+# receiver's JVM options, default -XX:TieredStopAtLevel=1), CW_JAVA_OPTS (extra JVM options for all three services) and
 # CW_INGEST_JAVA_OPTS / CW_EVALUATION_JAVA_OPTS / CW_ALERTING_JAVA_OPTS (for one; after CW_JAVA_OPTS, so they win),
 # split on spaces; they apply to services this run starts, not to running ones.
 set -euo pipefail
