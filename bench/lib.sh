@@ -169,6 +169,9 @@ cpu_snapshot_with_receivers() {
   return 0
 }
 
+# cpu_group FILE GROUP [ABSENT]: a group's CPU seconds in cpu_delta's output FILE, or ABSENT (default "-").
+cpu_group() { awk -v g="$2" -v absent="${3--}" '$1 == g { v = $2 } END { print v == "" ? absent : v }' "$1"; }
+
 # CPU seconds per group between two snapshots (a process new in the second counts from zero): "<group> <s>".
 cpu_delta() {
   awk -v tck="$CLK_TCK" 'NR == FNR { before[$1 " " $2] = $3; next }
@@ -230,29 +233,35 @@ notify_config_put() {
   [[ $status == 200 ]] || { cat "$BENCH_WORK/notify-put.out" >&2; die "PUT /api/v1/notifications/config answered $status"; }
 }
 
+# bench_notify_config SETUP [SECRET]: the notification config of a bench setup, on stdout. none sends nothing; hook,
+# mail and both route every finding to the bench webhook receiver, the mail catcher or both, each finding its own
+# notification (groupBy '...'), sent at once. SECRET is the webhook receiver's (hook and both).
+bench_notify_config() {
+  local hook="  - name: bench-hook
+    webhook: {url: \"http://127.0.0.1:$BENCH_HOOK_PORT/bench\", secrets: [${2:-}]}"
+  local mail="  - name: bench-mail
+    email: {to: [$BENCH_MAILBOX]}"
+  local route="route:
+  groupBy: ['...']
+  groupWait: 0s
+  repeatInterval: 24h"
+  case $1 in
+    none) printf 'formatVersion: 1\nreceivers: []\n' ;;
+    hook) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n  receiver: bench-hook\n' "$hook" "$route" ;;
+    mail) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n  receiver: bench-mail\n' "$mail" "$route" ;;
+    both) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n%s\n  receiver: bench-mail\n  routes:\n    - receiver: bench-hook\n      continue: true\n    - receiver: bench-mail\n' \
+      "$hook" "$mail" "$route" ;;
+    *) die "no notification setup $1 (none, hook, mail, both)" ;;
+  esac
+}
+
 # bench_notify_setup HOOK_LOG [RECEIVER_DELAY_MS]: receivers up, every finding routed to both at once.
 bench_notify_setup() {
   local log=$1 delay=${2:-0} secret config="$BENCH_WORK/bench-notifications.yaml"
   secret=$(webhook_secret)
   start_mail_catcher >&2
   start_webhook_receiver bench-webhook "$BENCH_HOOK_PORT" "$secret" "$log" "$delay" >&2
-  cat >"$config" <<YAML
-formatVersion: 1
-receivers:
-  - name: bench-hook
-    webhook: {url: "http://127.0.0.1:$BENCH_HOOK_PORT/bench", secrets: [$secret]}
-  - name: bench-mail
-    email: {to: [$BENCH_MAILBOX]}
-route:
-  receiver: bench-mail
-  groupBy: ['...']
-  groupWait: 0s
-  repeatInterval: 24h
-  routes:
-    - receiver: bench-hook
-      continue: true
-    - receiver: bench-mail
-YAML
+  bench_notify_config both "$secret" >"$config"
   notify_config_put "$config"
 }
 
@@ -260,19 +269,17 @@ YAML
 # run's would queue behind.
 bench_notify_quiet() {
   local none="$BENCH_WORK/no-notifications.yaml"
-  printf 'formatVersion: 1\nreceivers: []\n' >"$none"
+  bench_notify_config none >"$none"
   notify_config_put "$none"
 }
 
 # Puts the demo's config back if up.sh --demo wrote one, else a config that sends nothing; stops the bench receiver.
 bench_notify_restore() {
-  local none="$BENCH_WORK/no-notifications.yaml"
   stop_named bench-webhook >/dev/null 2>&1 || true
   if [[ -s $CW_NOTIFY_DEMO_CONFIG ]]; then
     notify_config_put "$CW_NOTIFY_DEMO_CONFIG"
   else
-    printf 'formatVersion: 1\nreceivers: []\n' >"$none"
-    notify_config_put "$none"
+    bench_notify_quiet
   fi
 }
 

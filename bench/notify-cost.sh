@@ -42,25 +42,6 @@ SECRET=$(webhook_secret)
 start_mail_catcher >&2
 start_webhook_receiver bench-webhook "$BENCH_HOOK_PORT" "$SECRET" "$WORK/hook.log" 0 >&2
 
-# A config per setup: every finding its own notification (groupBy '...'), sent at once.
-config() {
-  local hook="  - name: bench-hook
-    webhook: {url: \"http://127.0.0.1:$BENCH_HOOK_PORT/bench\", secrets: [$SECRET]}"
-  local mail="  - name: bench-mail
-    email: {to: [$BENCH_MAILBOX]}"
-  local route="route:
-  groupBy: ['...']
-  groupWait: 0s
-  repeatInterval: 24h"
-  case $1 in
-    none) printf 'formatVersion: 1\nreceivers: []\n' ;;
-    hook) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n  receiver: bench-hook\n' "$hook" "$route" ;;
-    mail) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n  receiver: bench-mail\n' "$mail" "$route" ;;
-    both) printf 'formatVersion: 1\nreceivers:\n%s\n%s\n%s\n  receiver: bench-mail\n  routes:\n    - receiver: bench-hook\n      continue: true\n    - receiver: bench-mail\n' \
-      "$hook" "$mail" "$route" ;;
-  esac
-}
-
 GROUPS_SHOWN=(ingest evaluation alerting kafka postgres mail-catcher bench-webhook)
 
 {
@@ -70,7 +51,7 @@ GROUPS_SHOWN=(ingest evaluation alerting kafka postgres mail-catcher bench-webho
 i=0
 for setup in "${SETUPS[@]}"; do
   i=$((i + 1))
-  config "$setup" >"$WORK/$i-$setup.yaml"
+  bench_notify_config "$setup" "$SECRET" >"$WORK/$i-$setup.yaml"
   notify_config_put "$WORK/$i-$setup.yaml"
   sleep 2 # the dispatcher reads the config it was given before its next tick
   from=$(db_now)
@@ -86,8 +67,7 @@ for setup in "${SETUPS[@]}"; do
   read -r count delivered_p50 < <(psql_db -F ' ' -c "select count(*), coalesce(round(1000 * percentile_cont(0.5)
       within group (order by extract(epoch from delivered_at - created_at)))::text, '-')
     from notification where created_at >= '$from' and receiver in ('bench-hook', 'bench-mail')")
-  cpus=$(for g in "${GROUPS_SHOWN[@]}"; do awk -v g="$g" '$1 == g { v = $2 } END { printf "%s", v == "" ? "-" : v }' "$WORK/$i-cpu.txt"; echo; done |
-    paste -sd/ - | sed 's|/| / |g')
+  cpus=$(for g in "${GROUPS_SHOWN[@]}"; do cpu_group "$WORK/$i-cpu.txt" "$g"; done | paste -sd/ - | sed 's|/| / |g')
   all=$(awk '$1 != "jit" { s += $2 } END { printf "%.1f", s }' "$WORK/$i-cpu.txt") # the JIT's share is in its process's
   echo "| $setup | $(field "$latency" p50_ms) / $(field "$latency" p99_ms) | $count | $delivered_p50 | $cpus | $all |" |
     tee -a "$WORK/table.md"

@@ -123,12 +123,12 @@ ACCEPTED=$(field "$THROUGHPUT" accepted)
 LOST=$(field "$THROUGHPUT" lost)
 ((PIPELINE_EPS > 0)) || die "the pipeline did not store every execution (lost=$LOST, drained=$(field "$THROUGHPUT" drained)): $THROUGHPUT"
 cpu_delta "$WORK/cpu-before.txt" "$WORK/cpu-after.txt" >"$WORK/cpu.txt"
-cpu_of() { awk -v g="$1" '$1 == g { print $2 }' "$WORK/cpu.txt"; }
+cpu_of() { cpu_group "$WORK/cpu.txt" "$1"; }
 CPU_TOTAL=$(awk '$1 != "jit" { s += $2 } END { printf "%.1f", s }' "$WORK/cpu.txt")
 EPS_PER_CPU=$(awk -v e="$ACCEPTED" -v c="$CPU_TOTAL" 'BEGIN { printf "%d", (c > 0 ? e / c : 0) }')
 # The JIT compiler threads' share of it: warm-up a process pays once, not per event; shown, never subtracted
 # from the headline figure.
-CPU_JIT=$(cpu_of jit); CPU_JIT=${CPU_JIT:-0.0}
+CPU_JIT=$(cpu_group "$WORK/cpu.txt" jit 0.0)
 EPS_PER_CPU_NO_JIT=$(awk -v e="$ACCEPTED" -v c="$CPU_TOTAL" -v j="$CPU_JIT" 'BEGIN { printf "%d", (c - j > 0 ? e / (c - j) : 0) }')
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ awk 'NR == FNR { recorded[$1] = $2; next }
 # receivers included (bench/notify-cost.sh takes it apart by receiver).
 cpu_snapshot_with_receivers >"$WORK/latency-cpu-after.txt"
 cpu_delta "$WORK/latency-cpu-before.txt" "$WORK/latency-cpu-after.txt" >"$WORK/latency-cpu.txt"
-latency_cpu_of() { awk -v g="$1" '$1 == g { v = $2 } END { print v == "" ? "-" : v }' "$WORK/latency-cpu.txt"; }
+latency_cpu_of() { cpu_group "$WORK/latency-cpu.txt" "$1"; }
 NOTIFY_COUNT=$(wc -l <"$WORK/notify-latencies.txt")
 NOTIFY_OPENED=$(wc -l <"$WORK/notify-opened.txt")
 percentile() { awk -v p="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; print v[i] }' "$2"; }

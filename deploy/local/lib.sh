@@ -209,7 +209,7 @@ CW_WEBHOOK_SRC="$CW_LOCAL_DIR/webhook-receiver/WebhookReceiver.java"
 CW_NOTIFY_DEMO_CONFIG="$CW_RUN/notifications.yaml"
 CW_WEBHOOK_SECRET_FILE="$CW_RUN/webhook.secret"
 # The receivers' JVM options (CW_RECEIVER_JAVA_OPTS; empty for the JVM's defaults). They stand in for remote
-# systems but run on the pipeline's cores, and a fresh one spent most of its first minute compiling: in a 30 s
+# systems but run on the pipeline's cores, and a fresh one is costly while its code is compiled: in a 30 s
 # latency load with both notified (800 events/s, ~14,000 notifications), the two fresh receivers took 20.5-22.5
 # CPU-seconds with the default compilers and 10.9-11.3 with C1 alone, and the pipeline's p99 fell from 1.4-1.6 s to
 # 0.6-0.7 s (alternated twice; BENCHMARKS.md, "The eighth round").
