@@ -85,7 +85,7 @@ public class EventResource {
     @APIResponse(responseCode = "400", description = "An invalid event, attribute, header or data (problem+json naming it)")
     @APIResponse(responseCode = "403", description = "An event uses ControlWatch's own types, sources or cw* attributes, "
             + "or a source outside the token's 'sources' claim")
-    @APIResponse(responseCode = "413", description = "The body is larger than 1 MiB")
+    @APIResponse(responseCode = "413", description = "The body is larger than 1 MiB, or an event is larger than 1,000,000 bytes as stored (more than one Kafka record takes)")
     @APIResponse(responseCode = "415", description = "Neither a CloudEvents media type nor a binary-mode event "
             + "(no ce-specversion header)")
     @APIResponse(responseCode = "503", description = "Kafka did not acknowledge in time; retry after Retry-After seconds")

@@ -119,6 +119,10 @@ public class SourceDeliveryResource {
 
     private Response deliverAuthenticated(String id, HttpHeaders httpHeaders, InputStream stream) {
         byte[] sent = readAtMost(stream, config.maxBodyBytes(), config.maxBodyBytes());
+        if (sent.length > config.maxEventBytes()) {
+            // kept whole in one record of cw.raw.v1: larger than Kafka takes would be a 503 the vendor retries for ever
+            throw tooLarge(config.maxEventBytes());
+        }
         String encoding = contentEncoding(httpHeaders);
         byte[] payload = encoding == null ? sent : gunzip(sent);
         DeliveryHeaders headers = headers(httpHeaders);

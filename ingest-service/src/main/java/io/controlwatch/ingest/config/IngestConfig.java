@@ -17,6 +17,16 @@ public interface IngestConfig {
     @WithDefault("1048576")
     int maxBodyBytes();
 
+    /**
+     * Largest event as stored on Kafka, in bytes: its JSON with the {@code cw*} attributes ingest adds. Below Kafka's
+     * default record size (1 MiB, the producer's {@code max.request.size} and the broker's {@code message.max.bytes})
+     * with room for the key and headers, so that an event the API accepts is one Kafka takes: a larger one is a 413,
+     * never a 503 that a client would retry for ever. A single event in a body under the body limit can exceed it:
+     * binary-mode data travels as base64, and ingest adds attributes.
+     */
+    @WithDefault("1000000")
+    int maxEventBytes();
+
     /** How long a request waits for Kafka to acknowledge its events before answering 503. */
     @WithDefault("20s")
     Duration publishTimeout();

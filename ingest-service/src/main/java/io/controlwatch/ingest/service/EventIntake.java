@@ -80,7 +80,7 @@ public class EventIntake {
     public List<AcceptedEvent> single(byte[] body, Submitter submitter) {
         JsonNode event = parse(body);
         check(List.of(event), false, submitter);
-        return List.of(accepted(event, submitter));
+        return List.of(accepted(event, submitter, null));
     }
 
     /**
@@ -107,7 +107,7 @@ public class EventIntake {
             }
         }
         check(List.of(event), false, submitter);
-        return List.of(accepted(event, submitter));
+        return List.of(accepted(event, submitter, null));
     }
 
     /** application/json, text/json and every {@code +json} type: what the binding says holds JSON data. */
@@ -137,7 +137,9 @@ public class EventIntake {
         batch.forEach(events::add);
         check(events, true, submitter);
         List<AcceptedEvent> accepted = new ArrayList<>(events.size());
-        events.forEach(event -> accepted.add(accepted(event, submitter)));
+        for (int i = 0; i < events.size(); i++) {
+            accepted.add(accepted(events.get(i), submitter, i));
+        }
         return accepted;
     }
 
@@ -153,9 +155,10 @@ public class EventIntake {
         }
         check(new ArrayList<>(events), true, submitter, ownSource);
         List<AcceptedEvent> accepted = new ArrayList<>(events.size());
-        for (ObjectNode event : events) {
+        for (int i = 0; i < events.size(); i++) {
+            ObjectNode event = events.get(i);
             event.put(CloudEvent.RAW, rawReference);
-            accepted.add(accepted(event, submitter));
+            accepted.add(accepted(event, submitter, i));
         }
         return accepted;
     }
@@ -268,9 +271,12 @@ public class EventIntake {
 
     /**
      * The event as stored: the client's JSON with {@code cwsubmitter} added, and {@code cwbackfill: true} while its
-     * source is marked backfilling (a client can never set either itself: check() refuses cw* attributes).
+     * source is marked backfilling (a client can never set either itself: check() refuses cw* attributes); refused
+     * whole (413) if that is larger than Kafka takes.
+     *
+     * @param index the event's position in a batch, null for a single event
      */
-    private AcceptedEvent accepted(JsonNode event, Submitter submitter) {
+    private AcceptedEvent accepted(JsonNode event, Submitter submitter, Integer index) {
         ObjectNode stored = (ObjectNode) event;
         stored.put(CloudEvent.SUBMITTER, submitter.name());
         String subject = event.path("subject").isTextual() ? event.get("subject").asText() : null;
@@ -283,7 +289,37 @@ public class EventIntake {
         JsonNode time = event.get("time");
         // check() has validated it: an RFC 3339 timestamp when present
         Instant at = time == null || time.isNull() ? null : EventTimes.parse(time.asText());
-        return new AcceptedEvent(event.get("id").asText(), key, stored.toString(), submitter.name(), source, at, backfilled);
+        String json = stored.toString();
+        // counted only when it could exceed the bound (UTF-8 takes at most 3 bytes per char)
+        int bytes = (long) json.length() * 3 > config.maxEventBytes() ? utf8Length(json) : 0;
+        if (bytes > config.maxEventBytes()) {
+            throw new ProblemException(Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "event-too-large",
+                    "Event too large", (index == null ? "The event" : "Event " + index + " of the batch") + " is "
+                            + bytes + " bytes as stored; an event may be at most " + config.maxEventBytes()
+                            + " bytes (binary-mode data counts as base64). Nothing of the request was accepted.")
+                    .withErrors(List.of(new Problem.FieldError(index, "data", "makes the event larger than "
+                            + config.maxEventBytes() + " bytes"))));
+        }
+        return new AcceptedEvent(event.get("id").asText(), key, json, submitter.name(), source, at, backfilled);
+    }
+
+    /** The length of {@code text} in UTF-8, without encoding it. */
+    static int utf8Length(String text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** Field errors, listing at most a configured number (a hostile batch could otherwise make a huge answer). */

@@ -182,6 +182,42 @@ class EventIngestIT {
     }
 
     @Test
+    void refusesAnEventLargerThanKafkaTakesWith413NeverA503() {
+        // each body is under the 1 MiB body limit; each event, as stored, over cw.ingest.max-event-bytes (1,000,000)
+        String big = UUID.randomUUID().toString();
+        String single = "{\"specversion\":\"1.0\",\"id\":\"" + big + "\",\"source\":\"s\",\"type\":\"t\","
+                + "\"data\":{\"pad\":\"" + "x".repeat(1_040_000) + "\"}}";
+        asIngest().contentType(SINGLE).body(single)
+                .when().post("/api/v1/events")
+                .then().statusCode(413).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:event-too-large"))
+                .body("detail", containsString("at most 1000000 bytes"));
+
+        // in a batch, the event is named by its index, and the small one beside it is not kept either
+        String small = UUID.randomUUID().toString();
+        String batch = "[" + event(small, "frank@example.com") + "," + single.replace(big, big + "-b")
+                .replace("x".repeat(1_040_000), "x".repeat(1_000_500)) + "]";
+        asIngest().contentType(BATCH).body(batch)
+                .when().post("/api/v1/events")
+                .then().statusCode(413).contentType(PROBLEM)
+                .body("type", equalTo("urn:controlwatch:problem:event-too-large"))
+                .body("errors[0].index", equalTo(1));
+
+        // binary mode: 800,000 bytes of data that is not JSON travel as base64, over 1,000,000
+        byte[] data = new byte[800_000];
+        asIngest().contentType("application/octet-stream").header("ce-specversion", "1.0").header("ce-id", big + "-c")
+                .header("ce-source", "s").header("ce-type", "t").body(data)
+                .when().post("/api/v1/events")
+                .then().statusCode(413).body("type", equalTo("urn:controlwatch:problem:event-too-large"));
+
+        String marker = UUID.randomUUID().toString();
+        asIngest().contentType(SINGLE).body(event(marker, "frank@example.com")).post("/api/v1/events").then().statusCode(202);
+        List<ConsumerRecord<String, String>> records = eventsTopic();
+        assertThat(records).anyMatch(r -> r.value().contains(marker));
+        assertThat(records).noneMatch(r -> r.value().contains(big) || r.value().contains(small));
+    }
+
+    @Test
     void refusesOtherMediaTypes() {
         asIngest().contentType(ContentType.JSON).body(event("e", "x"))
                 .when().post("/api/v1/events")

@@ -234,6 +234,21 @@ class SourcesIT {
     }
 
     @Test
+    void aDeliveryLargerThanKafkaTakesIsA413NotA503() {
+        Registered source = register("cloudevents", Map.of());
+        // under the 1 MiB body limit, over what one record of cw.raw.v1 may hold (cw.ingest.max-event-bytes)
+        String padding = "x".repeat(1_040_000);
+        byte[] body = ("{\"specversion\":\"1.0\",\"id\":\"" + UUID.randomUUID() + "\",\"source\":\"urn:big\","
+                + "\"type\":\"big.thing\",\"data\":{\"pad\":\"" + padding + "\"}}").getBytes(StandardCharsets.UTF_8);
+        Response answer = deliver("cloudevents", source, source.secret(), body,
+                Map.of("Content-Type", "application/cloudevents+json"));
+        assertThat(answer.statusCode()).as(answer.asString()).isEqualTo(413);
+        assertThat(answer.<String>path("type")).isEqualTo("urn:controlwatch:problem:payload-too-large");
+        assertThat(rawOf(source)).isEmpty();
+        assertThat(eventsOf(source)).isEmpty();
+    }
+
+    @Test
     void aWrongSecretOrSignatureIsOne401AndNothingIsStored() {
         VendorFixtures.Fixture f = VendorFixtures.read("github", "member.added");
         Registered github = register("github", f.options());
