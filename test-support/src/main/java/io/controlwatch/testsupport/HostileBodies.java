@@ -105,6 +105,9 @@ public final class HostileBodies {
         // --- transport ---
         bodies.add(new Body("body over 1 MiB", SINGLE, event("\"data\":{\"pad\":\"" + "x".repeat(1024 * 1024) + "\"}")
                 .getBytes(StandardCharsets.UTF_8), 413));
+        // under the body limit, over what one Kafka record takes once stored: once a 503 "retry later" for ever
+        bodies.add(new Body("event larger than a Kafka record", SINGLE, event("\"data\":{\"pad\":\""
+                + "x".repeat(1024 * 1024 - 1_000) + "\"}").getBytes(StandardCharsets.UTF_8), 413));
         bodies.add(new Body("wrong media type", "application/json", event().getBytes(StandardCharsets.UTF_8), 415));
         bodies.add(new Body("text/plain", "text/plain", event().getBytes(StandardCharsets.UTF_8), 415));
         return bodies;
