@@ -85,6 +85,33 @@ class EventIngestIT {
     }
 
     @Test
+    void aFullBatchIsInKafkaOnceEachInItsOrderPerSubjectWithItsSubmitter() {
+        String run = UUID.randomUUID().toString();
+        List<String> ids = IntStream.range(0, 1000).mapToObj(i -> run + "-" + i).toList();
+        String batch = ids.stream().map(id -> event(id, "user" + (id.hashCode() & 7) + "@example.com"))
+                .collect(Collectors.joining(",", "[", "]"));
+
+        asIngest().contentType(BATCH).body(batch)
+                .when().post("/api/v1/events")
+                .then().statusCode(202).body("accepted", equalTo(1000));
+
+        List<ConsumerRecord<String, String>> records = eventsTopic().stream()
+                .filter(r -> r.value().contains(run)).toList();
+        assertThat(records).hasSize(1000);
+        assertThat(records).allSatisfy(r -> {
+            assertThat(new String(r.headers().lastHeader("cw-submitter").value())).isNotBlank();
+            assertThat(r.value()).contains("\"subject\":\"" + r.key() + "\"");
+        });
+        // one subject, one partition: its events in the order of the batch
+        records.stream().collect(Collectors.groupingBy(ConsumerRecord::key)).forEach((subject, ofSubject) -> {
+            List<Integer> positions = ofSubject.stream()
+                    .map(r -> ids.indexOf(r.value().replaceAll(".*\"id\":\"([^\"]+)\".*", "$1"))).toList();
+            assertThat(positions).as(subject).isSorted().doesNotContain(-1);
+        });
+        assertThat(records.stream().map(ConsumerRecord::value).distinct()).hasSize(1000);
+    }
+
+    @Test
     void refusesABatchWithOneInvalidEventWholeAndNamesIt() {
         String good = UUID.randomUUID().toString();
         String bad = UUID.randomUUID().toString();
