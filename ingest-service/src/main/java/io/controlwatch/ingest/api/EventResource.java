@@ -117,19 +117,19 @@ public class EventResource {
         }
         // Waited for here, on the worker thread that read the body (bounded by the publish timeout): resuming the
         // request from the Kafka producer's acknowledgement instead once answered a durable event with a 500
-        // (ContextNotActiveException writing the response, seen under load in EvaluationRestartIT).
-        return publish(events).await().indefinitely();
+        // (ContextNotActiveException writing the response, seen under load in EvaluationRestartIT). What follows
+        // runs here too, not on the producer's I/O thread that completes the acknowledgements.
+        publish(events);
+        accepted.increment(events.size());
+        activity.accepted(events, null);
+        List<String> ids = events.stream().map(AcceptedEvent::id).toList();
+        return Response.accepted(new Accepted(ids.size(), ids)).build();
     }
 
-    private Uni<Response> publish(List<AcceptedEvent> events) {
-        return publisher.publishAll(events)
+    /** Returns once Kafka acknowledged every event; throws a 503 problem if it did not in time. */
+    private void publish(List<AcceptedEvent> events) {
+        publisher.publishAll(events)
                 .ifNoItem().after(config.publishTimeout()).fail()
-                .onItem().transform(ignored -> {
-                    accepted.increment(events.size());
-                    activity.accepted(events, null);
-                    List<String> ids = events.stream().map(AcceptedEvent::id).toList();
-                    return Response.accepted(new Accepted(ids.size(), ids)).build();
-                })
                 .onFailure().transform(failure -> {
                     // Some events of the request may be in Kafka already: a retry is safe, because execution ids
                     // are derived from (control, source, id) and stored once.
@@ -139,7 +139,8 @@ public class EventResource {
                             "Kafka did not acknowledge the events in time; nothing is confirmed. Retry later.");
                     rejected(problem, events.size());
                     return new ProblemException(problem, Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(config.retryAfterSeconds())));
-                });
+                })
+                .await().indefinitely();
     }
 
     /**

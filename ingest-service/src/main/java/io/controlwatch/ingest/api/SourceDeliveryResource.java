@@ -137,7 +137,9 @@ public class SourceDeliveryResource {
         Uni<Void> written = publisher.publishRaw(prepared.rawReference(), sent, prepared.rawHeaders())
                 .chain(prepared::stateWritten)
                 .chain(() -> prepared.refusal() == null ? publisher.publishAll(prepared.events()) : Uni.createFrom().voidItem());
-        return written
+        // waited for on this worker thread (bounded by the publish timeout), as POST /api/v1/events does; what
+        // follows runs here too, not on the producer's I/O thread that completes the acknowledgements
+        written
                 .ifNoItem().after(config.publishTimeout()).fail()
                 .onFailure().transform(failure -> {
                     IngestLogging.LOG.deliveryNotStored(source.id(), prepared.events().size(), failure.toString());
@@ -145,26 +147,23 @@ public class SourceDeliveryResource {
                             "Event store unavailable", "Kafka did not acknowledge the delivery in time; nothing is confirmed. Retry later."),
                             Map.of(HttpHeaders.RETRY_AFTER, String.valueOf(config.retryAfterSeconds())));
                 })
-                .onItem().transform(ignored -> {
-                    if (prepared.refusal() != null) {
-                        registry.counter("cw.sources.deliveries", "kind", source.kind(), "outcome", "refused").increment();
-                        throw prepared.refusal();
-                    }
-                    if (prepared.unsupportedType() != null) {
-                        registry.counter("cw.sources.unsupported", "kind", source.kind(),
-                                "type", truncate(prepared.unsupportedType())).increment();
-                    }
-                    registry.counter("cw.sources.deliveries", "kind", source.kind(), "outcome", "accepted").increment();
-                    registry.counter("cw.events.accepted").increment(prepared.events().size());
-                    activity.accepted(prepared.events(), source.id());
-                    activity.delivery(source.id(), prepared.unsupportedType() != null ? "unsupported" : "accepted",
-                            prepared.events().size(), null);
-                    List<String> ids = prepared.events().stream().map(AcceptedEvent::id).toList();
-                    return Response.accepted(new DeliveryAccepted(ids.size(), ids, prepared.rawReference(), prepared.skipped(),
-                            prepared.unsupportedType())).build();
-                })
-                // waited for on this worker thread (bounded by the publish timeout), as POST /api/v1/events does
                 .await().indefinitely();
+        if (prepared.refusal() != null) {
+            registry.counter("cw.sources.deliveries", "kind", source.kind(), "outcome", "refused").increment();
+            throw prepared.refusal();
+        }
+        if (prepared.unsupportedType() != null) {
+            registry.counter("cw.sources.unsupported", "kind", source.kind(),
+                    "type", truncate(prepared.unsupportedType())).increment();
+        }
+        registry.counter("cw.sources.deliveries", "kind", source.kind(), "outcome", "accepted").increment();
+        registry.counter("cw.events.accepted").increment(prepared.events().size());
+        activity.accepted(prepared.events(), source.id());
+        activity.delivery(source.id(), prepared.unsupportedType() != null ? "unsupported" : "accepted",
+                prepared.events().size(), null);
+        List<String> ids = prepared.events().stream().map(AcceptedEvent::id).toList();
+        return Response.accepted(new DeliveryAccepted(ids.size(), ids, prepared.rawReference(), prepared.skipped(),
+                prepared.unsupportedType())).build();
     }
 
     @GET
