@@ -87,7 +87,9 @@ public class EventPublisher {
             return Uni.createFrom().voidItem();
         }
         Function<Producer<String, String>, CompletableFuture<Void>> sendAll = kafka -> send(kafka, events);
-        return producer().runOnSendingThread(sendAll)
+        // every failure, the producer's lookup included, reaches the caller through the Uni: a 503, never a 500
+        return Uni.createFrom().item(this::producer)
+                .chain(channelProducer -> channelProducer.runOnSendingThread(sendAll))
                 .chain(acknowledged -> Uni.createFrom().completionStage(acknowledged));
     }
 
@@ -104,7 +106,8 @@ public class EventPublisher {
             try {
                 kafka.send(new ProducerRecord<>(topic, null, event.partitionKey(), event.json(), headers), acknowledgements);
             } catch (RuntimeException e) {
-                // e.g. no metadata within max.block.ms: the producer throws instead of calling back
+                // e.g. no metadata within max.block.ms: the producer throws instead of calling back. Not swallowed:
+                // it fails the request, which answers 503 (nothing confirmed, the client retries) and logs CW001000
                 acknowledgements.onCompletion(null, e);
             }
         }

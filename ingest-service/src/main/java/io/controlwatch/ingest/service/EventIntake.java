@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -290,8 +291,8 @@ public class EventIntake {
         // check() has validated it: an RFC 3339 timestamp when present
         Instant at = time == null || time.isNull() ? null : EventTimes.parse(time.asText());
         String json = stored.toString();
-        // counted only when it could exceed the bound (UTF-8 takes at most 3 bytes per char)
-        int bytes = (long) json.length() * 3 > config.maxEventBytes() ? utf8Length(json) : 0;
+        // encoded (as Kafka's StringSerializer will) only when it could exceed the bound: at most 3 bytes per char
+        int bytes = (long) json.length() * 3 > config.maxEventBytes() ? json.getBytes(StandardCharsets.UTF_8).length : 0;
         if (bytes > config.maxEventBytes()) {
             throw new ProblemException(Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "event-too-large",
                     "Event too large", (index == null ? "The event" : "Event " + index + " of the batch") + " is "
@@ -301,25 +302,6 @@ public class EventIntake {
                             + config.maxEventBytes() + " bytes"))));
         }
         return new AcceptedEvent(event.get("id").asText(), key, json, submitter.name(), source, at, backfilled);
-    }
-
-    /** The length of {@code text} in UTF-8, without encoding it. */
-    static int utf8Length(String text) {
-        int bytes = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < 0x80) {
-                bytes++;
-            } else if (c < 0x800) {
-                bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                bytes += 4;
-                i++;
-            } else {
-                bytes += 3;
-            }
-        }
-        return bytes;
     }
 
     /** Field errors, listing at most a configured number (a hostile batch could otherwise make a huge answer). */
