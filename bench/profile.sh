@@ -5,8 +5,11 @@
 #   - one HTML flame graph per process (jfr-converter, same source), and the collapsed stacks and JFR recordings;
 #   - a table: per service and cost category (JSON parse, validate, CEL, state store, produce, commits, JDBC, ...)
 #     its share of the sampled CPU and the µs of CPU per event (the process's CPU from /proc, as run.sh measures it,
-#     split by those shares); the broker and PostgreSQL as totals. The categories are the ordered pattern table in
-#     bench/load-generator/.../CpuCategories.java (first match wins).
+#     split by those shares); the broker as a total. The categories are the ordered pattern table in
+#     bench/load-generator/.../CpuCategories.java (first match wins);
+#   - where PostgreSQL's CPU goes, when perf (Debian's linux-perf) is installed and may sample the whole machine:
+#     perf record -a -g over the same run, the server's stacks sorted into index inserts, on-conflict probes, WAL,
+#     relation extension, planning and so on (PostgresCpu.java), split into µs per event the same way.
 # Everything goes to bench/.work/profile-<timestamp>/ (not in git); the table also to bench/results/profile-latest.md.
 #
 # Usage: bench/profile.sh [--events N] [--warmup N] [--interval-ms MS] [--quick]
@@ -80,9 +83,10 @@ ap_command() {
   grep -q 'return code: 0' <<<"$out" || { echo "$out" >&2; return 1; }
 }
 
-STARTED_STACK=0 NOTIFY_CONFIGURED=0 PROFILING=()
+STARTED_STACK=0 NOTIFY_CONFIGURED=0 PROFILING=() PERF_PID=
 cleanup() {
   local rc=$? s
+  [[ -z $PERF_PID ]] || kill -INT "$PERF_PID" 2>/dev/null || true
   for s in ${PROFILING[@]+"${PROFILING[@]}"}; do
     ap_command "$s" stop 2>/dev/null || true
   done
@@ -93,6 +97,17 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+
+# PostgreSQL is native code: perf samples it (user and kernel stacks; the server's binary exports its function names).
+PG_PERF=0
+if ! command -v perf >/dev/null; then
+  warn "perf not found (Debian: apt-get install linux-perf): PostgreSQL's CPU is shown as a total only"
+elif ! perf record -q -a -g -o "$WORK/perf-probe.data" -- true >"$WORK/perf-probe.err" 2>&1; then
+  warn "perf may not sample the whole machine here ($(head -n 1 "$WORK/perf-probe.err")): PostgreSQL's CPU is shown as a total only"
+else
+  PG_PERF=1
+fi
+rm -f "$WORK/perf-probe.data"
 
 ensure_jar
 # the agent rides on the JVM options up.sh gives every service (a stack already running is profiled only if it
@@ -128,7 +143,11 @@ for s in "${PROFILED[@]}"; do
     die "could not start async-profiler in $s (see above)"
   PROFILING+=("$s")
 done
-info "profiling ${PROFILED[*]} (async-profiler $AP_VERSION, cpu every $INTERVAL_MS ms)"
+if ((PG_PERF)); then
+  perf record -q -a -g -F $((1000 / INTERVAL_MS)) -o "$WORK/perf.data" >"$WORK/perf.log" 2>&1 &
+  PERF_PID=$!
+fi
+info "profiling ${PROFILED[*]} (async-profiler $AP_VERSION, cpu every $INTERVAL_MS ms)$( ((PG_PERF)) && echo " and postgres (perf)")"
 cpu_snapshot >"$WORK/cpu-before.txt"
 info "throughput: $EVENTS events, as fast as ingest accepts them, until PostgreSQL holds every execution ..."
 lg throughput --run-dir "$WORK/throughput" --run-id "p$STAMP" --events "$EVENTS" --batch 500 --concurrency 4 \
@@ -138,6 +157,10 @@ for s in "${PROFILED[@]}"; do
   ap_command "$s" stop || warn "could not stop async-profiler in $s"
 done
 PROFILING=()
+if [[ -n $PERF_PID ]]; then
+  kill -INT "$PERF_PID" && wait "$PERF_PID" || true
+  PERF_PID=
+fi
 topic_offsets >"$WORK/offsets-after.txt"
 cpu_delta "$WORK/cpu-before.txt" "$WORK/cpu-after.txt" >"$WORK/cpu.txt"
 THROUGHPUT=$(grep '^THROUGHPUT' "$WORK/throughput.out")
@@ -156,6 +179,16 @@ for s in "${PROFILED[@]}"; do
   java -jar "$JFRCONV" -o collapsed --threads --dot "$WORK/$s.jfr" "$WORK/$s.collapsed" >/dev/null
 done
 lg cpu-profile --dir "$WORK" --events "$ACCEPTED" --interval-ms "$INTERVAL_MS" >"$WORK/table.md"
+if ((PG_PERF)); then
+  # perf's samples of the server's processes, one line per distinct stack, outermost frame first (as jfrconv's)
+  perf script -i "$WORK/perf.data" --comm postgres -F comm,ip,sym 2>/dev/null | awk '
+    /^[^ \t]/ { flush(); stack = $1; next }
+    NF >= 2 { frames[n++] = $2; next }
+    { flush() }
+    function flush(  i, s) { if (stack == "") return; s = stack; for (i = n - 1; i >= 0; i--) s = s ";" frames[i]; count[s]++; stack = ""; n = 0 }
+    END { flush(); for (s in count) print s, count[s] }' >"$WORK/postgres.collapsed"
+  lg pg-profile --dir "$WORK" --events "$ACCEPTED" >"$WORK/postgres.md"
+fi
 
 records_per_event() {
   awk -v e="$ACCEPTED" 'NR == FNR { before[$1] = $2; next }
@@ -180,6 +213,12 @@ mkdir -p "$BENCH_DIR/results"
   echo
   cat "$WORK/table.md"
   echo
+  if ((PG_PERF)); then
+    echo "#### PostgreSQL: where its CPU went (perf, $((1000 / INTERVAL_MS)) samples per second of CPU, every process of the server)"
+    echo
+    cat "$WORK/postgres.md"
+    echo
+  fi
   echo "#### Records written per topic during the run (end offsets; transaction markers included)"
   echo
   echo "| Topic | records | per event |"
@@ -190,5 +229,6 @@ cp "$WORK/profile.md" "$BENCH_DIR/results/profile-latest.md"
 
 echo
 sed -n '/^| Category/,/^$/p' "$WORK/table.md"
+((PG_PERF)) && cat "$WORK/postgres.md"
 info "flame graphs: ${WORK#"$CW_ROOT"/}/{$(IFS=,; echo "${PROFILED[*]}")}.html"
 info "full report: ${WORK#"$CW_ROOT"/}/profile.md (copied to bench/results/profile-latest.md)"

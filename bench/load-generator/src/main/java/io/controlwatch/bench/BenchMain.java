@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * throughput  load as fast as accepted, then wait until PostgreSQL holds every execution: pipeline events/s
  * latency     load at a fixed rate and time each violating event until its failure is stored
  * cpu-profile where each service's CPU went (bench/profile.sh): collapsed stacks + CPU seconds -> a table
+ * pg-profile  where PostgreSQL's CPU went (bench/profile.sh): perf's collapsed stacks + CPU seconds -> a table
  * </pre>
  * Stack locations come from the environment (see {@link Stack}).
  */
@@ -34,7 +35,7 @@ public final class BenchMain {
 
     public static void main(String[] argv) throws Exception {
         if (argv.length == 0 || argv[0].equals("--help")) {
-            System.err.println("usage: load-generator size|load|verify|throughput|latency|cpu-profile [--option value ...] (see BENCHMARKS.md)");
+            System.err.println("usage: load-generator size|load|verify|throughput|latency|cpu-profile|pg-profile [--option value ...] (see BENCHMARKS.md)");
             System.exit(2);
         }
         Args args = new Args(argv, 1);
@@ -46,6 +47,7 @@ public final class BenchMain {
                 case "throughput" -> throughput(args);
                 case "latency" -> latency(args);
                 case "cpu-profile" -> cpuProfile(args);
+                case "pg-profile" -> pgProfile(args);
                 default -> throw new IllegalArgumentException("unknown command " + argv[0]);
             }
         } catch (IllegalArgumentException e) {
@@ -56,6 +58,19 @@ public final class BenchMain {
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    /**
+     * {@code --dir D} holds {@code postgres.collapsed} (perf's stacks of the server's processes, collapsed) and
+     * {@code cpu.txt}; prints the Markdown table of {@link PostgresCpu#report}.
+     */
+    private static void pgProfile(Args args) throws java.io.IOException {
+        Path dir = Path.of(args.required("dir"));
+        long events = args.longValue("events", 0);
+        args.rejectUnknown();
+        PostgresCpu.Tally tally = PostgresCpu.Tally.of(dir.resolve("postgres.collapsed"));
+        double seconds = CpuCategories.cpuSeconds(dir.resolve("cpu.txt")).getOrDefault("postgres", 0.0);
+        System.out.print(PostgresCpu.report(tally, seconds, events));
+    }
 
     /**
      * {@code --dir D} holds {@code <service>.collapsed} per profiled service and {@code cpu.txt} (CPU seconds per
