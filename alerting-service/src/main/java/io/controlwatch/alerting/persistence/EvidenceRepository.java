@@ -150,10 +150,10 @@ public class EvidenceRepository {
                     errors = control.errors + excluded.errors,
                     last_executed_at = greatest(control.last_executed_at, excluded.last_executed_at)
             )
-            -- the new executions, in no particular order: the recorder derives findings from them
-            select jsonb_build_object(
-                'stored', coalesce((select jsonb_agg(jsonb_build_object('execution_id', execution_id,
-                    'control_id', control_id, 'result', result)) from inserted), '[]'),
+            -- how many were stored, not which: the recorder sends only executions not stored before and holds the
+            -- count against what it sent (all of them, or the transaction is retried), so the rows it sent are the
+            -- ones stored; answering them back cost PostgreSQL a JSON object per row (BENCHMARKS.md, "The tenth round")
+            select jsonb_build_object('stored', (select count(*) from inserted),
                 'heads', (select count(*) from heads_moved) + (select count(*) from heads_started))::text
             """.formatted(EXECUTIONS.select("r"), EXECUTIONS.unnest(1, "r"), EXECUTIONS.size() + 1);
 
@@ -221,27 +221,29 @@ public class EvidenceRepository {
         });
     }
 
-    /** What one store statement did. */
-    public record StoreResult(List<Stored> stored, long headsWritten) {
+    /** What one store statement did: how many executions it stored and how many chain heads it wrote. */
+    public record StoreResult(long stored, long headsWritten) {
     }
 
     /**
      * Stores executions not stored before (see {@code EvidenceRecorder}), each with its chain position, digest and
-     * head, and moves the chain heads; returns those stored and the number of heads written, which the caller holds
-     * against what it expected.
+     * head, and moves the chain heads; returns how many executions were stored (any already stored are skipped) and
+     * how many heads were written, which the caller holds against what it sent.
      */
     public Uni<StoreResult> store(List<ChainedExecution> executions, Map<Integer, EvidenceChainer.HeadChange> heads) {
         if (executions.isEmpty()) {
-            return Uni.createFrom().item(new StoreResult(List.of(), 0));
+            return Uni.createFrom().item(new StoreResult(0, 0));
         }
         // the values are the chained rows' (times to the microsecond, empty text as NULL), so that what PostgreSQL
         // keeps is exactly what was hashed
-        return NativeSql.query(STORE, EXECUTIONS.parameters(executions, headRows(heads))).map(json -> {
-            List<Stored> stored = new ArrayList<>(json.path("stored").size());
-            json.path("stored").forEach(row -> stored.add(new Stored(row.path("execution_id").asText(),
-                    row.path("control_id").asText(), row.path("result").asText())));
-            return new StoreResult(stored, json.path("heads").asLong());
-        });
+        return NativeSql.query(STORE, EXECUTIONS.parameters(executions, headRows(heads)))
+                .map(json -> new StoreResult(json.path("stored").asLong(), json.path("heads").asLong()));
+    }
+
+    /** What the recorder derives findings and counts from, for an execution it stored. */
+    public static Stored stored(ChainedExecution execution) {
+        EvidenceRow row = execution.stored().row();
+        return new Stored(row.executionId(), row.controlId(), row.result());
     }
 
     /** Inserts or updates a control of the catalog; its counts are left as they are. */

@@ -157,13 +157,14 @@ public class EvidenceRecorder {
             List<EvidenceRepository.ChainedExecution> chained = plan.rows().stream()
                     .map(s -> new EvidenceRepository.ChainedExecution(byId.get(s.row().executionId()), s)).toList();
             return repository.store(chained, plan.heads()).map(result -> {
-                if (result.stored().size() != chained.size() || result.headsWritten() != plan.heads().size()) {
+                if (result.stored() != chained.size() || result.headsWritten() != plan.heads().size()) {
                     // rolled back with the transaction and retried: the retry sees what the other writer stored
                     throw new EvidenceChainer.ChainConflict(chained.size() + " executions chained, "
-                            + result.stored().size() + " stored; " + plan.heads().size() + " chain heads moved, "
+                            + result.stored() + " stored; " + plan.heads().size() + " chain heads moved, "
                             + result.headsWritten() + " written: another writer stored some of them meanwhile");
                 }
-                return result.stored();
+                // every row sent was stored (a skipped one would have failed the count above)
+                return chained.stream().map(EvidenceRepository::stored).toList();
             });
         }));
     }
