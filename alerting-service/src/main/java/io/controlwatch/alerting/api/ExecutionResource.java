@@ -1,6 +1,7 @@
 package io.controlwatch.alerting.api;
 
 import io.controlwatch.alerting.persistence.ExecutionEntity;
+import io.controlwatch.alerting.persistence.NativeSql;
 import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.QueryParams;
@@ -44,6 +45,24 @@ public class ExecutionResource {
 
     static final int MAX_LIMIT = 1000;
     static final Set<String> RESULTS = Set.of("PASS", "FAIL", "ERROR");
+    /**
+     * At most this many executions are listed by one event id: an event decides or is evidence of a few (each control
+     * it matched, each window it was counted in), but ids are unique per source only, so a common one ("1") can repeat.
+     */
+    static final int MAX_EVENT_EXECUTIONS = 10_000;
+
+    // The executions an event decided or is evidence of, each half by an index (V4's on event_id, V27's on the evidence
+    // beyond the deciding event, whose predicate this repeats so that PostgreSQL may use it). As one OR in the page's
+    // query it read every execution ever stored: no index serves a LIKE on the JSON text.
+    static final String EXECUTIONS_OF_EVENT = """
+            select coalesce(jsonb_agg(execution_id), '[]')::text from (
+                select execution_id from control_execution where event_id = cast(?1 as text)
+                union
+                select execution_id from control_execution
+                where evidence_event_ids <> '[]' and evidence_event_ids <> ('["' || event_id || '"]')
+                  and (cast(evidence_event_ids as jsonb) - event_id) @> jsonb_build_array(cast(?1 as text))
+                limit cast(cast(?2 as text) as integer)) m
+            """;
 
     /** An execution as the API shows it. */
     public record Execution(UUID executionId, String controlId, String controlVersion, List<String> criteria, String result,
@@ -140,19 +159,24 @@ public class ExecutionResource {
             conditions.add("eventTime < :to");
             parameters.and("to", to);
         }
-        if (eventId != null) {
-            // the deciding event, or one of the events counted in a window or joined by a correlation
-            conditions.add("(eventId = :eventId or evidenceEventIds like :quotedEventId)");
-            parameters.and("eventId", eventId).and("quotedEventId", "%" + jsonQuoted(eventId) + "%");
-        }
         if (cursor != null) {
             conditions.add("(eventTime < :cursorTime or (eventTime = :cursorTime and executionId < :cursorId))");
             parameters.and("cursorTime", cursor.eventTime()).and("cursorId", cursor.id());
         }
         Uni<Void> known = KnownControls.require(control);
-        return known.chain(() -> ExecutionEntity.<ExecutionEntity>find(String.join(" and ", conditions),
-                        Sort.descending("eventTime", "executionId"), parameters.map())
-                .range(0, limit).list())
+        // the deciding event, or one of the events counted in a window or joined by a correlation: looked up first
+        Uni<List<UUID>> ofEvent = eventId == null ? Uni.createFrom().nullItem() : executionsOf(eventId);
+        return known.chain(() -> ofEvent).chain(eventExecutions -> {
+                    if (eventExecutions != null && eventExecutions.isEmpty()) {
+                        return Uni.createFrom().item(List.<ExecutionEntity>of());
+                    }
+                    if (eventExecutions != null) {
+                        conditions.add("executionId in :eventExecutions");
+                        parameters.and("eventExecutions", eventExecutions);
+                    }
+                    return ExecutionEntity.<ExecutionEntity>find(String.join(" and ", conditions),
+                            Sort.descending("eventTime", "executionId"), parameters.map()).range(0, limit).list();
+                })
                 .map(rows -> {
                     boolean more = rows.size() > limit;
                     List<ExecutionEntity> page = more ? rows.subList(0, limit) : rows;
@@ -193,16 +217,19 @@ public class ExecutionResource {
         return new ProblemException(Problem.of(Response.Status.NOT_FOUND, "unknown-" + what, "Unknown " + what, detail));
     }
 
-    /** The id as it appears inside the JSON array of evidence ids, with LIKE's wildcards matched literally. */
-    private static String jsonQuoted(String value) {
-        return quote(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
-    }
-
-    private static String quote(String value) {
-        try {
-            return ModelJson.mapper().writeValueAsString(value);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The executions the event decided or is evidence of; a 400 when there are more than can be listed by it. */
+    private static Uni<List<UUID>> executionsOf(String eventId) {
+        return NativeSql.query(EXECUTIONS_OF_EVENT, eventId, String.valueOf(MAX_EVENT_EXECUTIONS + 1)).map(json -> {
+            if (json.size() > MAX_EVENT_EXECUTIONS) {
+                throw new ProblemException(Problem.of(Response.Status.BAD_REQUEST, "event-too-common",
+                        "Event id too common", "More than " + MAX_EVENT_EXECUTIONS + " executions were decided by or "
+                                + "hold evidence of an event with this id (ids are unique per source only): list them by "
+                                + "control and period instead.").withErrors(List.of(new Problem.FieldError(null,
+                        "eventId", "matches more than " + MAX_EVENT_EXECUTIONS + " executions"))));
+            }
+            List<UUID> ids = new ArrayList<>(json.size());
+            json.forEach(id -> ids.add(UUID.fromString(id.asText())));
+            return ids;
+        });
     }
 }

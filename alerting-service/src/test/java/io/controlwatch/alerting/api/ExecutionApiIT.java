@@ -120,6 +120,90 @@ class ExecutionApiIT {
                 .body("evidenceEventIds", hasSize(2)).body("submitter", equalTo("paging-test"));
     }
 
+    /**
+     * The executions of one event, whatever the id holds, each half of the lookup by an index: the deciding event by
+     * event_id's, the evidence by V27's. As one OR with a LIKE on the evidence's text, every lookup read the whole
+     * table (issue 14: a read whose cost grows with history).
+     */
+    @Test
+    void findsTheExecutionsOfAnEventByIndexWhateverItsId() throws Exception {
+        String control = "cc7.2-event-" + UUID.randomUUID().toString().substring(0, 8);
+        String odd = "odd\"id%_\\" + UUID.randomUUID();
+        TestPostgres.Database db = TestPostgres.database();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             var insert = c.prepareStatement("""
+                     insert into control_execution (execution_id, control_id, control_version, criteria, result,
+                         subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at,
+                         evidence_event_ids)
+                     values (gen_random_uuid(), ?, 'sha256:v', '{CC7.2}', ?, 'someone', ?, 'urn:event-lookup',
+                             'auth.login', now(), now(), now(), ?)
+                     """)) {
+            // a single-event execution (its evidence is its own event), a window that counted it and two others, and
+            // a deadline decided without it among its evidence
+            Object[][] rows = {
+                    {"PASS", odd, "[" + quote(odd) + "]"},
+                    {"FAIL", "later-" + odd, "[" + quote(odd) + ",\"other-1\"," + quote("later-" + odd) + "]"},
+                    {"FAIL", "deadline-" + odd, "[]"}};
+            for (Object[] row : rows) {
+                insert.setString(1, control);
+                insert.setString(2, (String) row[0]);
+                insert.setString(3, (String) row[1]);
+                insert.setString(4, (String) row[2]);
+                insert.executeUpdate();
+            }
+        }
+        var analyst = given().auth().oauth2(TestTokens.withRoles("analyst"));
+        analyst.queryParam("eventId", odd).get("/api/v1/executions").then().statusCode(200)
+                .body("items.eventId", org.hamcrest.Matchers.containsInAnyOrder("later-" + odd, odd));
+        given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "deadline-" + odd)
+                .get("/api/v1/executions").then().statusCode(200).body("items.result", contains("FAIL"));
+        // an id is matched whole: no prefix, no LIKE wildcard
+        given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "odd")
+                .get("/api/v1/executions").then().statusCode(200).body("items", hasSize(0));
+        given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "%")
+                .get("/api/v1/executions").then().statusCode(200).body("items", hasSize(0));
+
+        // each half by its index (sequential scans off: where no index serves, the plan would still read the table)
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            s.execute("set enable_seqscan = off");
+            var plan = new StringBuilder();
+            try (var rs = s.executeQuery("explain " + ExecutionResource.EXECUTIONS_OF_EVENT
+                    .replace("?1", "'" + odd.replace("'", "''") + "'").replace("?2", "'10001'"))) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertThat(plan.toString()).contains("control_execution_event_id", "control_execution_evidence_events")
+                    .doesNotContain("Seq Scan");
+        }
+    }
+
+    /** An id shared by more executions than can be listed by it (ids are unique per source only) is refused. */
+    @Test
+    void refusesAnEventIdTooCommonToList() throws Exception {
+        String id = "common-" + UUID.randomUUID();
+        TestPostgres.Database db = TestPostgres.database();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            s.execute("""
+                    insert into control_execution (execution_id, control_id, control_version, criteria, result,
+                        subject, event_id, event_source, event_type, event_time, ingest_time, evaluated_at,
+                        evidence_event_ids)
+                    select gen_random_uuid(), 'cc7.2-common', 'sha256:v', '{CC7.2}', 'PASS', 'someone', '%1$s',
+                           'urn:source-' || n, 'auth.login', now(), now(), now(), '["%1$s"]'
+                    from generate_series(1, %2$d) n
+                    """.formatted(id, ExecutionResource.MAX_EVENT_EXECUTIONS + 1));
+        }
+        given().auth().oauth2(TestTokens.withRoles("auditor")).queryParam("eventId", id).get("/api/v1/executions")
+                .then().statusCode(400).body("type", equalTo("urn:controlwatch:problem:event-too-common"))
+                .body("errors[0].field", equalTo("eventId"));
+    }
+
+    private static String quote(String value) throws Exception {
+        return io.controlwatch.model.ModelJson.mapper().writeValueAsString(value);
+    }
+
     @Test
     void refusesUnknownControlsBadValuesAndForeignIds() {
         var auditor = given().auth().oauth2(TestTokens.withRoles("auditor"));
