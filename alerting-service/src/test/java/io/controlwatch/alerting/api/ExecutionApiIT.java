@@ -108,6 +108,21 @@ class ExecutionApiIT {
         assertThat(errors.getList("items")).hasSize(ROWS / 100);
         assertThat(errors.getList("items.reason", String.class)).allMatch(r -> r.contains("no such key"));
         assertThat(page("late", "true", "limit", "1000").getList("items")).hasSize(ROWS / 500);
+        // the rare ones by an index of their own, not by walking every execution (V28)
+        try (Connection c = DriverManager.getConnection(TestPostgres.database().jdbcUrl(), TestPostgres.database().user(),
+                TestPostgres.database().password()); Statement s = c.createStatement()) {
+            for (String[] filter : new String[][] {{"result = 'ERROR'", "control_execution_errors"},
+                    {"late = true", "control_execution_late"}}) {
+                StringBuilder plan = new StringBuilder();
+                try (var rs = s.executeQuery("explain select * from control_execution where " + filter[0]
+                        + " order by event_time desc, execution_id desc limit 101")) {
+                    while (rs.next()) {
+                        plan.append(rs.getString(1)).append('\n');
+                    }
+                }
+                assertThat(plan.toString()).as(filter[0]).contains(filter[1]);
+            }
+        }
         assertThat(page("subject", "user-3", "from", "2026-06-01T00:00:00Z", "to", "2026-06-01T00:10:00Z", "limit", "1000")
                 .getList("items.subject", String.class)).isNotEmpty().containsOnly("user-3");
         // an event counted in a window is found by its id among the evidence of other executions
