@@ -23,6 +23,23 @@ final class ApiJson {
     private ApiJson() {
     }
 
+    /**
+     * A stored row's text array as a list. The service never stores a null in one, but a row edited by hand may hold
+     * anything (the evidence chain reports it as changed): it is shown as it reads, never a 500 for its page.
+     */
+    static List<String> values(String[] values) {
+        return values == null ? List.of() : java.util.Collections.unmodifiableList(java.util.Arrays.asList(values));
+    }
+
+    /** A stored row's evidence event ids (a JSON array of ids); whatever a hand edit left instead, as well as it reads. */
+    static List<String> evidenceIds(String json) {
+        try {
+            return values(json == null ? null : io.controlwatch.model.ModelJson.mapper().readValue(json, String[].class));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return List.of();
+        }
+    }
+
     /** Rows as the database names them (snake_case) to the API's camelCase, recursively. */
     static JsonNode camel(JsonNode node) {
         if (node.isObject()) {

@@ -6,7 +6,6 @@ import io.controlwatch.common.api.Problem;
 import io.controlwatch.common.api.ProblemException;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
-import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -60,7 +59,7 @@ public class ExecutionResource {
                 union
                 select execution_id from control_execution
                 where evidence_event_ids <> '[]' and evidence_event_ids <> ('["' || event_id || '"]')
-                  and (cast(evidence_event_ids as jsonb) - event_id) @> jsonb_build_array(cast(?1 as text))
+                  and cw_evidence_beyond(evidence_event_ids, event_id) @> jsonb_build_array(cast(?1 as text))
                 limit cast(cast(?2 as text) as integer)) m
             """;
 
@@ -72,18 +71,10 @@ public class ExecutionResource {
                             boolean late, boolean backfilled, String submitter, UUID exemptionId) {
 
         static Execution of(ExecutionEntity e) {
-            return new Execution(e.executionId, e.controlId, e.controlVersion, List.of(e.criteria),
+            return new Execution(e.executionId, e.controlId, e.controlVersion, ApiJson.values(e.criteria),
                     e.result, e.reason, e.message, e.subject, e.eventId, e.eventSource, e.eventType, e.eventTime,
-                    e.ingestTime, e.evaluatedAt, e.recordedAt, e.pack, e.packVersion, ids(e.evidenceEventIds), e.late,
-                    e.backfilled, e.submitter, e.exemptionId);
-        }
-
-        private static List<String> ids(String json) {
-            try {
-                return json == null ? List.of() : List.of(ModelJson.mapper().readValue(json, String[].class));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                return List.of();
-            }
+                    e.ingestTime, e.evaluatedAt, e.recordedAt, e.pack, e.packVersion,
+                    ApiJson.evidenceIds(e.evidenceEventIds), e.late, e.backfilled, e.submitter, e.exemptionId);
         }
     }
 

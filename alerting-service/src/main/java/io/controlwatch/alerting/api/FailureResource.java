@@ -7,7 +7,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.controlwatch.alerting.persistence.FailureEntity;
 import io.controlwatch.common.api.QueryParams;
 import io.controlwatch.common.api.Roles;
-import io.controlwatch.model.ModelJson;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
@@ -45,17 +44,9 @@ public class FailureResource {
 
         static Failure of(FailureEntity f) {
             return new Failure(f.executionId, f.controlId, f.controlVersion, f.controlTitle,
-                    List.of(f.criteria), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
-                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, parseIds(f.evidenceEventIds),
+                    ApiJson.values(f.criteria), f.severity, f.subject, f.reason, f.eventId, f.eventSource,
+                    f.eventType, f.eventTime, f.detectedAt, f.recordedAt, f.status, ApiJson.evidenceIds(f.evidenceEventIds),
                     f.submitter, f.backfilled, f.message, f.message != null ? f.message : f.reason, f.exemptionId);
-        }
-
-        private static List<String> parseIds(String json) {
-            try {
-                return json == null ? List.of() : List.of(ModelJson.mapper().readValue(json, String[].class));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                return List.of();
-            }
         }
     }
 

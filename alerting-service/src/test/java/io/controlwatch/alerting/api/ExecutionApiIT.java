@@ -153,12 +153,14 @@ class ExecutionApiIT {
                      values (gen_random_uuid(), ?, 'sha256:v', '{CC7.2}', ?, 'someone', ?, 'urn:event-lookup',
                              'auth.login', now(), now(), now(), ?)
                      """)) {
-            // a single-event execution (its evidence is its own event), a window that counted it and two others, and
-            // a deadline decided without it among its evidence
+            // a single-event execution (its evidence is its own event), a window that counted it and two others, a
+            // deadline decided without it among its evidence
             Object[][] rows = {
                     {"PASS", odd, "[" + quote(odd) + "]"},
                     {"FAIL", "later-" + odd, "[" + quote(odd) + ",\"other-1\"," + quote("later-" + odd) + "]"},
-                    {"FAIL", "deadline-" + odd, "[]"}};
+                    {"FAIL", "deadline-" + odd, "[]"},
+                    // evidence edited by hand into something else (the chain reports it): still writable, still found
+                    {"PASS", "edited-" + odd, "not json"}, {"PASS", "edited-" + odd, "null"}};
             for (Object[] row : rows) {
                 insert.setString(1, control);
                 insert.setString(2, (String) row[0]);
@@ -167,11 +169,28 @@ class ExecutionApiIT {
                 insert.executeUpdate();
             }
         }
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement s = c.createStatement()) {
+            // criteria edited by hand too, on the execution and on a failure
+            s.execute("update control_execution set criteria = array[null]::text[] where event_id = '"
+                    + ("edited-" + odd).replace("'", "''") + "'");
+            s.execute("""
+                    insert into control_failure (execution_id, control_id, control_version, control_title, criteria,
+                        severity, subject, event_id, event_source, event_type, event_time, detected_at,
+                        evidence_event_ids)
+                    values (gen_random_uuid(), '%1$s', 'sha256:v', 'Edited', array[null]::text[], 'high',
+                            'edited-subject-%1$s', 'e', 'urn:event-lookup', 'auth.login', now(), now(), 'null')
+                    """.formatted(control));
+        }
+        given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("subject", "edited-subject-" + control)
+                .get("/api/v1/failures").then().statusCode(200).body("items", hasSize(1));
         var analyst = given().auth().oauth2(TestTokens.withRoles("analyst"));
         analyst.queryParam("eventId", odd).get("/api/v1/executions").then().statusCode(200)
                 .body("items.eventId", org.hamcrest.Matchers.containsInAnyOrder("later-" + odd, odd));
         given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "deadline-" + odd)
                 .get("/api/v1/executions").then().statusCode(200).body("items.result", contains("FAIL"));
+        given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "edited-" + odd)
+                .get("/api/v1/executions").then().statusCode(200).body("items", hasSize(2));
         // an id is matched whole: no prefix, no LIKE wildcard
         given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "odd")
                 .get("/api/v1/executions").then().statusCode(200).body("items", hasSize(0));
