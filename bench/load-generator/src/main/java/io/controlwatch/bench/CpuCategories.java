@@ -1,10 +1,10 @@
 package io.controlwatch.bench;
 
+import io.controlwatch.bench.CollapsedStacks.Rule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -55,69 +54,55 @@ final class CpuCategories {
         }
     }
 
-    /** A category and the frames (thread root included) that put a stack in it. */
-    record Rule(Category category, Pattern frame) {
-        Rule(Category category, String regex) {
-            this(category, Pattern.compile(regex));
-        }
-    }
-
     // The one pattern table. First match wins (see the class comment); a frame is "[thread tid=n]" or
     // "package.Class.method" (async-profiler adds "_[j]", "_[i]", "_[k]" ... suffixes; the patterns ignore them).
-    static final List<Rule> RULES = List.of(
+    static final List<Rule<Category>> RULES = List.of(
             // (native threads' names are cut to 15 characters: "C2 CompilerThre", "VM Periodic Tas")
-            new Rule(Category.JVM, "^\\[(GC Thread|G1 |VM Thread|VM Periodic|C1 CompilerThr|C2 CompilerThr"
+            new Rule<>(Category.JVM, "^\\[(GC Thread|G1 |VM Thread|VM Periodic|C1 CompilerThr|C2 CompilerThr"
                     + "|Sweeper|Service Thread|Monitor Deflati|Signal Dispatch|Finalizer|Reference Handl"
                     + "|Common-Cleaner|Attach Listener|Notification Thr|JFR )"),
-            new Rule(Category.LOGGING, "^(org\\.jboss\\.logmanager|org\\.jboss\\.logging|org\\.slf4j|org\\.apache\\.logging\\.log4j"
+            new Rule<>(Category.LOGGING, "^(org\\.jboss\\.logmanager|org\\.jboss\\.logging|org\\.slf4j|org\\.apache\\.logging\\.log4j"
                     + "|org\\.apache\\.log4j|java\\.util\\.logging|io\\.quarkus\\.bootstrap\\.logging)\\."),
-            new Rule(Category.REPARTITION, "^(io\\.quarkus\\.kafka\\.client\\.serialization\\.ObjectMapper(Serializer|Deserializer)"
+            new Rule<>(Category.REPARTITION, "^(io\\.quarkus\\.kafka\\.client\\.serialization\\.ObjectMapper(Serializer|Deserializer)"
                     + "|org\\.apache\\.kafka\\.streams\\.kstream\\.internals\\.(KStreamRepartition|RepartitionNode))"),
-            new Rule(Category.VALIDATE, "^(io\\.controlwatch\\.model\\.CloudEventValidator|io\\.controlwatch\\.ingest\\.service\\.EventDataSchemas"
+            new Rule<>(Category.VALIDATE, "^(io\\.controlwatch\\.model\\.CloudEventValidator|io\\.controlwatch\\.ingest\\.service\\.EventDataSchemas"
                     + "|io\\.vertx\\.json\\.schema|com\\.networknt\\.schema|org\\.hibernate\\.validator|jakarta\\.validation)\\."),
-            new Rule(Category.CEL, "^(dev\\.cel|com\\.google\\.api\\.expr|com\\.google\\.protobuf"
+            new Rule<>(Category.CEL, "^(dev\\.cel|com\\.google\\.api\\.expr|com\\.google\\.protobuf"
                     + "|io\\.controlwatch\\.engine\\.internal\\.CelSupport)\\."),
-            new Rule(Category.JSON_PARSE, "^(com\\.fasterxml\\.jackson\\.core\\.(json\\.(ReaderBasedJsonParser|UTF8StreamJsonParser"
+            new Rule<>(Category.JSON_PARSE, "^(com\\.fasterxml\\.jackson\\.core\\.(json\\.(ReaderBasedJsonParser|UTF8StreamJsonParser"
                     + "|ByteSourceJsonBootstrapper)|base\\.ParserBase|sym\\.)|com\\.fasterxml\\.jackson\\.databind\\.(ObjectMapper\\.(readValue|readTree|_read)"
                     + "|ObjectReader\\.|deser\\.)|io\\.vertx\\.core\\.json\\.jackson\\.JacksonCodec\\.(decode|fromParser))"),
-            new Rule(Category.JSON_SERIALIZE, "^(com\\.fasterxml\\.jackson\\.core\\.(json\\.(UTF8JsonGenerator|WriterBasedJsonGenerator)"
+            new Rule<>(Category.JSON_SERIALIZE, "^(com\\.fasterxml\\.jackson\\.core\\.(json\\.(UTF8JsonGenerator|WriterBasedJsonGenerator)"
                     + "|base\\.GeneratorBase)|com\\.fasterxml\\.jackson\\.databind\\.(ObjectMapper\\.(writeValue|_writeValue|valueToTree)"
                     + "|ObjectWriter\\.|ser\\.|node\\.(InternalNodeMapper|ObjectNode\\.serialize|ArrayNode\\.serialize))"
                     + "|io\\.vertx\\.core\\.json\\.jackson\\.JacksonCodec\\.encode)"),
-            new Rule(Category.STATE_STORE, "^(org\\.rocksdb\\.|rocksdb::|org\\.apache\\.kafka\\.streams\\.state\\.)|^\\[rocksdb:"),
-            new Rule(Category.TRANSACTIONS, "^(org\\.apache\\.kafka\\.clients\\.producer\\.internals\\.TransactionManager\\."
+            new Rule<>(Category.STATE_STORE, "^(org\\.rocksdb\\.|rocksdb::|org\\.apache\\.kafka\\.streams\\.state\\.)|^\\[rocksdb:"),
+            new Rule<>(Category.TRANSACTIONS, "^(org\\.apache\\.kafka\\.clients\\.producer\\.internals\\.TransactionManager\\."
                     + "|org\\.apache\\.kafka\\.clients\\.producer\\.KafkaProducer\\.(commitTransaction|sendOffsetsToTransaction|beginTransaction|abortTransaction)"
                     + "|org\\.apache\\.kafka\\.streams\\.processor\\.internals\\.(StreamsProducer\\.(commitTransaction|maybeBeginTransaction)"
                     + "|TaskExecutor\\.commit|TaskManager\\.commit|StreamTask\\.(prepareCommit|postCommit)|ProcessorStateManager\\.(flush|checkpoint)))"),
-            new Rule(Category.JDBC, "^(org\\.postgresql|io\\.agroal|com\\.zaxxer\\.hikari|java\\.sql)\\."),
-            new Rule(Category.REACTIVE_PG, "^(org\\.hibernate\\.reactive|io\\.quarkus\\.hibernate\\.reactive|io\\.vertx\\.pgclient"
+            new Rule<>(Category.JDBC, "^(org\\.postgresql|io\\.agroal|com\\.zaxxer\\.hikari|java\\.sql)\\."),
+            new Rule<>(Category.REACTIVE_PG, "^(org\\.hibernate\\.reactive|io\\.quarkus\\.hibernate\\.reactive|io\\.vertx\\.pgclient"
                     + "|io\\.vertx\\.sqlclient|org\\.hibernate)\\."),
-            new Rule(Category.KAFKA_PRODUCE, "^(org\\.apache\\.kafka\\.clients\\.producer\\.|org\\.apache\\.kafka\\.streams\\.processor\\.internals\\.RecordCollectorImpl\\.send"
+            new Rule<>(Category.KAFKA_PRODUCE, "^(org\\.apache\\.kafka\\.clients\\.producer\\.|org\\.apache\\.kafka\\.streams\\.processor\\.internals\\.RecordCollectorImpl\\.send"
                     + "|io\\.smallrye\\.reactive\\.messaging\\.kafka\\.impl\\.(KafkaSink|ReactiveKafkaProducer)|org\\.apache\\.kafka\\.common\\.record\\.MemoryRecordsBuilder)"
                     + "|^\\[kafka-producer-network-thread"),
-            new Rule(Category.KAFKA_CONSUME, "^(org\\.apache\\.kafka\\.clients\\.consumer\\.|org\\.apache\\.kafka\\.streams\\.processor\\.internals\\.(RecordQueue|RecordDeserializer"
+            new Rule<>(Category.KAFKA_CONSUME, "^(org\\.apache\\.kafka\\.clients\\.consumer\\.|org\\.apache\\.kafka\\.streams\\.processor\\.internals\\.(RecordQueue|RecordDeserializer"
                     + "|PartitionGroup|StreamThread\\.pollRequests|StreamThread\\.addRecordsToTasks)|io\\.smallrye\\.reactive\\.messaging\\.kafka\\.impl\\.(KafkaSource|ReactiveKafkaConsumer|KafkaRecordStream))"
                     + "|^\\[(consumer_background_thread|smallrye-kafka-consumer-thread)"),
-            new Rule(Category.METRICS, "^io\\.micrometer\\."),
-            new Rule(Category.CONTROLWATCH, "^io\\.controlwatch\\."),
-            new Rule(Category.HTTP, "^(io\\.vertx\\.core\\.http|io\\.vertx\\.core\\.net|io\\.vertx\\.ext\\.web|io\\.netty|org\\.jboss\\.resteasy"
+            new Rule<>(Category.METRICS, "^io\\.micrometer\\."),
+            new Rule<>(Category.CONTROLWATCH, "^io\\.controlwatch\\."),
+            new Rule<>(Category.HTTP, "^(io\\.vertx\\.core\\.http|io\\.vertx\\.core\\.net|io\\.vertx\\.ext\\.web|io\\.netty|org\\.jboss\\.resteasy"
                     + "|io\\.quarkus\\.vertx\\.http|io\\.quarkus\\.resteasy|io\\.smallrye\\.jwt|io\\.quarkus\\.smallrye\\.jwt|io\\.quarkus\\.security"
                     + "|org\\.jose4j)\\."),
-            new Rule(Category.KAFKA_STREAMS, "^org\\.apache\\.kafka\\.streams\\."));
+            new Rule<>(Category.KAFKA_STREAMS, "^org\\.apache\\.kafka\\.streams\\."));
 
     private CpuCategories() {
     }
 
     /** The category of one stack (frames from the root, the thread, to the leaf). */
     static Category categorise(List<String> frames) {
-        for (Rule rule : RULES) {
-            for (String frame : frames) {
-                if (rule.frame().matcher(frame).find()) {
-                    return rule.category();
-                }
-            }
-        }
-        return Category.OTHER;
+        return CollapsedStacks.categorise(RULES, frames, Category.OTHER);
     }
 
     /** Samples per category and the hottest ControlWatch methods of one service's collapsed stacks. */
@@ -130,13 +115,12 @@ final class CpuCategories {
         long total;
 
         void add(String collapsedLine) {
-            String line = collapsedLine.strip();
-            int space = line.lastIndexOf(' ');
-            if (line.isEmpty() || space < 0) {
+            CollapsedStacks.Stack stack = CollapsedStacks.Stack.parse(collapsedLine, CpuCategories::method);
+            if (stack == null) {
                 return;
             }
-            long count = Long.parseLong(line.substring(space + 1));
-            List<String> frames = Arrays.stream(line.substring(0, space).split(";")).map(CpuCategories::method).toList();
+            long count = stack.count();
+            List<String> frames = stack.frames();
             Category category = categorise(frames);
             samples.merge(category, count, Long::sum);
             total += count;
@@ -171,7 +155,7 @@ final class CpuCategories {
 
     /** The innermost frame that matches the stack's rule: where the category's work was entered from deepest. */
     private static java.util.Optional<String> decider(Category category, List<String> frames) {
-        for (Rule rule : RULES) {
+        for (Rule<Category> rule : RULES) {
             if (rule.category() != category) {
                 continue;
             }

@@ -1,15 +1,15 @@
 package io.controlwatch.bench;
 
+import io.controlwatch.bench.CollapsedStacks.Rule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -55,51 +55,38 @@ final class PostgresCpu {
         }
     }
 
-    record Rule(Category category, Pattern frame) {
-        Rule(Category category, String regex) {
-            this(category, Pattern.compile(regex));
-        }
-    }
-
     // Function names of PostgreSQL 15's server (its binary exports them, so perf resolves them without debug symbols).
-    static final List<Rule> RULES = List.of(
-            new Rule(Category.BACKGROUND, "^(CheckpointerMain|BackgroundWriterMain|WalWriterMain|AutoVacLauncherMain"
+    static final List<Rule<Category>> RULES = List.of(
+            new Rule<>(Category.BACKGROUND, "^(CheckpointerMain|BackgroundWriterMain|WalWriterMain|AutoVacLauncherMain"
                     + "|AutoVacWorkerMain|PgArchiverMain|StartBackgroundWorker|BackgroundWorkerMain|WalSndLoop)$"),
-            new Rule(Category.NEW_WAL_SEGMENT, "^XLogFileInit"),
-            new Rule(Category.RELATION_EXTENSION, "^(mdextend|smgrextend|RelationAddExtraBlocks|ExtendBufferedRel)$"),
-            new Rule(Category.FOREIGN_KEYS, "^(RI_FKey_|AfterTriggerEndQuery$|AfterTriggerFireDeferred$)"),
-            new Rule(Category.ON_CONFLICT, "^(ExecCheckIndexConstraints|check_exclusion_or_unique_constraint|ExecOnConflictUpdate)$"),
-            new Rule(Category.INDEX_INSERT, "^(ExecInsertIndexTuples|index_insert|btinsert)$"),
-            new Rule(Category.WAL_INSERT, "^(XLogInsert|XLogInsertRecord|XLogRecordAssemble|log_heap_new_cid)$"),
-            new Rule(Category.WAL_FLUSH, "^(XLogFlush|XLogWrite|XLogBackgroundFlush|issue_xlog_fsync)$"),
-            new Rule(Category.HEAP_WRITE, "^(heap_insert|heap_multi_insert|heap_update|heap_delete|ExecInsert|ExecUpdate|ExecDelete)$"),
-            new Rule(Category.READS, "^(index_getnext_slot|index_getnext_tid|index_fetch_heap|heap_getnextslot|heapgettup_pagemode"
+            new Rule<>(Category.NEW_WAL_SEGMENT, "^XLogFileInit"),
+            new Rule<>(Category.RELATION_EXTENSION, "^(mdextend|smgrextend|RelationAddExtraBlocks|ExtendBufferedRel)$"),
+            new Rule<>(Category.FOREIGN_KEYS, "^(RI_FKey_|AfterTriggerEndQuery$|AfterTriggerFireDeferred$)"),
+            new Rule<>(Category.ON_CONFLICT, "^(ExecCheckIndexConstraints|check_exclusion_or_unique_constraint|ExecOnConflictUpdate)$"),
+            new Rule<>(Category.INDEX_INSERT, "^(ExecInsertIndexTuples|index_insert|btinsert)$"),
+            new Rule<>(Category.WAL_INSERT, "^(XLogInsert|XLogInsertRecord|XLogRecordAssemble|log_heap_new_cid)$"),
+            new Rule<>(Category.WAL_FLUSH, "^(XLogFlush|XLogWrite|XLogBackgroundFlush|issue_xlog_fsync)$"),
+            new Rule<>(Category.HEAP_WRITE, "^(heap_insert|heap_multi_insert|heap_update|heap_delete|ExecInsert|ExecUpdate|ExecDelete)$"),
+            new Rule<>(Category.READS, "^(index_getnext_slot|index_getnext_tid|index_fetch_heap|heap_getnextslot|heapgettup_pagemode"
                     + "|ExecIndexScan|ExecIndexOnlyScan|ExecSeqScan|ExecBitmapHeapScan|BitmapHeapNext|IndexNext|IndexOnlyNext)$"),
-            new Rule(Category.PLANNING, "^(pg_plan_queries|pg_plan_query|standard_planner|GetCachedPlan|BuildCachedPlan)$"),
-            new Rule(Category.PARSING, "^(raw_parser|base_yyparse|parse_analyze\\w*|pg_analyze_and_rewrite\\w*|pg_rewrite_query"
+            new Rule<>(Category.PLANNING, "^(pg_plan_queries|pg_plan_query|standard_planner|GetCachedPlan|BuildCachedPlan)$"),
+            new Rule<>(Category.PARSING, "^(raw_parser|base_yyparse|parse_analyze\\w*|pg_analyze_and_rewrite\\w*|pg_rewrite_query"
                     + "|RevalidateCachedQuery)$"),
-            new Rule(Category.JSON, "^(jsonb_\\w+|to_jsonb|json_\\w+|escape_json|pushJsonbValue|JsonbValueToJsonb|JsonbToCString"
+            new Rule<>(Category.JSON, "^(jsonb_\\w+|to_jsonb|json_\\w+|escape_json|pushJsonbValue|JsonbValueToJsonb|JsonbToCString"
                     + "|datum_to_jsonb|populate_recordset_worker)$"),
-            new Rule(Category.ARRAYS, "^(array_unnest|array_in|array_out|construct_md_array|ExecMakeTableFunctionResult)$"),
-            new Rule(Category.EXECUTOR, "^(standard_ExecutorRun|standard_ExecutorFinish|standard_ExecutorStart|standard_ExecutorEnd"
+            new Rule<>(Category.ARRAYS, "^(array_unnest|array_in|array_out|construct_md_array|ExecMakeTableFunctionResult)$"),
+            new Rule<>(Category.EXECUTOR, "^(standard_ExecutorRun|standard_ExecutorFinish|standard_ExecutorStart|standard_ExecutorEnd"
                     + "|ExecutorStart|ExecutorEnd|ExecSetParamPlan|ExecScan)$"),
-            new Rule(Category.PROTOCOL, "^(secure_read|secure_write|pq_\\w+|exec_bind_message|internal_flush|socket_flush)$"),
-            new Rule(Category.TRANSACTIONS, "^(StartTransaction|CommitTransaction|AbortTransaction|StartTransactionCommand"
+            new Rule<>(Category.PROTOCOL, "^(secure_read|secure_write|pq_\\w+|exec_bind_message|internal_flush|socket_flush)$"),
+            new Rule<>(Category.TRANSACTIONS, "^(StartTransaction|CommitTransaction|AbortTransaction|StartTransactionCommand"
                     + "|CommitTransactionCommand|LockAcquireExtended|LockRelease\\w*)$"),
-            new Rule(Category.STATISTICS, "^pgstat_"));
+            new Rule<>(Category.STATISTICS, "^pgstat_"));
 
     private PostgresCpu() {
     }
 
     static Category categorise(List<String> frames) {
-        for (Rule rule : RULES) {
-            for (String frame : frames) {
-                if (rule.frame().matcher(frame).find()) {
-                    return rule.category();
-                }
-            }
-        }
-        return Category.OTHER;
+        return CollapsedStacks.categorise(RULES, frames, Category.OTHER);
     }
 
     /** Samples per category, and per category the functions the CPU was in (the innermost frame). */
@@ -109,13 +96,12 @@ final class PostgresCpu {
         long total;
 
         void add(String collapsedLine) {
-            String line = collapsedLine.strip();
-            int space = line.lastIndexOf(' ');
-            if (line.isEmpty() || space < 0) {
+            CollapsedStacks.Stack stack = CollapsedStacks.Stack.parse(collapsedLine, UnaryOperator.identity());
+            if (stack == null) {
                 return;
             }
-            long count = Long.parseLong(line.substring(space + 1));
-            List<String> frames = Arrays.asList(line.substring(0, space).split(";"));
+            long count = stack.count();
+            List<String> frames = stack.frames();
             Category category = categorise(frames);
             samples.merge(category, count, Long::sum);
             leaves.computeIfAbsent(category, c -> new HashMap<>()).merge(frames.get(frames.size() - 1), count, Long::sum);
