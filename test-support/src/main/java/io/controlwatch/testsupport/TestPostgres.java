@@ -4,9 +4,15 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.logging.Logger;
 
 /**
@@ -51,6 +57,35 @@ public final class TestPostgres {
      */
     public static synchronized Database another() {
         return createFreshDatabase(server());
+    }
+
+    /**
+     * The plan PostgreSQL makes for a statement of the services' native SQL ({@code ?1..?n} placeholders, each bound as
+     * text, repeats allowed) in the test database, with sequential scans off: where no index serves a condition, the
+     * plan still reads the table, so a test can tell a read by index from a read of everything however small its data.
+     */
+    public static String plan(String sql, List<String> parameters) throws SQLException {
+        Database db = database();
+        List<Integer> order = new ArrayList<>();
+        Matcher placeholder = Pattern.compile("\\?(\\d+)").matcher(sql);
+        while (placeholder.find()) {
+            order.add(Integer.parseInt(placeholder.group(1)));
+        }
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
+             Statement s = c.createStatement();
+             PreparedStatement explain = c.prepareStatement("explain " + placeholder.replaceAll("?"))) {
+            s.execute("set enable_seqscan = off");
+            for (int i = 0; i < order.size(); i++) {
+                explain.setString(i + 1, parameters.get(order.get(i) - 1));
+            }
+            StringBuilder plan = new StringBuilder();
+            try (ResultSet rows = explain.executeQuery()) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+            return plan.toString();
+        }
     }
 
     private static Database serverChosen;

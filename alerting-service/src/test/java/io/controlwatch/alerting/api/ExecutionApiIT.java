@@ -109,19 +109,11 @@ class ExecutionApiIT {
         assertThat(errors.getList("items.reason", String.class)).allMatch(r -> r.contains("no such key"));
         assertThat(page("late", "true", "limit", "1000").getList("items")).hasSize(ROWS / 500);
         // the rare ones by an index of their own, not by walking every execution (V28)
-        try (Connection c = DriverManager.getConnection(TestPostgres.database().jdbcUrl(), TestPostgres.database().user(),
-                TestPostgres.database().password()); Statement s = c.createStatement()) {
-            for (String[] filter : new String[][] {{"result = 'ERROR'", "control_execution_errors"},
-                    {"late = true", "control_execution_late"}}) {
-                StringBuilder plan = new StringBuilder();
-                try (var rs = s.executeQuery("explain select * from control_execution where " + filter[0]
-                        + " order by event_time desc, execution_id desc limit 101")) {
-                    while (rs.next()) {
-                        plan.append(rs.getString(1)).append('\n');
-                    }
-                }
-                assertThat(plan.toString()).as(filter[0]).contains(filter[1]);
-            }
+        for (String[] filter : new String[][] {{"result = 'ERROR'", "control_execution_errors"},
+                {"late = true", "control_execution_late"}}) {
+            assertThat(TestPostgres.plan("select * from control_execution where " + filter[0]
+                    + " order by event_time desc, execution_id desc limit 101", List.of())).as(filter[0])
+                    .contains(filter[1]).doesNotContain("Seq Scan");
         }
         assertThat(page("subject", "user-3", "from", "2026-06-01T00:00:00Z", "to", "2026-06-01T00:10:00Z", "limit", "1000")
                 .getList("items.subject", String.class)).isNotEmpty().containsOnly("user-3");
@@ -197,20 +189,9 @@ class ExecutionApiIT {
         given().auth().oauth2(TestTokens.withRoles("analyst")).queryParam("eventId", "%")
                 .get("/api/v1/executions").then().statusCode(200).body("items", hasSize(0));
 
-        // each half by its index (sequential scans off: where no index serves, the plan would still read the table)
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.user(), db.password());
-             Statement s = c.createStatement()) {
-            s.execute("set enable_seqscan = off");
-            var plan = new StringBuilder();
-            try (var rs = s.executeQuery("explain " + ExecutionResource.EXECUTIONS_OF_EVENT
-                    .replace("?1", "'" + odd.replace("'", "''") + "'").replace("?2", "'10001'"))) {
-                while (rs.next()) {
-                    plan.append(rs.getString(1)).append('\n');
-                }
-            }
-            assertThat(plan.toString()).contains("control_execution_event_id", "control_execution_evidence_events")
-                    .doesNotContain("Seq Scan");
-        }
+        // each half by its index (TestPostgres.plan: where no index served, the plan would read the table)
+        assertThat(TestPostgres.plan(ExecutionResource.EXECUTIONS_OF_EVENT, List.of(odd, "10001")))
+                .contains("control_execution_event_id", "control_execution_evidence_events").doesNotContain("Seq Scan");
     }
 
     /** An id shared by more executions than can be listed by it (ids are unique per source only) is refused. */
