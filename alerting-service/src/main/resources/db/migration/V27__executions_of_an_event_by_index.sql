@@ -6,7 +6,9 @@
 
 -- The evidence beyond the deciding event, as jsonb. Total: whatever the column holds, written by hand included (the
 -- evidence chain reports such rows as changed; docs/auditors.md), it answers null rather than failing, so that no
--- write and no migration ever fails on this index.
+-- write and no migration ever fails on this index. Nothing is dropped by it: the row is stored whatever this answers,
+-- and only its entry in this lookup index is missing (it is still found by its deciding event). Only the errors
+-- reading text as JSON can raise are caught: not JSON, a character jsonb refuses, nesting or size past its limits.
 create function cw_evidence_beyond(evidence text, decider text) returns jsonb
     language plpgsql immutable parallel safe as $$
 declare
@@ -17,7 +19,7 @@ begin
         return null;
     end if;
     return ids - decider;
-exception when others then
+exception when data_exception or program_limit_exceeded or statement_too_complex then
     return null;
 end
 $$;
